@@ -1,0 +1,56 @@
+import type { JsonValue } from './json.ts';
+import type { TriggerSpec } from './trigger.ts';
+
+/**
+ * After downtime, which of the fires still within the misfire grace time run:
+ * `latest` (one job, for the newest fire), `earliest` (one job, for the oldest) or `all` (one job each).
+ * The others are recorded as coalesced. Same words as APScheduler 4's CoalescePolicy.
+ */
+export type CoalescePolicy = 'latest' | 'earliest' | 'all';
+
+/** A schedule as a store holds it. */
+export interface ScheduleRecord {
+  id: string;
+  task: string;
+  data: JsonValue;
+  trigger: TriggerSpec;
+  /** Priority of the jobs it creates. */
+  priority: number;
+  /** Most active (queued, running, or failed awaiting retry) jobs of this schedule at once; null = no limit. */
+  maxRunning: number | null;
+  /** A fire later than this past its time is missed, not run. Null = no limit. */
+  misfireGraceMs: number | null;
+  coalesce: CoalescePolicy;
+  paused: boolean;
+  /** The next nominal fire time; null once the trigger has no more fires. */
+  nextFireAtMs: number | null;
+  lastFireAtMs: number | null;
+  createdAtMs: number;
+  updatedAtMs: number;
+  /** Lease of the node currently computing this schedule's fires (see Store.acquireDueSchedules). */
+  leaseOwner: string | null;
+  leaseExpiresAtMs: number | null;
+  /** Bumped on every acquire; releasing under an older token is refused. */
+  leaseToken: number;
+  /** Fires that created a job. */
+  firedCount: number;
+  /** Fires skipped because `maxRunning` jobs were still active. */
+  skippedCount: number;
+  /** Fires that came later than the misfire grace time, or were merged by coalescing. */
+  missedCount: number;
+}
+
+/** The definition part of a schedule, as `Store.upsertSchedule` writes it. */
+export interface ScheduleWrite {
+  id: string;
+  task: string;
+  data: JsonValue;
+  trigger: TriggerSpec;
+  priority: number;
+  maxRunning: number | null;
+  misfireGraceMs: number | null;
+  coalesce: CoalescePolicy;
+  paused: boolean;
+  nextFireAtMs: number | null;
+  nowMs: number;
+}

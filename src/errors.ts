@@ -1,0 +1,124 @@
+/**
+ * Every error Sundial throws is a `SundialError` with a stable `code`, so callers can branch on
+ * `err.code` without parsing messages. Causes are chained with the standard `cause` option.
+ */
+export class SundialError extends Error {
+  readonly code: string = 'SUNDIAL_ERROR';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A value given at the API edge was malformed: a duration, a trigger, an option. */
+export class InvalidArgumentError extends SundialError {
+  override readonly code = 'INVALID_ARGUMENT';
+}
+
+/** A cron expression that croner could not parse. */
+export class InvalidCronError extends InvalidArgumentError {
+  override readonly code = 'INVALID_CRON' as 'INVALID_ARGUMENT';
+}
+
+/** A time zone name the runtime's Intl database does not know. */
+export class UnknownTimeZoneError extends InvalidArgumentError {
+  override readonly code = 'UNKNOWN_TIME_ZONE' as 'INVALID_ARGUMENT';
+}
+
+/** A payload that is not plain JSON (functions, class instances, cycles, NaN, …). */
+export class PayloadNotSerializableError extends InvalidArgumentError {
+  override readonly code = 'PAYLOAD_NOT_SERIALIZABLE' as 'INVALID_ARGUMENT';
+}
+
+/** A payload that the task's Standard Schema validator rejected; `issues` holds its findings. */
+export class PayloadValidationError extends InvalidArgumentError {
+  override readonly code = 'PAYLOAD_INVALID' as 'INVALID_ARGUMENT';
+  readonly issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> | undefined }>;
+  constructor(
+    message: string,
+    issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> | undefined }>,
+  ) {
+    super(message);
+    this.issues = issues;
+  }
+}
+
+/** A task name that no registered task answers to. */
+export class UnknownTaskError extends SundialError {
+  override readonly code = 'UNKNOWN_TASK';
+}
+
+/** Two tasks registered under one name. */
+export class DuplicateTaskError extends SundialError {
+  override readonly code = 'DUPLICATE_TASK';
+}
+
+export class ScheduleNotFoundError extends SundialError {
+  override readonly code = 'SCHEDULE_NOT_FOUND';
+}
+
+export class JobNotFoundError extends SundialError {
+  override readonly code = 'JOB_NOT_FOUND';
+}
+
+/** A job's state does not allow the requested change (retrying a job that is still running, …). */
+export class InvalidJobStateError extends SundialError {
+  override readonly code = 'INVALID_JOB_STATE';
+}
+
+/**
+ * The caller no longer holds the lease it acted under: another node claimed the job after the
+ * lease expired. The fencing token in the call was stale, so the write was refused.
+ */
+export class LeaseLostError extends SundialError {
+  override readonly code = 'LEASE_LOST';
+}
+
+/** The handler ran longer than its task's `timeout`. */
+export class JobTimeoutError extends SundialError {
+  override readonly code = 'JOB_TIMEOUT';
+}
+
+/** The job was cancelled by an operator or by `scheduler.cancelJob`. */
+export class JobCancelledError extends SundialError {
+  override readonly code = 'JOB_CANCELLED';
+}
+
+/** The scheduler is stopping and gave up waiting for the handler; the job goes back to the queue. */
+export class ShutdownError extends SundialError {
+  override readonly code = 'SHUTDOWN';
+}
+
+/** The store's schema is damaged, or was written by a newer Sundial than this one. */
+export class StoreSchemaError extends SundialError {
+  override readonly code = 'STORE_SCHEMA';
+}
+
+/** The store could not be reached or answered with an error. */
+export class StoreUnavailableError extends SundialError {
+  override readonly code = 'STORE_UNAVAILABLE';
+}
+
+/** A method was called in a lifecycle state that does not allow it (schedule() after stop(), …). */
+export class SchedulerStateError extends SundialError {
+  override readonly code = 'SCHEDULER_STATE';
+}
+
+/**
+ * Throw from a handler to fail the job without any further retry (bad input that will never
+ * succeed). Same role as BullMQ's `UnrecoverableError`.
+ */
+export class NonRetryableError extends SundialError {
+  override readonly code = 'NON_RETRYABLE';
+}
+
+/**
+ * Throw from a handler (or return `stopSchedule()`) to end the schedule that fired the job: the
+ * resource it watches is gone. The job itself counts as succeeded.
+ */
+export class StopScheduleSignal extends SundialError {
+  override readonly code = 'STOP_SCHEDULE';
+  constructor(reason = 'stopped by its handler') {
+    super(reason);
+  }
+}

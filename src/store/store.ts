@@ -1,0 +1,257 @@
+import type { JsonValue } from '../domain/json.ts';
+import type { AttemptOutcome, JobError, JobRecord, JobStatus, NewJob } from '../domain/job.ts';
+import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
+
+/**
+ * The store contract. Every store (memory, SQLite, PostgreSQL, Redis, a third party's) implements
+ * it and passes the conformance suite in `sundial/testing`.
+ *
+ * The store is deliberately dumb: it applies decisions atomically and never makes policy ones.
+ * Trigger arithmetic, misfire, coalescing, overlap and retry decisions are pure functions in the
+ * core, so every store behaves the same. What a store must guarantee:
+ *
+ * - Each method is atomic: another node sees all of its effect or none of it.
+ * - A schedule is leased by at most one node at a time (`acquireDueSchedules`), and only the
+ *   current lease token can release it (`releaseSchedule`).
+ * - At most one job exists per (scheduleId, fireAtMs) where fireAtMs is not null.
+ * - A job is claimed by at most one node at a time; every claim bumps its fencing token, and a
+ *   write under an older token is refused (`completeJob` throws `LeaseLostError`).
+ *
+ * All times are epoch milliseconds passed in by the caller (`nowMs`): a store never reads the
+ * system clock, so the same virtual clock drives every store in tests.
+ */
+export interface Store {
+  /** Short name for logs and errors: 'memory', 'sqlite', … */
+  readonly name: string;
+  readonly capabilities: StoreCapabilities;
+
+  /** Connects and brings the schema up to date. Idempotent; safe when several nodes open at once. */
+  open(): Promise<void>;
+  /** Releases connections. Idempotent. Data stays (but for MemoryStore, whose data lives in the object). */
+  close(): Promise<void>;
+
+  // ---- schedules ----------------------------------------------------------------------------
+
+  /**
+   * Inserts the schedule, or replaces the definition of the one with this id: task, data,
+   * trigger, priority, maxRunning, misfireGraceMs, coalesce, paused and nextFireAtMs are written;
+   * createdAtMs, lastFireAtMs, the counters and any lease are kept. Returns the stored record.
+   */
+  upsertSchedule(write: ScheduleWrite): Promise<ScheduleRecord>;
+  getSchedule(id: string): Promise<ScheduleRecord | null>;
+  /** Ordered by id ascending. */
+  listSchedules(query?: ScheduleQuery): Promise<ScheduleRecord[]>;
+  /** Deletes the schedule (its jobs stay, with their scheduleId). True when it existed. */
+  removeSchedule(id: string): Promise<boolean>;
+  /** Sets paused and/or nextFireAtMs. Returns the updated record, or null when it does not exist. */
+  updateSchedule(id: string, patch: SchedulePatch, nowMs: number): Promise<ScheduleRecord | null>;
+
+  /**
+   * Leases up to `limit` schedules that are due: not paused, `nextFireAtMs <= nowMs`, and not
+   * leased (or their lease expired: `leaseExpiresAtMs <= nowMs`). Earliest `nextFireAtMs` first.
+   * Each gets leaseOwner = nodeId, leaseExpiresAtMs = nowMs + leaseMs and leaseToken + 1.
+   * `activeJobs` is the number of this schedule's jobs in queued, running or failed status.
+   */
+  acquireDueSchedules(request: AcquireSchedulesRequest): Promise<AcquiredSchedule[]>;
+
+  /**
+   * Applies what the core decided for a leased schedule, atomically, if `leaseToken` is still
+   * the schedule's token (else `released: false` and nothing changes):
+   * creates `jobs` (a job whose (scheduleId, fireAtMs) exists already is not created again),
+   * sets nextFireAtMs and lastFireAtMs, adds `fired` (= jobs actually created), `skipped` and `missed`
+   * to the counters, clears the lease, and deletes the schedule when `end` is true.
+   * A schedule removed meanwhile releases as `released: false`.
+   */
+  releaseSchedule(request: ReleaseScheduleRequest): Promise<ReleaseScheduleResult>;
+
+  // ---- jobs ---------------------------------------------------------------------------------
+
+  /**
+   * Creates jobs, in order. A job is not created, and the existing one returned with
+   * `created: false`, when (a) a job with the same (scheduleId, fireAtMs) exists (fireAtMs not
+   * null), or (b) its dedupeKey is not null and a job with that dedupeKey is not final
+   * (succeeded, dead, cancelled).
+   */
+  enqueueJobs(jobs: readonly NewJob[]): Promise<EnqueueResult[]>;
+
+  /**
+   * Claims up to `limit` jobs in status queued or failed with `runAtMs <= nowMs`, ordered by
+   * priority descending, then runAtMs ascending, then creation order. Each becomes running:
+   * attempt + 1, fencingToken + 1, leaseOwner = nodeId, leaseExpiresAtMs = nowMs + leaseMs,
+   * startedAtMs set if null, updatedAtMs = nowMs, and a new attempt record with outcome 'running'
+   * appended. Returns the updated records. Running jobs are never claimed here, even with an
+   * expired lease: the core reaps those through `findExpiredLeases` + `completeJob`.
+   */
+  claimJobs(request: ClaimJobsRequest): Promise<JobRecord[]>;
+
+  /**
+   * Extends the leases still held: a job whose status is running, fencingToken equals the given
+   * one and leaseOwner is nodeId gets leaseExpiresAtMs = nowMs + leaseMs. One result per lease,
+   * in order; `held: false` when the lease was lost. `cancelRequested` mirrors the job's flag.
+   */
+  renewLeases(request: RenewLeasesRequest): Promise<LeaseRenewal[]>;
+
+  /**
+   * Ends the current attempt of a running job whose fencingToken equals the given one; throws
+   * `LeaseLostError` otherwise (the job was reaped and reclaimed, cancelled, or is not running).
+   * The last attempt record gets finishedAtMs and outcome; see `JobCompletion` for the status.
+   * With `endSchedule`, the job's schedule is deleted in the same transaction.
+   */
+  completeJob(request: CompleteJobRequest): Promise<JobRecord>;
+
+  /** Running jobs whose lease expired (`leaseExpiresAtMs <= nowMs`), oldest expiry first. Reads only. */
+  findExpiredLeases(request: { nowMs: number; limit: number }): Promise<JobRecord[]>;
+
+  /**
+   * Cancels a job. queued or failed: becomes cancelled now (finishedAtMs = nowMs, error = the
+   * reason). running: only `cancelRequested` is set; its node ends it. Final: unchanged.
+   * Returns the record after the change, or null when no such job exists.
+   */
+  cancelJob(request: { jobId: string; nowMs: number; reason: string }): Promise<JobRecord | null>;
+
+  /**
+   * Puts a dead or cancelled job back in the queue for an operator: status queued, runAtMs =
+   * nowMs, maxAttempts = attempt + 1 (one more try), error kept until the next attempt.
+   * Returns null when the job does not exist; throws `InvalidJobStateError` for other statuses.
+   */
+  retryJob(request: { jobId: string; nowMs: number }): Promise<JobRecord | null>;
+
+  getJob(id: string): Promise<JobRecord | null>;
+  /** Newest first (createdAtMs descending, then id descending). */
+  listJobs(query?: JobQuery): Promise<JobRecord[]>;
+  /** Deletes final jobs with finishedAtMs < finishedBeforeMs (optionally of these statuses). Returns how many. */
+  purgeJobs(request: { finishedBeforeMs: number; statuses?: readonly JobStatus[] }): Promise<number>;
+
+  /**
+   * The earliest instant at which something may become due: an unpaused schedule's nextFireAtMs
+   * (or its lease expiry, when leased), a queued/failed job's runAtMs, a running job's lease
+   * expiry. Null when nothing is pending. Lets a node sleep exactly until then.
+   */
+  nextWakeAtMs(): Promise<number | null>;
+
+  /**
+   * Optional push wake-ups (LISTEN/NOTIFY, pub/sub): the listener is called when another node
+   * adds or changes work. Returns an unsubscribe function. Stores without it are polled.
+   */
+  subscribe?(listener: (signal: StoreSignal) => void): () => void;
+}
+
+export interface StoreCapabilities {
+  /** Several processes may share this store (false for MemoryStore). */
+  readonly multiProcess: boolean;
+  /** `subscribe` pushes other nodes' changes (else the runtime polls). */
+  readonly pushWakeups: boolean;
+}
+
+export type StoreSignal = 'jobs' | 'schedules';
+
+export interface ScheduleQuery {
+  task?: string | undefined;
+  paused?: boolean | undefined;
+  /** Only ids starting with this. */
+  idPrefix?: string | undefined;
+  /** Only ids greater than this (keyset paging). */
+  afterId?: string | undefined;
+  /** Default 100. */
+  limit?: number | undefined;
+}
+
+export interface SchedulePatch {
+  paused?: boolean;
+  nextFireAtMs?: number | null;
+}
+
+export interface JobQuery {
+  status?: JobStatus | readonly JobStatus[] | undefined;
+  task?: string | undefined;
+  scheduleId?: string | undefined;
+  createdAfterMs?: number | undefined;
+  createdBeforeMs?: number | undefined;
+  /** Keyset paging: only jobs that sort after this one (older). */
+  afterId?: string | undefined;
+  /** Default 100. */
+  limit?: number | undefined;
+}
+
+export interface AcquireSchedulesRequest {
+  nodeId: string;
+  nowMs: number;
+  leaseMs: number;
+  limit: number;
+}
+
+export interface AcquiredSchedule {
+  schedule: ScheduleRecord;
+  leaseToken: number;
+  activeJobs: number;
+}
+
+export interface ReleaseScheduleRequest {
+  scheduleId: string;
+  leaseToken: number;
+  nowMs: number;
+  nextFireAtMs: number | null;
+  lastFireAtMs: number | null;
+  jobs: readonly NewJob[];
+  skipped: number;
+  missed: number;
+  end: boolean;
+}
+
+export interface ReleaseScheduleResult {
+  released: boolean;
+  /** Jobs created by this release (a fire that already had a job is not among them). */
+  created: JobRecord[];
+}
+
+export interface EnqueueResult {
+  job: JobRecord;
+  created: boolean;
+}
+
+export interface ClaimJobsRequest {
+  nodeId: string;
+  nowMs: number;
+  leaseMs: number;
+  limit: number;
+}
+
+export interface RenewLeasesRequest {
+  nodeId: string;
+  nowMs: number;
+  leaseMs: number;
+  leases: ReadonlyArray<{ jobId: string; fencingToken: number }>;
+}
+
+export interface LeaseRenewal {
+  jobId: string;
+  held: boolean;
+  cancelRequested: boolean;
+}
+
+/**
+ * How an attempt ends, and what status the job takes:
+ * - succeeded: status succeeded, result stored, finishedAtMs = nowMs, lease cleared.
+ * - retry: status failed, runAtMs = retryAtMs, error stored, lease cleared (claimable again when due).
+ * - dead: status dead, error stored, finishedAtMs = nowMs.
+ * - cancelled: status cancelled, error stored, finishedAtMs = nowMs.
+ * - released: the node gave the job back (shutdown): status queued, runAtMs = nowMs, attempt - 1
+ *   (a released attempt does not count against maxAttempts), lease cleared.
+ * `attemptOutcome` is written to the last attempt record (defaults: succeeded → 'succeeded',
+ * retry/dead → 'failed', cancelled → 'cancelled', released → 'interrupted').
+ */
+export type JobCompletion =
+  | { status: 'succeeded'; result: JsonValue | null }
+  | { status: 'retry'; error: JobError; retryAtMs: number; attemptOutcome?: AttemptOutcome }
+  | { status: 'dead'; error: JobError; attemptOutcome?: AttemptOutcome }
+  | { status: 'cancelled'; error: JobError }
+  | { status: 'released' };
+
+export interface CompleteJobRequest {
+  jobId: string;
+  fencingToken: number;
+  nowMs: number;
+  completion: JobCompletion;
+  /** Delete the job's schedule in the same transaction (the handler ended it). */
+  endSchedule?: boolean;
+}
