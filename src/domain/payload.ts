@@ -1,0 +1,132 @@
+import { PayloadNotSerializableError, PayloadValidationError } from '../errors.ts';
+import type { StandardSchemaV1 } from '../tasks/standard-schema.ts';
+import type { JsonValue } from './json.ts';
+
+/**
+ * Checks that `value` is plain JSON: it survives `JSON.stringify` → `JSON.parse` unchanged, so a
+ * job gets exactly the data it was given, on any node, after any restart. `what` is the name of
+ * the root in messages (`'data'` gives `data.worker.client: …`).
+ *
+ * Refused, with the path and a hint: functions, symbols, bigints, `undefined` (anywhere, object
+ * properties included: JSON would drop them silently), empty array slots, NaN and ±Infinity
+ * (JSON writes null), Dates (use an ISO string), Maps, Sets, class instances (any object whose
+ * prototype is not `Object.prototype`, `Array.prototype` or null), symbol-keyed properties, and
+ * circular references. The same object reached twice without a cycle is fine.
+ *
+ * @throws PayloadNotSerializableError naming the first offending path.
+ */
+export function assertJsonPayload(value: unknown, what: string): asserts value is JsonValue {
+  const problem = findProblem(value, what, []);
+  if (problem !== null) throw new PayloadNotSerializableError(`${problem.path}: ${problem.reason}`);
+}
+
+/** {@link assertJsonPayload}, then returns the value, typed as JSON. */
+export function toJsonPayload(value: unknown, what: string): JsonValue {
+  assertJsonPayload(value, what);
+  return value;
+}
+
+interface Problem {
+  path: string;
+  reason: string;
+}
+
+interface Ancestor {
+  value: object;
+  path: string;
+}
+
+function findProblem(value: unknown, path: string, ancestors: Ancestor[]): Problem | null {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return null;
+    case 'number':
+      return Number.isFinite(value) ? null : { path, reason: `${value} is not JSON (it would become null); use a finite number, null or a string` };
+    case 'undefined':
+      return { path, reason: 'undefined is not JSON (it would vanish or become null); use null, or leave the property out' };
+    case 'bigint':
+      return { path, reason: 'a bigint is not JSON; use a string (or a number when it is small enough)' };
+    case 'symbol':
+      return { path, reason: 'a symbol is not JSON; use a string' };
+    case 'function':
+      return { path, reason: `a function${value.name ? ` (${value.name})` : ''} is not JSON; register the code as a task and pass data instead` };
+    case 'object':
+      break;
+  }
+  if (value === null) return null;
+
+  const cycle = ancestors.find((ancestor) => ancestor.value === value);
+  if (cycle !== undefined) return { path, reason: `a circular reference (back to ${cycle.path}) is not JSON` };
+
+  const kind = nonPlainKind(value);
+  if (kind !== null) return { path, reason: kind };
+
+  if (Object.getOwnPropertySymbols(value).some((symbol) => Object.prototype.propertyIsEnumerable.call(value, symbol))) {
+    return { path, reason: 'a symbol-keyed property is not JSON (it would vanish); use a string key' };
+  }
+
+  const inner = [...ancestors, { value, path }];
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) {
+      const itemPath = `${path}[${index}]`;
+      if (!(index in value)) return { path: itemPath, reason: 'an empty array slot is not JSON (it would become null); use null' };
+      const problem = findProblem(value[index], itemPath, inner);
+      if (problem !== null) return problem;
+    }
+    return null;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    const problem = findProblem(item, joinPath(path, key), inner);
+    if (problem !== null) return problem;
+  }
+  return null;
+}
+
+/** Why an object is not a plain object or array, or null when it is one. */
+function nonPlainKind(value: object): string | null {
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (Array.isArray(value)) return proto === Array.prototype ? null : `an array subclass (${constructorName(value)}) is not JSON; use a plain array`;
+  if (proto === Object.prototype || proto === null) return null;
+  if (value instanceof Date) return 'a Date is not JSON; use an ISO string (date.toISOString())';
+  if (value instanceof Map) return 'a Map is not JSON; use a plain object or an array of [key, value] pairs';
+  if (value instanceof Set) return 'a Set is not JSON; use an array';
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `binary data (${constructorName(value)}) is not JSON; use a base64 string`;
+  return `a class instance (${constructorName(value)}) is not JSON; store its id instead`;
+}
+
+function constructorName(value: object): string {
+  const ctor: unknown = (value as { constructor?: unknown }).constructor;
+  return typeof ctor === 'function' && ctor.name !== '' ? ctor.name : 'anonymous class';
+}
+
+const identifier = /^[A-Za-z_$][\w$]*$/;
+
+function joinPath(path: string, key: PropertyKey | { key: PropertyKey }): string {
+  const k = typeof key === 'object' ? key.key : key;
+  if (typeof k === 'number') return `${path}[${k}]`;
+  if (typeof k === 'symbol') return `${path}[${k.toString()}]`;
+  if (identifier.test(k)) return `${path}.${k}`;
+  return /^\d+$/.test(k) ? `${path}[${k}]` : `${path}[${JSON.stringify(k)}]`;
+}
+
+/**
+ * Validates `value` with a Standard Schema (Zod, Valibot, ArkType, …) and returns the schema's
+ * output (which may be transformed, e.g. defaults filled in). `what` names the root in messages.
+ *
+ * @throws PayloadValidationError listing each issue with its path, e.g.
+ * ``Invalid `data`: data.user.email: Invalid email; data.items[0]: Required``, with `issues` holding
+ * the schema's own findings.
+ */
+export async function validatePayload<S extends StandardSchemaV1>(
+  schema: S,
+  value: unknown,
+  what: string,
+): Promise<StandardSchemaV1.InferOutput<S>> {
+  const result = await schema['~standard'].validate(value);
+  if (result.issues !== undefined) {
+    const lines = result.issues.map((issue) => `${(issue.path ?? []).reduce<string>(joinPath, what)}: ${issue.message}`);
+    throw new PayloadValidationError(`Invalid \`${what}\`: ${lines.join('; ')}`, result.issues);
+  }
+  return result.value as StandardSchemaV1.InferOutput<S>;
+}

@@ -1,0 +1,5 @@
+export { at } from './at.ts';
+export { every, type EveryOptions } from './every.ts';
+export { cron, canonicalTimeZone, type CronOptions } from './cron.ts';
+export { firstFireAtMs, nextFireAfterMs, jitterOffsetMs } from './next-fire.ts';
+export type { Instant } from './instant.ts';

@@ -1,0 +1,123 @@
+/**
+ * Fire-time arithmetic: pure functions of a trigger spec and explicit instants, so every node and
+ * every store computes the same fire times.
+ *
+ * **Cron and daylight saving time.** Cron expressions are evaluated by croner in the trigger's
+ * time zone (UTC when none), which follows Vixie cron. Croner sorts expressions in two kinds:
+ *
+ * - *Fixed-time* expressions have a single value in each of seconds, minutes and hours
+ *   (`0 30 2 * * *`, `30 2 * * *`). A wall time that does not exist (spring forward) fires once, at
+ *   the first valid instant after the gap on the same day: in Europe/Berlin on 2026-03-29,
+ *   `0 30 2 * * *` fires at 03:00 CEST (01:00Z), not at 03:30. A wall time that happens twice (fall
+ *   back) fires once, at its first occurrence: on 2026-10-25 at 02:30 CEST (00:30Z), not again at
+ *   02:30 CET.
+ * - *Interval* expressions have a wildcard, step, range or list in seconds, minutes or hours
+ *   (`0 0 * * * *`, `*\/15 * * * *`, and also `0 30 1,2 * * *`). They follow real time: wall times
+ *   in a gap do not fire (an hourly expression fires 23 times on 2026-03-29 in Berlin) and repeated
+ *   wall times fire on both occurrences (25 times on 2026-10-25).
+ *
+ * Croner works to the second: fire times of cron triggers are always whole seconds.
+ */
+import type { CronTriggerSpec, TriggerSpec } from '../domain/trigger.ts';
+import { cronFor } from './croner-cache.ts';
+
+/**
+ * The first fire of a newly created schedule, or null when the trigger has none left.
+ *
+ * - date: `runAtMs`, even when it is in the past (the misfire policy then decides).
+ * - interval: `startAtMs` when it is now or later; when it is in the past, the first
+ *   `startAtMs + k * everyMs` that is `>= nowMs`; without `startAtMs`, `nowMs + everyMs`.
+ * - cron: the first match strictly after `nowMs`, and not before `startAtMs`.
+ *
+ * Null when that fire would be after `endAtMs`.
+ */
+export function firstFireAtMs(trigger: TriggerSpec, nowMs: number): number | null {
+  switch (trigger.type) {
+    case 'date':
+      return trigger.runAtMs;
+    case 'interval': {
+      const { everyMs, startAtMs, endAtMs } = trigger;
+      let fireMs: number;
+      if (startAtMs === null) fireMs = nowMs + everyMs;
+      else if (startAtMs >= nowMs) fireMs = startAtMs;
+      else fireMs = startAtMs + Math.ceil((nowMs - startAtMs) / everyMs) * everyMs;
+      return endAtMs !== null && fireMs > endAtMs ? null : fireMs;
+    }
+    case 'cron':
+      return cronNextAfterMs(trigger, nowMs);
+  }
+}
+
+/**
+ * The smallest fire time strictly greater than `afterMs` in the trigger's sequence, or null when
+ * there is none (a date trigger never fires twice; nothing after `endAtMs`).
+ *
+ * - interval: the grid `anchor + k * everyMs` (k >= 0), where the anchor is `startAtMs` when set,
+ *   else `previousFireMs` (the grid then continues from the fire before). Computed in O(1), so a
+ *   long downtime costs nothing.
+ * - cron: croner's next match after `afterMs` in the trigger's time zone, not before `startAtMs`.
+ *
+ * To step through the sequence one fire at a time, pass the same instant twice:
+ * `nextFireAfterMs(trigger, fireMs, fireMs)`.
+ */
+export function nextFireAfterMs(trigger: TriggerSpec, previousFireMs: number, afterMs: number): number | null {
+  switch (trigger.type) {
+    case 'date':
+      return null;
+    case 'interval': {
+      const { everyMs, endAtMs } = trigger;
+      const anchorMs = trigger.startAtMs ?? previousFireMs;
+      const fireMs = afterMs < anchorMs ? anchorMs : anchorMs + (Math.floor((afterMs - anchorMs) / everyMs) + 1) * everyMs;
+      return endAtMs !== null && fireMs > endAtMs ? null : fireMs;
+    }
+    case 'cron':
+      return cronNextAfterMs(trigger, afterMs);
+  }
+}
+
+/**
+ * Up to `count` cron fires at or before `atOrBeforeMs` (and not before `startAtMs`), oldest first.
+ * Used to find the newest fires after a downtime too long to enumerate from its start.
+ */
+export function cronFiresAtOrBeforeMs(trigger: CronTriggerSpec, atOrBeforeMs: number, count: number): number[] {
+  // croner's previousRuns is strictly before the given instant, and newest first.
+  const runs = cronFor(trigger.expr, trigger.tz).previousRuns(count, new Date(atOrBeforeMs + 1));
+  const startAtMs = trigger.startAtMs ?? Number.NEGATIVE_INFINITY;
+  return runs
+    .map((date) => date.getTime())
+    .filter((ms) => ms >= startAtMs && ms <= atOrBeforeMs)
+    .reverse();
+}
+
+function cronNextAfterMs(trigger: CronTriggerSpec, afterMs: number): number | null {
+  // `startAtMs - 1` so that a match exactly at startAtMs counts (croner's nextRun is strictly after).
+  const fromMs = trigger.startAtMs === null ? afterMs : Math.max(afterMs, trigger.startAtMs - 1);
+  const next = cronFor(trigger.expr, trigger.tz).nextRun(new Date(fromMs));
+  if (next === null) return null;
+  const fireMs = next.getTime();
+  return trigger.endAtMs !== null && fireMs > trigger.endAtMs ? null : fireMs;
+}
+
+/**
+ * The delay between a fire's nominal time and its job's `runAtMs`: a deterministic value in
+ * `[0, jitterMs]`, from the 32-bit FNV-1a hash of `${scheduleId}:${fireAtMs}` (UTF-8). Every node
+ * and store computes the same run time for the same fire, so a retried release creates the same job.
+ */
+export function jitterOffsetMs(scheduleId: string, fireAtMs: number, jitterMs: number): number {
+  if (!(jitterMs > 0)) return 0;
+  const span = Math.floor(jitterMs) + 1;
+  // Scale rather than take a remainder: uniform, and still covers jitters beyond 2^32 ms.
+  return Math.floor((fnv1a32(`${scheduleId}:${fireAtMs}`) / 0x1_0000_0000) * span);
+}
+
+const encoder = new TextEncoder();
+
+/** 32-bit FNV-1a, as an unsigned integer. */
+export function fnv1a32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of encoder.encode(text)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
