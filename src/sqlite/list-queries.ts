@@ -1,0 +1,69 @@
+import type { SQLInputValue } from 'node:sqlite';
+import type { JobQuery, ScheduleQuery } from '../store/store.ts';
+
+/** A listing statement and its positional parameters. The text depends only on which filters are set, so it is prepared once per shape. */
+export interface ListQuery {
+  text: string;
+  params: SQLInputValue[];
+}
+
+const defaultLimit = 100;
+
+export function buildScheduleListQuery(query: ScheduleQuery): ListQuery {
+  const where: string[] = [];
+  const params: SQLInputValue[] = [];
+  if (query.task !== undefined) {
+    where.push('task = ?');
+    params.push(query.task);
+  }
+  if (query.paused !== undefined) {
+    where.push('paused = ?');
+    params.push(query.paused ? 1 : 0);
+  }
+  if (query.idPrefix !== undefined && query.idPrefix !== '') {
+    // The range term lets the primary key index find the start; substr() makes it exact (LIKE would need escaping).
+    where.push('id >= ? AND substr(id, 1, ?) = ?');
+    params.push(query.idPrefix, query.idPrefix.length, query.idPrefix);
+  }
+  if (query.afterId !== undefined) {
+    where.push('id > ?');
+    params.push(query.afterId);
+  }
+  params.push(query.limit ?? defaultLimit);
+  const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  return { text: `SELECT * FROM schedules ${filter} ORDER BY id LIMIT ?`, params };
+}
+
+export function buildJobListQuery(query: JobQuery): ListQuery {
+  const where: string[] = [];
+  const params: SQLInputValue[] = [];
+  if (query.status !== undefined) {
+    const statuses = typeof query.status === 'string' ? [query.status] : query.status;
+    where.push(`status IN (${statuses.map(() => '?').join(', ') || 'NULL'})`);
+    params.push(...statuses);
+  }
+  if (query.task !== undefined) {
+    where.push('task = ?');
+    params.push(query.task);
+  }
+  if (query.scheduleId !== undefined) {
+    where.push('schedule_id = ?');
+    params.push(query.scheduleId);
+  }
+  if (query.createdAfterMs !== undefined) {
+    where.push('created_at_ms > ?');
+    params.push(query.createdAfterMs);
+  }
+  if (query.createdBeforeMs !== undefined) {
+    where.push('created_at_ms < ?');
+    params.push(query.createdBeforeMs);
+  }
+  if (query.afterId !== undefined) {
+    // Keyset paging in (createdAtMs DESC, id DESC) order: strictly older than the given job.
+    where.push('(created_at_ms, id) < (SELECT created_at_ms, id FROM jobs WHERE id = ?)');
+    params.push(query.afterId);
+  }
+  params.push(query.limit ?? defaultLimit);
+  const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  return { text: `SELECT * FROM jobs ${filter} ORDER BY created_at_ms DESC, id DESC LIMIT ?`, params };
+}

@@ -1,0 +1,401 @@
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { finalJobStatuses } from '../domain/job.ts';
+import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
+import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
+import { InvalidJobStateError, LeaseLostError, StoreUnavailableError } from '../errors.ts';
+import type {
+  AcquiredSchedule,
+  AcquireSchedulesRequest,
+  ClaimJobsRequest,
+  CompleteJobRequest,
+  EnqueueResult,
+  JobQuery,
+  LeaseRenewal,
+  ReleaseScheduleRequest,
+  ReleaseScheduleResult,
+  RenewLeasesRequest,
+  ScheduleQuery,
+  SchedulePatch,
+  Store,
+  StoreCapabilities,
+} from '../store/store.ts';
+import { buildJobListQuery, buildScheduleListQuery } from './list-queries.ts';
+import { openDatabase } from './open-database.ts';
+import { claimOrder, rowToJob, rowToSchedule } from './row-mapping.ts';
+import type { Row } from './row-mapping.ts';
+import { toStoreError } from './sqlite-errors.ts';
+import { prepareStatements } from './statements.ts';
+import type { Statements } from './statements.ts';
+
+export interface SqliteStoreOptions {
+  /** The database file, created on `open()` (with its directory). ':memory:' keeps everything in this one connection. */
+  path: string;
+  /**
+   * How long a write waits for another connection's (or process's) write lock before failing
+   * with `StoreUnavailableError`. node:sqlite is synchronous: the waiting blocks the event loop.
+   * @defaultValue 5000
+   */
+  busyTimeoutMs?: number | undefined;
+}
+
+const defaultBusyTimeoutMs = 5000;
+
+/**
+ * The embedded default store: one SQLite file (WAL mode) through `node:sqlite`. Several processes
+ * may share the file: every write runs in one BEGIN IMMEDIATE transaction, so writers take turns
+ * and a claim is a single `UPDATE … RETURNING`.
+ *
+ * @example
+ * const store = new SqliteStore('./sundial.db');
+ * await store.open();
+ */
+export class SqliteStore implements Store {
+  readonly name = 'sqlite';
+  readonly capabilities: StoreCapabilities = { multiProcess: true, pushWakeups: false };
+  readonly path: string;
+  readonly busyTimeoutMs: number;
+  #db: DatabaseSync | null = null;
+  #statements: Statements | null = null;
+  #listStatements = new Map<string, StatementSync>();
+
+  constructor(pathOrOptions: string | SqliteStoreOptions, options?: Omit<SqliteStoreOptions, 'path'>) {
+    const resolved = typeof pathOrOptions === 'string' ? { ...options, path: pathOrOptions } : pathOrOptions;
+    this.path = resolved.path;
+    this.busyTimeoutMs = resolved.busyTimeoutMs ?? defaultBusyTimeoutMs;
+  }
+
+  async open(): Promise<void> {
+    if (this.#db) return;
+    const db = openDatabase(this.path, this.busyTimeoutMs);
+    this.#statements = prepareStatements(db);
+    this.#db = db;
+  }
+
+  async close(): Promise<void> {
+    const db = this.#db;
+    if (!db) return;
+    this.#db = null;
+    this.#statements = null;
+    this.#listStatements.clear();
+    db.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- schedules ----------------------------------------------------------------------------
+
+  async upsertSchedule(write: ScheduleWrite): Promise<ScheduleRecord> {
+    return this.#write('upsertSchedule', (s) =>
+      rowToSchedule(
+        s.upsertSchedule.get({
+          id: write.id,
+          task: write.task,
+          data: JSON.stringify(write.data),
+          trigger: JSON.stringify(write.trigger),
+          priority: write.priority,
+          maxRunning: write.maxRunning,
+          misfireGraceMs: write.misfireGraceMs,
+          coalesce: write.coalesce,
+          paused: write.paused ? 1 : 0,
+          nextFireAtMs: write.nextFireAtMs,
+          nowMs: write.nowMs,
+        }) as Row,
+      ),
+    );
+  }
+
+  async getSchedule(id: string): Promise<ScheduleRecord | null> {
+    return this.#read('getSchedule', (s) => {
+      const row = s.getSchedule.get(id) as Row | undefined;
+      return row ? rowToSchedule(row) : null;
+    });
+  }
+
+  async listSchedules(query: ScheduleQuery = {}): Promise<ScheduleRecord[]> {
+    return this.#read('listSchedules', () => {
+      const { text, params } = buildScheduleListQuery(query);
+      return (this.#listStatement(text).all(...params) as Row[]).map(rowToSchedule);
+    });
+  }
+
+  async removeSchedule(id: string): Promise<boolean> {
+    return this.#write('removeSchedule', (s) => Number(s.removeSchedule.run(id).changes) > 0);
+  }
+
+  async updateSchedule(id: string, patch: SchedulePatch, nowMs: number): Promise<ScheduleRecord | null> {
+    return this.#write('updateSchedule', (s) => {
+      const row = s.updateSchedule.get({
+        id,
+        paused: patch.paused === undefined ? null : patch.paused ? 1 : 0,
+        setNextFire: patch.nextFireAtMs === undefined ? 0 : 1,
+        nextFireAtMs: patch.nextFireAtMs ?? null,
+        nowMs,
+      }) as Row | undefined;
+      return row ? rowToSchedule(row) : null;
+    });
+  }
+
+  async acquireDueSchedules(request: AcquireSchedulesRequest): Promise<AcquiredSchedule[]> {
+    if (request.limit <= 0) return [];
+    return this.#write('acquireDueSchedules', (s) => {
+      const rows = s.acquireSchedules.all({
+        nodeId: request.nodeId,
+        nowMs: request.nowMs,
+        leaseExpiresAtMs: request.nowMs + request.leaseMs,
+        limit: request.limit,
+      }) as Row[];
+      return rows
+        .map((row) => {
+          const schedule = rowToSchedule(row);
+          return { schedule, leaseToken: schedule.leaseToken, activeJobs: Number(row.active_jobs) };
+        })
+        .sort(
+          (a, b) =>
+            (a.schedule.nextFireAtMs ?? 0) - (b.schedule.nextFireAtMs ?? 0) ||
+            (a.schedule.id < b.schedule.id ? -1 : a.schedule.id > b.schedule.id ? 1 : 0),
+        );
+    });
+  }
+
+  async releaseSchedule(request: ReleaseScheduleRequest): Promise<ReleaseScheduleResult> {
+    return this.#write('releaseSchedule', (s) => {
+      const current = s.scheduleLeaseToken.get(request.scheduleId) as Row | undefined;
+      if (!current || Number(current.lease_token) !== request.leaseToken) return { released: false, created: [] };
+      const created: JobRecord[] = [];
+      for (const job of request.jobs) {
+        const row = s.insertJob.get(newJobParams(job)) as Row | undefined;
+        if (row) created.push(rowToJob(row));
+      }
+      if (request.end) {
+        s.removeSchedule.run(request.scheduleId);
+      } else {
+        s.releaseSchedule.run({
+          id: request.scheduleId,
+          nextFireAtMs: request.nextFireAtMs,
+          lastFireAtMs: request.lastFireAtMs,
+          fired: created.length,
+          skipped: request.skipped,
+          missed: request.missed,
+          nowMs: request.nowMs,
+        });
+      }
+      return { released: true, created };
+    });
+  }
+
+  // ---- jobs ---------------------------------------------------------------------------------
+
+  async enqueueJobs(jobs: readonly NewJob[]): Promise<EnqueueResult[]> {
+    if (jobs.length === 0) return [];
+    return this.#write('enqueueJobs', (s) =>
+      jobs.map((job): EnqueueResult => {
+        const existing =
+          (job.fireAtMs !== null ? (s.jobByFire.get(job.scheduleId, job.fireAtMs) as Row | undefined) : undefined) ??
+          (job.dedupeKey !== null ? (s.jobByDedupeKey.get(job.dedupeKey) as Row | undefined) : undefined);
+        if (existing) return { job: rowToJob(existing), created: false };
+        const inserted = s.insertJob.get(newJobParams(job)) as Row | undefined;
+        if (inserted) return { job: rowToJob(inserted), created: true };
+        // Only a duplicate id is left to conflict: enqueueing the same id twice is idempotent.
+        return { job: rowToJob(s.getJob.get(job.id) as Row), created: false };
+      }),
+    );
+  }
+
+  async claimJobs(request: ClaimJobsRequest): Promise<JobRecord[]> {
+    if (request.limit <= 0) return [];
+    return this.#write('claimJobs', (s) => {
+      const rows = s.claimJobs.all({
+        nodeId: request.nodeId,
+        nowMs: request.nowMs,
+        leaseExpiresAtMs: request.nowMs + request.leaseMs,
+        limit: request.limit,
+      }) as Row[];
+      return rows.sort(claimOrder).map(rowToJob);
+    });
+  }
+
+  async renewLeases(request: RenewLeasesRequest): Promise<LeaseRenewal[]> {
+    if (request.leases.length === 0) return [];
+    return this.#write('renewLeases', (s) =>
+      request.leases.map(({ jobId, fencingToken }): LeaseRenewal => {
+        const renewed = s.renewLease.get({
+          jobId,
+          fencingToken,
+          nodeId: request.nodeId,
+          leaseExpiresAtMs: request.nowMs + request.leaseMs,
+        }) as Row | undefined;
+        const flag = renewed ?? (s.cancelRequested.get(jobId) as Row | undefined);
+        return { jobId, held: renewed !== undefined, cancelRequested: Number(flag?.cancel_requested ?? 0) !== 0 };
+      }),
+    );
+  }
+
+  async completeJob(request: CompleteJobRequest): Promise<JobRecord> {
+    return this.#write('completeJob', (s) => {
+      const row = runCompletion(s, request);
+      if (!row) {
+        throw new LeaseLostError(
+          `Job ${request.jobId} is no longer held under fencing token ${request.fencingToken} (reclaimed, cancelled, finished or gone)`,
+        );
+      }
+      const job = rowToJob(row);
+      if (request.endSchedule && job.scheduleId !== null) s.deleteScheduleOfJob.run(job.scheduleId);
+      return job;
+    });
+  }
+
+  async findExpiredLeases(request: { nowMs: number; limit: number }): Promise<JobRecord[]> {
+    if (request.limit <= 0) return [];
+    return this.#read('findExpiredLeases', (s) =>
+      (s.findExpiredLeases.all(request.nowMs, request.limit) as Row[]).map(rowToJob),
+    );
+  }
+
+  async cancelJob(request: { jobId: string; nowMs: number; reason: string }): Promise<JobRecord | null> {
+    return this.#write('cancelJob', (s) => {
+      const row = s.getJob.get(request.jobId) as Row | undefined;
+      if (!row) return null;
+      const status = String(row.status) as JobStatus;
+      if (status === 'queued' || status === 'failed') {
+        const error = JSON.stringify({ name: 'JobCancelledError', message: request.reason, code: 'JOB_CANCELLED' });
+        return rowToJob(s.cancelPending.get({ jobId: request.jobId, nowMs: request.nowMs, error }) as Row);
+      }
+      if (status === 'running') return rowToJob(s.requestCancel.get({ jobId: request.jobId, nowMs: request.nowMs }) as Row);
+      return rowToJob(row);
+    });
+  }
+
+  async retryJob(request: { jobId: string; nowMs: number }): Promise<JobRecord | null> {
+    return this.#write('retryJob', (s) => {
+      const row = s.getJob.get(request.jobId) as Row | undefined;
+      if (!row) return null;
+      const status = String(row.status);
+      if (status !== 'dead' && status !== 'cancelled') {
+        throw new InvalidJobStateError(`Job ${request.jobId} is ${status}; only dead or cancelled jobs can be retried`);
+      }
+      return rowToJob(s.retryJob.get({ jobId: request.jobId, nowMs: request.nowMs }) as Row);
+    });
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    return this.#read('getJob', (s) => {
+      const row = s.getJob.get(id) as Row | undefined;
+      return row ? rowToJob(row) : null;
+    });
+  }
+
+  async listJobs(query: JobQuery = {}): Promise<JobRecord[]> {
+    return this.#read('listJobs', () => {
+      const { text, params } = buildJobListQuery(query);
+      return (this.#listStatement(text).all(...params) as Row[]).map(rowToJob);
+    });
+  }
+
+  async purgeJobs(request: { finishedBeforeMs: number; statuses?: readonly JobStatus[] }): Promise<number> {
+    return this.#write('purgeJobs', (s) =>
+      Number(
+        s.purgeJobs.run({
+          statuses: JSON.stringify(request.statuses ?? finalJobStatuses),
+          finishedBeforeMs: request.finishedBeforeMs,
+        }).changes,
+      ),
+    );
+  }
+
+  async nextWakeAtMs(): Promise<number | null> {
+    return this.#read('nextWakeAtMs', (s) => {
+      const value = (s.nextWakeAtMs.get() as Row).wake_at_ms;
+      return value === null || value === undefined ? null : Number(value);
+    });
+  }
+
+  // ---- plumbing -----------------------------------------------------------------------------
+
+  #statementsOrThrow(operation: string): Statements {
+    if (!this.#statements) throw new StoreUnavailableError(`SqliteStore ${this.path}: ${operation} called before open()`);
+    return this.#statements;
+  }
+
+  #listStatement(text: string): StatementSync {
+    let statement = this.#listStatements.get(text);
+    if (!statement) {
+      statement = this.#db!.prepare(text);
+      this.#listStatements.set(text, statement);
+    }
+    return statement;
+  }
+
+  #read<T>(operation: string, body: (s: Statements) => T): T {
+    const s = this.#statementsOrThrow(operation);
+    try {
+      return body(s);
+    } catch (error) {
+      throw toStoreError(error, this.path, operation);
+    }
+  }
+
+  /** Runs `body` in one BEGIN IMMEDIATE transaction: writers on the same file take turns. */
+  #write<T>(operation: string, body: (s: Statements) => T): T {
+    const s = this.#statementsOrThrow(operation);
+    try {
+      s.begin.run();
+    } catch (error) {
+      throw toStoreError(error, this.path, operation);
+    }
+    try {
+      const result = body(s);
+      s.commit.run();
+      return result;
+    } catch (error) {
+      if (this.#db?.isTransaction) s.rollback.run();
+      throw toStoreError(error, this.path, operation);
+    }
+  }
+}
+
+function newJobParams(job: NewJob): Record<string, SQLInputValue> {
+  return {
+    id: job.id,
+    task: job.task,
+    data: JSON.stringify(job.data),
+    origin: job.origin,
+    scheduleId: job.scheduleId,
+    fireAtMs: job.fireAtMs,
+    priority: job.priority,
+    runAtMs: job.runAtMs,
+    createdAtMs: job.createdAtMs,
+    maxAttempts: job.maxAttempts,
+    dedupeKey: job.dedupeKey,
+  };
+}
+
+function runCompletion(s: Statements, request: CompleteJobRequest): Row | undefined {
+  const { jobId, fencingToken, nowMs, completion } = request;
+  const guard = { jobId, fencingToken, nowMs };
+  switch (completion.status) {
+    case 'succeeded':
+      return s.completeSucceeded.get({ ...guard, result: JSON.stringify(completion.result ?? null), outcome: 'succeeded' }) as Row | undefined;
+    case 'retry':
+      return s.completeRetry.get({
+        ...guard,
+        retryAtMs: completion.retryAtMs,
+        error: JSON.stringify(completion.error),
+        outcome: completion.attemptOutcome ?? 'failed',
+      }) as Row | undefined;
+    case 'dead':
+      return s.completeFinal.get({
+        ...guard,
+        status: 'dead',
+        error: JSON.stringify(completion.error),
+        outcome: completion.attemptOutcome ?? 'failed',
+      }) as Row | undefined;
+    case 'cancelled':
+      return s.completeFinal.get({ ...guard, status: 'cancelled', error: JSON.stringify(completion.error), outcome: 'cancelled' }) as
+        | Row
+        | undefined;
+    case 'released':
+      return s.completeReleased.get({ ...guard, outcome: 'interrupted' }) as Row | undefined;
+  }
+}

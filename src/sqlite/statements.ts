@@ -1,0 +1,135 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+
+// Every fixed statement the store runs, prepared once per connection. Parameters are named
+// (`:nowMs`), and each call passes exactly the names its statement uses (node:sqlite refuses
+// unknown ones).
+
+const finalStatuses = `('succeeded', 'dead', 'cancelled')`;
+const activeStatuses = `('queued', 'running', 'failed')`;
+
+/** Fencing guard shared by every completion: only the current claim may end the attempt. */
+const completionGuard = `WHERE id = :jobId AND fencing_token = :fencingToken AND status = 'running' RETURNING *`;
+/** Every completion ends the lease and stamps the last attempt record. */
+const endAttempt = `lease_owner = NULL, lease_expires_at_ms = NULL, updated_at_ms = :nowMs,
+  attempts = json_set(attempts, '$[#-1].finishedAtMs', :nowMs, '$[#-1].outcome', :outcome`;
+
+const sql = {
+  begin: `BEGIN IMMEDIATE`,
+  commit: `COMMIT`,
+  rollback: `ROLLBACK`,
+
+  upsertSchedule: `
+    INSERT INTO schedules (id, task, data, trigger_spec, priority, max_running, misfire_grace_ms, coalesce_policy,
+      paused, next_fire_at_ms, created_at_ms, updated_at_ms)
+    VALUES (:id, :task, :data, :trigger, :priority, :maxRunning, :misfireGraceMs, :coalesce,
+      :paused, :nextFireAtMs, :nowMs, :nowMs)
+    ON CONFLICT (id) DO UPDATE SET task = excluded.task, data = excluded.data, trigger_spec = excluded.trigger_spec,
+      priority = excluded.priority, max_running = excluded.max_running, misfire_grace_ms = excluded.misfire_grace_ms,
+      coalesce_policy = excluded.coalesce_policy, paused = excluded.paused, next_fire_at_ms = excluded.next_fire_at_ms,
+      updated_at_ms = excluded.updated_at_ms
+    RETURNING *`,
+  getSchedule: `SELECT * FROM schedules WHERE id = ?`,
+  removeSchedule: `DELETE FROM schedules WHERE id = ?`,
+  updateSchedule: `
+    UPDATE schedules SET
+      paused = COALESCE(:paused, paused),
+      next_fire_at_ms = CASE WHEN :setNextFire THEN :nextFireAtMs ELSE next_fire_at_ms END,
+      updated_at_ms = :nowMs
+    WHERE id = :id RETURNING *`,
+  acquireSchedules: `
+    UPDATE schedules SET lease_owner = :nodeId, lease_expires_at_ms = :leaseExpiresAtMs, lease_token = lease_token + 1
+    WHERE id IN (
+      SELECT id FROM schedules
+      WHERE paused = 0 AND next_fire_at_ms <= :nowMs AND (lease_expires_at_ms IS NULL OR lease_expires_at_ms <= :nowMs)
+      ORDER BY next_fire_at_ms, id LIMIT :limit)
+    RETURNING *, (SELECT COUNT(*) FROM jobs
+      WHERE jobs.schedule_id = schedules.id AND jobs.status IN ${activeStatuses}) AS active_jobs`,
+  scheduleLeaseToken: `SELECT lease_token FROM schedules WHERE id = ?`,
+  releaseSchedule: `
+    UPDATE schedules SET next_fire_at_ms = :nextFireAtMs, last_fire_at_ms = :lastFireAtMs,
+      fired_count = fired_count + :fired, skipped_count = skipped_count + :skipped, missed_count = missed_count + :missed,
+      lease_owner = NULL, lease_expires_at_ms = NULL, updated_at_ms = :nowMs
+    WHERE id = :id`,
+
+  insertJob: `
+    INSERT INTO jobs (id, task, data, origin, schedule_id, fire_at_ms, status, priority, run_at_ms,
+      created_at_ms, updated_at_ms, max_attempts, dedupe_key)
+    VALUES (:id, :task, :data, :origin, :scheduleId, :fireAtMs, 'queued', :priority, :runAtMs,
+      :createdAtMs, :createdAtMs, :maxAttempts, :dedupeKey)
+    ON CONFLICT DO NOTHING RETURNING *`,
+  jobByFire: `SELECT * FROM jobs WHERE schedule_id = ? AND fire_at_ms = ?`,
+  jobByDedupeKey: `SELECT * FROM jobs WHERE dedupe_key = ? AND status IN ${activeStatuses} ORDER BY seq LIMIT 1`,
+  getJob: `SELECT * FROM jobs WHERE id = ?`,
+
+  // The hot path: one statement claims the batch, in the order of the jobs_claim index.
+  claimJobs: `
+    UPDATE jobs SET status = 'running', attempt = attempt + 1, fencing_token = fencing_token + 1,
+      lease_owner = :nodeId, lease_expires_at_ms = :leaseExpiresAtMs,
+      started_at_ms = COALESCE(started_at_ms, :nowMs), updated_at_ms = :nowMs,
+      attempts = json_insert(attempts, '$[#]', json_object('attempt', attempt + 1, 'nodeId', :nodeId,
+        'fencingToken', fencing_token + 1, 'startedAtMs', :nowMs, 'finishedAtMs', NULL, 'outcome', 'running', 'error', NULL))
+    WHERE seq IN (
+      SELECT seq FROM jobs INDEXED BY jobs_claim
+      WHERE status IN ('queued', 'failed') AND run_at_ms <= :nowMs
+      ORDER BY priority DESC, run_at_ms, seq LIMIT :limit)
+    RETURNING *`,
+  renewLease: `
+    UPDATE jobs SET lease_expires_at_ms = :leaseExpiresAtMs
+    WHERE id = :jobId AND status = 'running' AND fencing_token = :fencingToken AND lease_owner = :nodeId
+    RETURNING cancel_requested`,
+  cancelRequested: `SELECT cancel_requested FROM jobs WHERE id = ?`,
+
+  completeSucceeded: `
+    UPDATE jobs SET status = 'succeeded', result = :result, error = NULL, finished_at_ms = :nowMs, ${endAttempt})
+    ${completionGuard}`,
+  completeRetry: `
+    UPDATE jobs SET status = 'failed', run_at_ms = :retryAtMs, error = :error, ${endAttempt},
+      '$[#-1].error', json(:error))
+    ${completionGuard}`,
+  completeFinal: `
+    UPDATE jobs SET status = :status, error = :error, finished_at_ms = :nowMs, ${endAttempt},
+      '$[#-1].error', json(:error))
+    ${completionGuard}`,
+  completeReleased: `
+    UPDATE jobs SET status = 'queued', run_at_ms = :nowMs, attempt = attempt - 1, ${endAttempt})
+    ${completionGuard}`,
+  deleteScheduleOfJob: `DELETE FROM schedules WHERE id = ?`,
+
+  findExpiredLeases: `
+    SELECT * FROM jobs WHERE status = 'running' AND lease_expires_at_ms <= ?
+    ORDER BY lease_expires_at_ms, seq LIMIT ?`,
+  cancelPending: `
+    UPDATE jobs SET status = 'cancelled', finished_at_ms = :nowMs, updated_at_ms = :nowMs, error = :error,
+      lease_owner = NULL, lease_expires_at_ms = NULL
+    WHERE id = :jobId RETURNING *`,
+  requestCancel: `UPDATE jobs SET cancel_requested = 1, updated_at_ms = :nowMs WHERE id = :jobId RETURNING *`,
+  retryJob: `
+    UPDATE jobs SET status = 'queued', run_at_ms = :nowMs, max_attempts = attempt + 1, finished_at_ms = NULL,
+      cancel_requested = 0, updated_at_ms = :nowMs
+    WHERE id = :jobId RETURNING *`,
+  purgeJobs: `
+    DELETE FROM jobs
+    WHERE status IN ${finalStatuses} AND status IN (SELECT value FROM json_each(:statuses))
+      AND finished_at_ms < :finishedBeforeMs`,
+
+  nextWakeAtMs: `
+    SELECT MIN(t) AS wake_at_ms FROM (
+      SELECT MIN(next_fire_at_ms) AS t FROM schedules
+        WHERE paused = 0 AND next_fire_at_ms IS NOT NULL AND lease_expires_at_ms IS NULL
+      UNION ALL
+      -- A leased schedule becomes due again no earlier than its lease expiry.
+      SELECT MIN(MAX(next_fire_at_ms, lease_expires_at_ms)) FROM schedules
+        WHERE paused = 0 AND next_fire_at_ms IS NOT NULL AND lease_expires_at_ms IS NOT NULL
+      UNION ALL
+      SELECT MIN(run_at_ms) FROM jobs INDEXED BY jobs_pending_run_at WHERE status IN ('queued', 'failed')
+      UNION ALL
+      SELECT MIN(lease_expires_at_ms) FROM jobs WHERE status = 'running')`,
+} as const;
+
+export type Statements = { readonly [K in keyof typeof sql]: StatementSync };
+
+export function prepareStatements(db: DatabaseSync): Statements {
+  const prepared = {} as Record<keyof typeof sql, StatementSync>;
+  for (const key of Object.keys(sql) as Array<keyof typeof sql>) prepared[key] = db.prepare(sql[key]);
+  return prepared;
+}
