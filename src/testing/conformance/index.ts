@@ -1,0 +1,107 @@
+import type { Store } from '../../store/store.ts';
+import { defineEnqueueTests } from './enqueue.ts';
+import { defineJobClaimTests } from './jobs-claim.ts';
+import { defineJobCompleteTests } from './jobs-complete.ts';
+import { defineJobControlTests } from './jobs-control.ts';
+import { defineLeaseTests } from './leases.ts';
+import { defineLifecycleTests } from './lifecycle.ts';
+import { defineQueryTests } from './queries.ts';
+import { defineScheduleLeaseTests } from './schedule-leases.ts';
+import { defineScheduleTests } from './schedules.ts';
+import type { SuiteApi } from './suite-api.ts';
+import { defineWakeTests } from './wake.ts';
+
+export { fireJob, leaseMs, newJob, releaseRequest, scheduleWrite, t0 } from './fixtures.ts';
+
+/** The few functions the suite needs from a test runner: vitest, jest and node:test all provide them. */
+export interface ConformanceRunner {
+  describe(name: string, fn: () => void): void;
+  test(name: string, fn: () => Promise<void> | void): void;
+  beforeEach(fn: () => Promise<void> | void): void;
+  afterEach(fn: () => Promise<void> | void): void;
+  /**
+   * Optional: registers a skipped test (vitest/jest `test.skip`). Without it, a skipped test is
+   * not registered and its reason is printed instead.
+   */
+  skip?(name: string, fn: () => Promise<void> | void): void;
+}
+
+export interface StoreConformanceOptions {
+  /** A fresh, empty, opened store for each test. */
+  createStore(): Promise<Store>;
+  /**
+   * Optional: a second store instance over the SAME data (another connection / process view), to
+   * test exclusivity across instances. Omit for stores without one (memory); those tests are then
+   * skipped with their reason printed.
+   */
+  openPeer?(store: Store): Promise<Store>;
+  /** Called after each test with the store(s) created; default closes them. */
+  destroyStore?(store: Store): Promise<void>;
+}
+
+/**
+ * Registers the store conformance suite: every behaviour the `Store` TSDoc promises, one focused
+ * test each. Runner-agnostic (assertions come from `node:assert/strict`).
+ *
+ * @example
+ * ```ts
+ * import { describe, test, beforeEach, afterEach } from 'vitest';
+ * defineStoreConformanceSuite('memory', { createStore: async () => { const s = new MemoryStore(); await s.open(); return s; } },
+ *   { describe, test, beforeEach, afterEach, skip: test.skip });
+ * ```
+ */
+export function defineStoreConformanceSuite(storeName: string, options: StoreConformanceOptions, runner: ConformanceRunner): void {
+  const destroy = options.destroyStore ?? ((store: Store) => store.close());
+  let current: Store | null = null;
+  let created: Store[] = [];
+
+  const requireStore = (): Store => {
+    if (current === null) throw new Error('conformance suite: no store (beforeEach did not run)');
+    return current;
+  };
+
+  const openPeer = options.openPeer;
+  const api: SuiteApi = {
+    describe: (name, fn) => runner.describe(name, fn),
+    test: (name, fn) => runner.test(name, () => fn(requireStore())),
+    peerTest: (name, fn) => {
+      if (openPeer === undefined) {
+        const reason = `the ${storeName} store has no second instance (no openPeer given)`;
+        if (runner.skip) runner.skip(`${name} [skipped: ${reason}]`, () => {});
+        else console.info(`[sundial conformance] skipped "${name}": ${reason}`);
+        return;
+      }
+      runner.test(name, async () => {
+        const store = requireStore();
+        const peer = await openPeer(store);
+        created.push(peer);
+        await fn(store, peer);
+      });
+    },
+  };
+
+  runner.describe(`store conformance: ${storeName}`, () => {
+    runner.beforeEach(async () => {
+      current = await options.createStore();
+      created = [current];
+    });
+    runner.afterEach(async () => {
+      // Peers first: they may share resources the first store owns.
+      const stores = created.reverse();
+      created = [];
+      current = null;
+      for (const store of stores) await destroy(store);
+    });
+
+    defineLifecycleTests(api);
+    defineScheduleTests(api);
+    defineScheduleLeaseTests(api);
+    defineEnqueueTests(api);
+    defineJobClaimTests(api);
+    defineLeaseTests(api);
+    defineJobCompleteTests(api);
+    defineJobControlTests(api);
+    defineQueryTests(api);
+    defineWakeTests(api);
+  });
+}
