@@ -44,7 +44,8 @@ const sql = {
       ORDER BY next_fire_at_ms, id LIMIT :limit)
     RETURNING *, (SELECT COUNT(*) FROM jobs
       WHERE jobs.schedule_id = schedules.id AND jobs.status IN ${activeStatuses}) AS active_jobs`,
-  scheduleLeaseToken: `SELECT lease_token FROM schedules WHERE id = ?`,
+  // Only a leased schedule can be released: token 0 of a never-leased schedule must not match.
+  scheduleLeaseToken: `SELECT lease_token FROM schedules WHERE id = ? AND lease_owner IS NOT NULL`,
   releaseSchedule: `
     UPDATE schedules SET next_fire_at_ms = :nextFireAtMs, last_fire_at_ms = :lastFireAtMs,
       fired_count = fired_count + :fired, skipped_count = skipped_count + :skipped, missed_count = missed_count + :missed,
