@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError, InvalidCronError, UnknownTimeZoneError } from '../../src/errors.ts';
+import { canonicalTimeZone, cron } from '../../src/triggers/cron.ts';
+
+describe('cron', () => {
+  it('builds a plain cron spec (UTC by default)', () => {
+    expect(cron('*/5 * * * *')).toEqual({ type: 'cron', expr: '*/5 * * * *', tz: null, startAtMs: null, endAtMs: null, jitterMs: 0 });
+  });
+
+  it('accepts 6 fields, a time zone (canonicalised), a jitter and a window', () => {
+    expect(
+      cron('  0 30 2  * * * ', { tz: 'europe/berlin', jitter: '10s', startAt: 0, endAt: '2030-01-01T00:00:00Z' }),
+    ).toEqual({ type: 'cron', expr: '0 30 2 * * *', tz: 'Europe/Berlin', startAtMs: 0, endAtMs: Date.UTC(2030, 0, 1), jitterMs: 10_000 });
+  });
+
+  it('accepts croner extras: names, L, #', () => {
+    expect(() => cron('0 9 * * MON-FRI')).not.toThrow();
+    expect(() => cron('0 0 L * *')).not.toThrow();
+    expect(() => cron('0 0 * * 5#2')).not.toThrow();
+    expect(() => cron('0 0 29 2 *')).not.toThrow(); // leap days only, but it does fire
+  });
+
+  it('rejects a malformed expression with croner reason, chained', () => {
+    const error = catchError(() => cron('61 * * * *'));
+    expect(error).toBeInstanceOf(InvalidCronError);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidCronError).code).toBe('INVALID_CRON');
+    expect(error.message).toMatch(/^Invalid cron expression "61 \* \* \* \*": .*minute/);
+    expect(error.cause).toBeInstanceOf(Error);
+  });
+
+  it.each(['* * * *', '', '0 0 0 1 1 * 2030', '2030-01-01T00:00:00'])('rejects %j: not 5 or 6 fields', (expr) => {
+    expect(() => cron(expr)).toThrow(InvalidCronError);
+    expect(() => cron(expr)).toThrow('expected 5 fields');
+  });
+
+  it('rejects an expression that never fires', () => {
+    expect(() => cron('0 0 31 2 *')).toThrow(new InvalidCronError('Invalid cron expression "0 0 31 2 *": it never fires (no date matches it)'));
+    expect(() => cron('0 0 30 2 *')).toThrow(InvalidCronError);
+  });
+
+  it('rejects a window in which the expression never fires', () => {
+    expect(() => cron('0 0 1 1 *', { startAt: '2026-02-01T00:00:00Z', endAt: '2026-12-31T00:00:00Z' })).toThrow(
+      'to fire between `startAt` and `endAt`',
+    );
+    expect(() => cron('0 0 1 1 *', { startAt: '2026-01-01T00:00:00Z', endAt: '2026-01-01T00:00:01Z' })).not.toThrow();
+  });
+
+  it('rejects an unknown time zone', () => {
+    const error = catchError(() => cron('* * * * *', { tz: 'Mars/Olympus_Mons' }));
+    expect(error).toBeInstanceOf(UnknownTimeZoneError);
+    expect((error as UnknownTimeZoneError).code).toBe('UNKNOWN_TIME_ZONE');
+    expect(error.message).toContain('"Mars/Olympus_Mons"');
+    expect(error.cause).toBeInstanceOf(RangeError);
+    expect(canonicalTimeZone('utc')).toBe('UTC');
+  });
+
+  it('checks jitter and window', () => {
+    expect(() => cron('* * * * *', { jitter: 'soon' })).toThrow('Expected `jitter`');
+    expect(() => cron('* * * * *', { startAt: 5, endAt: 1 })).toThrow('Expected `endAt` to be after `startAt`');
+  });
+});
+
+function catchError(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a throw');
+}
