@@ -1,0 +1,134 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { JsonValue } from '../../src/domain/json.ts';
+import { assertJsonPayload, toJsonPayload, validatePayload } from '../../src/domain/payload.ts';
+import { PayloadNotSerializableError, PayloadValidationError } from '../../src/errors.ts';
+import type { StandardSchemaV1 } from '../../src/tasks/standard-schema.ts';
+
+class Ec2Client {
+  region = 'eu-west-1';
+}
+
+/** [1, <empty>, 3] */
+function holeyArray(): number[] {
+  const array: number[] = [];
+  array[0] = 1;
+  array[2] = 3;
+  return array;
+}
+
+function problem(value: unknown): string {
+  try {
+    assertJsonPayload(value, 'data');
+  } catch (error) {
+    expect(error).toBeInstanceOf(PayloadNotSerializableError);
+    expect((error as PayloadNotSerializableError).code).toBe('PAYLOAD_NOT_SERIALIZABLE');
+    return (error as Error).message;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('assertJsonPayload', () => {
+  it('accepts plain JSON, null-prototype objects and shared (non-circular) references', () => {
+    const shared = { a: 1 };
+    const bare = Object.assign(Object.create(null) as object, { x: 1 });
+    for (const value of [null, true, 0, -1.5, '', 'x', [], {}, [1, 'a', null, { b: [true] }], { shared, again: shared, bare }]) {
+      expect(() => assertJsonPayload(value, 'data')).not.toThrow();
+    }
+    expect(toJsonPayload({ a: [1] }, 'data')).toEqual({ a: [1] });
+  });
+
+  it('names the path of a class instance and says what to do', () => {
+    expect(problem({ worker: { client: new Ec2Client() } })).toBe(
+      'data.worker.client: a class instance (Ec2Client) is not JSON; store its id instead',
+    );
+  });
+
+  it.each([
+    [{ f: () => 1 }, 'data.f: a function (f) is not JSON'],
+    [{ s: Symbol('x') }, 'data.s: a symbol is not JSON'],
+    [{ n: 10n }, 'data.n: a bigint is not JSON'],
+    [undefined, 'data: undefined is not JSON'],
+    [[1, undefined], 'data[1]: undefined is not JSON'],
+    [{ gone: undefined }, 'data.gone: undefined is not JSON'],
+    [{ x: Number.NaN }, 'data.x: NaN is not JSON (it would become null)'],
+    [{ x: [Number.POSITIVE_INFINITY] }, 'data.x[0]: Infinity is not JSON'],
+    [{ when: new Date(0) }, 'data.when: a Date is not JSON; use an ISO string'],
+    [{ m: new Map() }, 'data.m: a Map is not JSON'],
+    [{ s: new Set() }, 'data.s: a Set is not JSON; use an array'],
+    [{ b: new Uint8Array(2) }, 'data.b: binary data (Uint8Array) is not JSON'],
+    [{ e: new Error('x') }, 'data.e: a class instance (Error) is not JSON'],
+    [{ 'odd key': { 3: new Ec2Client() } }, 'data["odd key"][3]: a class instance (Ec2Client)'],
+    [holeyArray(), 'data[1]: an empty array slot is not JSON'],
+    [{ [Symbol('k')]: 1 }, 'data: a symbol-keyed property is not JSON'],
+  ])('rejects %o', (value, message) => {
+    expect(problem(value)).toContain(message);
+  });
+
+  it('rejects cycles, naming where they point back to', () => {
+    const a: Record<string, unknown> = { list: [] };
+    (a.list as unknown[]).push({ back: a });
+    expect(problem(a)).toBe('data.list[0].back: a circular reference (back to data) is not JSON');
+  });
+
+  it('narrows the type', () => {
+    const value: unknown = { a: 1 };
+    assertJsonPayload(value, 'data');
+    expectTypeOf(value).toEqualTypeOf<JsonValue>();
+  });
+});
+
+/** A hand-written Standard Schema: `{ email: string }` with a normalised (lower-cased) output. */
+const emailSchema: StandardSchemaV1<{ email: string }, { email: string }> = {
+  '~standard': {
+    version: 1,
+    vendor: 'test',
+    validate(value) {
+      if (typeof value !== 'object' || value === null) return { issues: [{ message: 'Expected an object' }] };
+      const email = (value as { email?: unknown }).email;
+      if (typeof email !== 'string' || !email.includes('@')) {
+        return { issues: [{ message: 'Invalid email', path: ['email'] }] };
+      }
+      return { value: { email: email.toLowerCase() } };
+    },
+  },
+};
+
+const asyncListSchema: StandardSchemaV1<unknown, number[]> = {
+  '~standard': {
+    version: 1,
+    vendor: 'test',
+    async validate() {
+      await Promise.resolve();
+      return {
+        issues: [
+          { message: 'Required', path: [{ key: 'items' }, 0, 'name'] },
+          { message: 'Too long', path: ['user', { key: 'first name' }] },
+        ],
+      };
+    },
+  },
+};
+
+describe('validatePayload', () => {
+  it("returns the schema's output", async () => {
+    const out = await validatePayload(emailSchema, { email: 'A@B.C' }, 'data');
+    expect(out).toEqual({ email: 'a@b.c' });
+    expectTypeOf(out).toEqualTypeOf<{ email: string }>();
+  });
+
+  it('lists each issue with its path', async () => {
+    const error = await validatePayload(emailSchema, { email: 'nope' }, 'data').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PayloadValidationError);
+    expect((error as Error).message).toBe('Invalid `data`: data.email: Invalid email');
+    expect((error as PayloadValidationError).issues).toEqual([{ message: 'Invalid email', path: ['email'] }]);
+    await expect(validatePayload(emailSchema, 5, 'data')).rejects.toThrow('Invalid `data`: data: Expected an object');
+  });
+
+  it('awaits async validators, reads path segments and keeps the issues', async () => {
+    const error = await validatePayload(asyncListSchema, {}, 'data').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PayloadValidationError);
+    expect((error as PayloadValidationError).code).toBe('PAYLOAD_INVALID');
+    expect((error as Error).message).toBe('Invalid `data`: data.items[0].name: Required; data.user["first name"]: Too long');
+    expect((error as PayloadValidationError).issues).toHaveLength(2);
+  });
+});
