@@ -1,0 +1,159 @@
+import { activeJobStatuses, isFinalJobStatus } from '../domain/job.ts';
+import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
+import { ClaimQueue } from './claim-queue.ts';
+import type { QueueEntry } from './claim-queue.ts';
+
+/** A job as MemoryStore keeps it: the record plus its creation order and live claim-queue stamp. */
+export interface StoredJob {
+  readonly record: JobRecord;
+  readonly seq: number;
+  stamp: number;
+}
+
+const activeStatuses: ReadonlySet<JobStatus> = new Set(activeJobStatuses);
+
+/**
+ * MemoryStore's jobs and the indexes its invariants need: (scheduleId, fireAtMs) uniqueness,
+ * dedupe keys of non-final jobs, running jobs, active jobs per schedule, and the claim queue.
+ * Every status change goes through `setStatus` so the indexes never drift from the records.
+ */
+export class JobTable {
+  readonly #jobs = new Map<string, StoredJob>();
+  readonly #byFire = new Map<string, string>();
+  readonly #byDedupeKey = new Map<string, string>();
+  readonly #running = new Set<string>();
+  readonly #activeBySchedule = new Map<string, Set<string>>();
+  readonly #queue = new ClaimQueue((entry) => this.#isCurrent(entry));
+  #nextSeq = 1;
+
+  get(id: string): StoredJob | undefined {
+    return this.#jobs.get(id);
+  }
+
+  values(): IterableIterator<StoredJob> {
+    return this.#jobs.values();
+  }
+
+  /** The job that blocks creating `job` (same fire, or a live job with its dedupeKey), if any. */
+  findConflict(job: NewJob): StoredJob | undefined {
+    if (job.scheduleId !== null && job.fireAtMs !== null) {
+      const id = this.#byFire.get(fireKey(job.scheduleId, job.fireAtMs));
+      if (id !== undefined) return this.#jobs.get(id);
+    }
+    if (job.dedupeKey !== null) {
+      const id = this.#byDedupeKey.get(job.dedupeKey);
+      if (id !== undefined) return this.#jobs.get(id);
+    }
+    return undefined;
+  }
+
+  /** Inserts a new queued job (the caller checked `findConflict`). */
+  insert(job: NewJob): StoredJob {
+    const record: JobRecord = {
+      id: job.id,
+      task: job.task,
+      data: structuredClone(job.data),
+      origin: job.origin,
+      scheduleId: job.scheduleId,
+      fireAtMs: job.fireAtMs,
+      status: 'queued',
+      priority: job.priority,
+      runAtMs: job.runAtMs,
+      createdAtMs: job.createdAtMs,
+      updatedAtMs: job.createdAtMs,
+      startedAtMs: null,
+      finishedAtMs: null,
+      attempt: 0,
+      maxAttempts: job.maxAttempts,
+      dedupeKey: job.dedupeKey,
+      leaseOwner: null,
+      leaseExpiresAtMs: null,
+      fencingToken: 0,
+      cancelRequested: false,
+      result: null,
+      error: null,
+      attempts: [],
+    };
+    const stored: StoredJob = { record, seq: this.#nextSeq++, stamp: 0 };
+    this.#jobs.set(record.id, stored);
+    if (record.scheduleId !== null && record.fireAtMs !== null) this.#byFire.set(fireKey(record.scheduleId, record.fireAtMs), record.id);
+    this.#indexStatus(stored, null);
+    return stored;
+  }
+
+  /** Moves the job to `status`, keeping every index in step. Call after setting runAtMs. */
+  setStatus(stored: StoredJob, status: JobStatus): void {
+    const previous = stored.record.status;
+    stored.record.status = status;
+    this.#indexStatus(stored, previous);
+  }
+
+  /** Up to `limit` claimable jobs due at `nowMs`, in claim order (they must then be made running). */
+  takeClaimable(nowMs: number, limit: number): StoredJob[] {
+    return this.#queue.take(nowMs, limit).map((entry) => this.#jobs.get(entry.jobId) as StoredJob);
+  }
+
+  earliestClaimableRunAtMs(): number | null {
+    return this.#queue.earliestRunAtMs();
+  }
+
+  running(): StoredJob[] {
+    return [...this.#running].map((id) => this.#jobs.get(id) as StoredJob);
+  }
+
+  activeCount(scheduleId: string): number {
+    return this.#activeBySchedule.get(scheduleId)?.size ?? 0;
+  }
+
+  delete(stored: StoredJob): void {
+    const { record } = stored;
+    this.#jobs.delete(record.id);
+    if (record.scheduleId !== null && record.fireAtMs !== null) {
+      const key = fireKey(record.scheduleId, record.fireAtMs);
+      if (this.#byFire.get(key) === record.id) this.#byFire.delete(key);
+    }
+    this.#unindexStatus(stored, record.status);
+  }
+
+  #indexStatus(stored: StoredJob, previous: JobStatus | null): void {
+    const { record } = stored;
+    if (previous !== null) this.#unindexStatus(stored, previous);
+    if (record.status === 'running') this.#running.add(record.id);
+    if (record.scheduleId !== null && activeStatuses.has(record.status)) {
+      let active = this.#activeBySchedule.get(record.scheduleId);
+      if (active === undefined) this.#activeBySchedule.set(record.scheduleId, (active = new Set()));
+      active.add(record.id);
+    }
+    // A key belongs to one live job; an operator's retry of an old job does not steal it from a newer one.
+    if (record.dedupeKey !== null && !isFinalJobStatus(record.status) && !this.#byDedupeKey.has(record.dedupeKey)) {
+      this.#byDedupeKey.set(record.dedupeKey, record.id);
+    }
+    if (record.status === 'queued' || record.status === 'failed') {
+      stored.stamp = this.#queue.add(record.id, record.priority, record.runAtMs, stored.seq);
+    }
+  }
+
+  #unindexStatus(stored: StoredJob, previous: JobStatus): void {
+    const { record } = stored;
+    if (previous === 'running') this.#running.delete(record.id);
+    if (record.scheduleId !== null && activeStatuses.has(previous)) {
+      const active = this.#activeBySchedule.get(record.scheduleId);
+      active?.delete(record.id);
+      if (active?.size === 0) this.#activeBySchedule.delete(record.scheduleId);
+    }
+    if (record.dedupeKey !== null && this.#byDedupeKey.get(record.dedupeKey) === record.id) {
+      const stillLive = this.#jobs.has(record.id) && !isFinalJobStatus(record.status);
+      if (!stillLive) this.#byDedupeKey.delete(record.dedupeKey);
+    }
+    stored.stamp = 0;
+  }
+
+  #isCurrent(entry: QueueEntry): boolean {
+    const stored = this.#jobs.get(entry.jobId);
+    return stored !== undefined && stored.stamp === entry.stamp && (stored.record.status === 'queued' || stored.record.status === 'failed');
+  }
+}
+
+function fireKey(scheduleId: string, fireAtMs: number): string {
+  return `${fireAtMs}\u0000${scheduleId}`;
+}

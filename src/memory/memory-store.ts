@@ -1,0 +1,329 @@
+import type { JsonValue } from '../domain/json.ts';
+import { isFinalJobStatus } from '../domain/job.ts';
+import type { AttemptOutcome, JobError, JobRecord, JobStatus, NewJob } from '../domain/job.ts';
+import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
+import { InvalidJobStateError, LeaseLostError } from '../errors.ts';
+import type {
+  AcquiredSchedule,
+  AcquireSchedulesRequest,
+  ClaimJobsRequest,
+  CompleteJobRequest,
+  EnqueueResult,
+  JobQuery,
+  LeaseRenewal,
+  ReleaseScheduleRequest,
+  ReleaseScheduleResult,
+  RenewLeasesRequest,
+  SchedulePatch,
+  ScheduleQuery,
+  Store,
+  StoreCapabilities,
+} from '../store/store.ts';
+import { JobTable } from './job-table.ts';
+import type { StoredJob } from './job-table.ts';
+import { listJobRecords } from './list-jobs.ts';
+
+const defaultLimit = 100;
+
+/**
+ * A store in plain Maps, for tests, examples and single-process use. Everything is lost with the
+ * object. Records are deep-copied on the way in and out, so callers never share state with it;
+ * every method runs synchronously to the end, which makes each one atomic.
+ */
+export class MemoryStore implements Store {
+  readonly name = 'memory';
+  readonly capabilities: StoreCapabilities = { multiProcess: false, pushWakeups: false };
+
+  readonly #schedules = new Map<string, ScheduleRecord>();
+  readonly #jobs = new JobTable();
+
+  async open(): Promise<void> {}
+
+  async close(): Promise<void> {}
+
+  // ---- schedules ----------------------------------------------------------------------------
+
+  async upsertSchedule(write: ScheduleWrite): Promise<ScheduleRecord> {
+    const existing = this.#schedules.get(write.id);
+    const record: ScheduleRecord = {
+      id: write.id,
+      task: write.task,
+      data: structuredClone(write.data),
+      trigger: structuredClone(write.trigger),
+      priority: write.priority,
+      maxRunning: write.maxRunning,
+      misfireGraceMs: write.misfireGraceMs,
+      coalesce: write.coalesce,
+      paused: write.paused,
+      nextFireAtMs: write.nextFireAtMs,
+      lastFireAtMs: existing?.lastFireAtMs ?? null,
+      createdAtMs: existing?.createdAtMs ?? write.nowMs,
+      updatedAtMs: write.nowMs,
+      leaseOwner: existing?.leaseOwner ?? null,
+      leaseExpiresAtMs: existing?.leaseExpiresAtMs ?? null,
+      leaseToken: existing?.leaseToken ?? 0,
+      firedCount: existing?.firedCount ?? 0,
+      skippedCount: existing?.skippedCount ?? 0,
+      missedCount: existing?.missedCount ?? 0,
+    };
+    this.#schedules.set(record.id, record);
+    return structuredClone(record);
+  }
+
+  async getSchedule(id: string): Promise<ScheduleRecord | null> {
+    const record = this.#schedules.get(id);
+    return record ? structuredClone(record) : null;
+  }
+
+  async listSchedules(query: ScheduleQuery = {}): Promise<ScheduleRecord[]> {
+    const { task, paused, idPrefix, afterId } = query;
+    const matches = [...this.#schedules.values()].filter(
+      (s) =>
+        (task === undefined || s.task === task) &&
+        (paused === undefined || s.paused === paused) &&
+        (idPrefix === undefined || s.id.startsWith(idPrefix)) &&
+        (afterId === undefined || s.id > afterId),
+    );
+    matches.sort((a, b) => compareStrings(a.id, b.id));
+    return matches.slice(0, query.limit ?? defaultLimit).map((s) => structuredClone(s));
+  }
+
+  async removeSchedule(id: string): Promise<boolean> {
+    return this.#schedules.delete(id);
+  }
+
+  async updateSchedule(id: string, patch: SchedulePatch, nowMs: number): Promise<ScheduleRecord | null> {
+    const record = this.#schedules.get(id);
+    if (!record) return null;
+    if (patch.paused !== undefined) record.paused = patch.paused;
+    if (patch.nextFireAtMs !== undefined) record.nextFireAtMs = patch.nextFireAtMs;
+    record.updatedAtMs = nowMs;
+    return structuredClone(record);
+  }
+
+  async acquireDueSchedules(request: AcquireSchedulesRequest): Promise<AcquiredSchedule[]> {
+    const { nodeId, nowMs, leaseMs, limit } = request;
+    const due = [...this.#schedules.values()].filter(
+      (s) =>
+        !s.paused &&
+        s.nextFireAtMs !== null &&
+        s.nextFireAtMs <= nowMs &&
+        (s.leaseExpiresAtMs === null || s.leaseExpiresAtMs <= nowMs),
+    );
+    due.sort((a, b) => (a.nextFireAtMs as number) - (b.nextFireAtMs as number) || compareStrings(a.id, b.id));
+    return due.slice(0, Math.max(0, limit)).map((schedule) => {
+      schedule.leaseOwner = nodeId;
+      schedule.leaseExpiresAtMs = nowMs + leaseMs;
+      schedule.leaseToken += 1;
+      return { schedule: structuredClone(schedule), leaseToken: schedule.leaseToken, activeJobs: this.#jobs.activeCount(schedule.id) };
+    });
+  }
+
+  async releaseSchedule(request: ReleaseScheduleRequest): Promise<ReleaseScheduleResult> {
+    const schedule = this.#schedules.get(request.scheduleId);
+    // A schedule whose lease was already released is not leased: a second release must not count twice.
+    if (!schedule || schedule.leaseToken !== request.leaseToken || schedule.leaseOwner === null) {
+      return { released: false, created: [] };
+    }
+    const created = this.#insertJobs(request.jobs)
+      .filter((r) => r.created)
+      .map((r) => r.job);
+    schedule.nextFireAtMs = request.nextFireAtMs;
+    schedule.lastFireAtMs = request.lastFireAtMs;
+    schedule.firedCount += created.length;
+    schedule.skippedCount += request.skipped;
+    schedule.missedCount += request.missed;
+    schedule.leaseOwner = null;
+    schedule.leaseExpiresAtMs = null;
+    schedule.updatedAtMs = request.nowMs;
+    if (request.end) this.#schedules.delete(schedule.id);
+    return { released: true, created };
+  }
+
+  // ---- jobs ---------------------------------------------------------------------------------
+
+  async enqueueJobs(jobs: readonly NewJob[]): Promise<EnqueueResult[]> {
+    return this.#insertJobs(jobs);
+  }
+
+  async claimJobs(request: ClaimJobsRequest): Promise<JobRecord[]> {
+    const { nodeId, nowMs, leaseMs, limit } = request;
+    return this.#jobs.takeClaimable(nowMs, limit).map((stored) => {
+      const job = stored.record;
+      job.attempt += 1;
+      job.fencingToken += 1;
+      job.leaseOwner = nodeId;
+      job.leaseExpiresAtMs = nowMs + leaseMs;
+      job.startedAtMs ??= nowMs;
+      job.updatedAtMs = nowMs;
+      job.attempts.push({
+        attempt: job.attempt,
+        nodeId,
+        fencingToken: job.fencingToken,
+        startedAtMs: nowMs,
+        finishedAtMs: null,
+        outcome: 'running',
+        error: null,
+      });
+      this.#jobs.setStatus(stored, 'running');
+      return structuredClone(job);
+    });
+  }
+
+  async renewLeases(request: RenewLeasesRequest): Promise<LeaseRenewal[]> {
+    const { nodeId, nowMs, leaseMs } = request;
+    return request.leases.map(({ jobId, fencingToken }) => {
+      const job = this.#jobs.get(jobId)?.record;
+      if (!job) return { jobId, held: false, cancelRequested: false };
+      const held = job.status === 'running' && job.fencingToken === fencingToken && job.leaseOwner === nodeId;
+      if (held) job.leaseExpiresAtMs = nowMs + leaseMs;
+      return { jobId, held, cancelRequested: job.cancelRequested };
+    });
+  }
+
+  async completeJob(request: CompleteJobRequest): Promise<JobRecord> {
+    const { jobId, fencingToken, nowMs, completion } = request;
+    const stored = this.#jobs.get(jobId);
+    const job = stored?.record;
+    if (!stored || !job || job.status !== 'running' || job.fencingToken !== fencingToken) {
+      const state = job ? `status ${job.status}, fencing token ${job.fencingToken}` : 'no such job';
+      throw new LeaseLostError(`Job ${jobId} is not running under fencing token ${fencingToken} (${state})`);
+    }
+    let status: JobStatus;
+    let outcome: AttemptOutcome;
+    let attemptError: JobError | null = null;
+    switch (completion.status) {
+      case 'succeeded':
+        status = 'succeeded';
+        outcome = 'succeeded';
+        job.result = structuredClone(completion.result) as JsonValue | null;
+        job.error = null;
+        break;
+      case 'retry':
+        status = 'failed';
+        outcome = completion.attemptOutcome ?? 'failed';
+        attemptError = completion.error;
+        job.runAtMs = completion.retryAtMs;
+        break;
+      case 'dead':
+        status = 'dead';
+        outcome = completion.attemptOutcome ?? 'failed';
+        attemptError = completion.error;
+        break;
+      case 'cancelled':
+        status = 'cancelled';
+        outcome = 'cancelled';
+        attemptError = completion.error;
+        break;
+      case 'released':
+        status = 'queued';
+        outcome = 'interrupted';
+        job.runAtMs = nowMs;
+        job.attempt -= 1;
+        break;
+    }
+    if (attemptError !== null) job.error = structuredClone(attemptError);
+    const last = job.attempts.at(-1);
+    if (last) {
+      last.finishedAtMs = nowMs;
+      last.outcome = outcome;
+      last.error = attemptError === null ? null : structuredClone(attemptError);
+    }
+    job.leaseOwner = null;
+    job.leaseExpiresAtMs = null;
+    job.updatedAtMs = nowMs;
+    if (isFinalJobStatus(status)) job.finishedAtMs = nowMs;
+    this.#jobs.setStatus(stored, status);
+    if (request.endSchedule && job.scheduleId !== null) this.#schedules.delete(job.scheduleId);
+    return structuredClone(job);
+  }
+
+  async findExpiredLeases(request: { nowMs: number; limit: number }): Promise<JobRecord[]> {
+    const expired = this.#jobs
+      .running()
+      .filter((s) => s.record.leaseExpiresAtMs !== null && s.record.leaseExpiresAtMs <= request.nowMs);
+    expired.sort((a, b) => (a.record.leaseExpiresAtMs as number) - (b.record.leaseExpiresAtMs as number) || a.seq - b.seq);
+    return expired.slice(0, Math.max(0, request.limit)).map((s) => structuredClone(s.record));
+  }
+
+  async cancelJob(request: { jobId: string; nowMs: number; reason: string }): Promise<JobRecord | null> {
+    const stored = this.#jobs.get(request.jobId);
+    if (!stored) return null;
+    const job = stored.record;
+    if (job.status === 'queued' || job.status === 'failed') {
+      job.finishedAtMs = request.nowMs;
+      job.updatedAtMs = request.nowMs;
+      job.error = { name: 'JobCancelledError', message: request.reason };
+      this.#jobs.setStatus(stored, 'cancelled');
+    } else if (job.status === 'running' && !job.cancelRequested) {
+      job.cancelRequested = true;
+      job.updatedAtMs = request.nowMs;
+    }
+    return structuredClone(job);
+  }
+
+  async retryJob(request: { jobId: string; nowMs: number }): Promise<JobRecord | null> {
+    const stored = this.#jobs.get(request.jobId);
+    if (!stored) return null;
+    const job = stored.record;
+    if (job.status !== 'dead' && job.status !== 'cancelled') {
+      throw new InvalidJobStateError(`Job ${job.id} is ${job.status}: only a dead or cancelled job can be retried`);
+    }
+    job.runAtMs = request.nowMs;
+    job.maxAttempts = job.attempt + 1;
+    job.finishedAtMs = null;
+    job.cancelRequested = false;
+    job.updatedAtMs = request.nowMs;
+    this.#jobs.setStatus(stored, 'queued');
+    return structuredClone(job);
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    const stored = this.#jobs.get(id);
+    return stored ? structuredClone(stored.record) : null;
+  }
+
+  async listJobs(query: JobQuery = {}): Promise<JobRecord[]> {
+    return listJobRecords(this.#jobs.values(), query, defaultLimit).map((job) => structuredClone(job));
+  }
+
+  async purgeJobs(request: { finishedBeforeMs: number; statuses?: readonly JobStatus[] }): Promise<number> {
+    const statuses = request.statuses === undefined ? null : new Set(request.statuses);
+    const doomed = [...this.#jobs.values()].filter(
+      ({ record }) =>
+        isFinalJobStatus(record.status) &&
+        record.finishedAtMs !== null &&
+        record.finishedAtMs < request.finishedBeforeMs &&
+        (statuses === null || statuses.has(record.status)),
+    );
+    for (const stored of doomed) this.#jobs.delete(stored);
+    return doomed.length;
+  }
+
+  async nextWakeAtMs(): Promise<number | null> {
+    let earliest: number | null = this.#jobs.earliestClaimableRunAtMs();
+    const consider = (atMs: number | null) => {
+      if (atMs !== null && (earliest === null || atMs < earliest)) earliest = atMs;
+    };
+    for (const schedule of this.#schedules.values()) {
+      if (schedule.paused) continue;
+      // A leased schedule is another node's until its lease expires.
+      consider(schedule.leaseOwner !== null ? schedule.leaseExpiresAtMs : schedule.nextFireAtMs);
+    }
+    for (const { record } of this.#jobs.running()) consider(record.leaseExpiresAtMs);
+    return earliest;
+  }
+
+  #insertJobs(jobs: readonly NewJob[]): EnqueueResult[] {
+    return jobs.map((job) => {
+      const existing: StoredJob | undefined = this.#jobs.findConflict(job);
+      if (existing) return { job: structuredClone(existing.record), created: false };
+      return { job: structuredClone(this.#jobs.insert(job).record), created: true };
+    });
+  }
+}
+
+/** Code-unit order, like SQL's binary collation, independent of the locale. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
