@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { StoreSchemaError } from '../errors.ts';
 import { inspectSchema, migrate } from './migrations.ts';
-import { toStoreError } from './sqlite-errors.ts';
+import { isBusyError, toStoreError } from './sqlite-errors.ts';
 
 const sqliteHeader = Buffer.from('SQLite format 3\0', 'latin1');
 
@@ -29,7 +29,7 @@ export function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync 
   }
   try {
     inspectSchema(db, path);
-    if (!memory) db.exec('PRAGMA journal_mode = WAL');
+    if (!memory) switchToWal(db, busyTimeoutMs);
     db.exec('PRAGMA synchronous = NORMAL');
     db.exec('PRAGMA foreign_keys = ON');
     db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
@@ -38,6 +38,24 @@ export function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync 
   } catch (error) {
     db.close();
     throw toStoreError(error, path, 'open');
+  }
+}
+
+/**
+ * Sets WAL mode. SQLite does not call the busy handler for this switch, so when several processes
+ * open a fresh file at once all but one get SQLITE_BUSY immediately: retry with a short blocking
+ * back-off (as SQLite's own busy handler would block), within the same busy timeout budget.
+ */
+function switchToWal(db: DatabaseSync, busyTimeoutMs: number): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let waitedMs = 0, delayMs = 1; ; waitedMs += delayMs, delayMs = Math.min(delayMs * 2, 50)) {
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (!isBusyError(error) || waitedMs >= busyTimeoutMs) throw error;
+    }
+    Atomics.wait(pause, 0, 0, delayMs);
   }
 }
 

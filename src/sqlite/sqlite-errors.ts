@@ -13,6 +13,11 @@ const SQLITE_NOTADB = 26;
 const unavailableCodes = new Set([SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN]);
 const damagedCodes = new Set([SQLITE_CORRUPT, SQLITE_NOTADB]);
 
+/** SQLITE_BUSY: another connection holds the lock. */
+export function isBusyError(error: unknown): boolean {
+  return sqliteResultCode(error) === SQLITE_BUSY;
+}
+
 /** The primary SQLite result code of a node:sqlite error, or null for any other error. */
 export function sqliteResultCode(error: unknown): number | null {
   if (error instanceof Error && 'errcode' in error && typeof error.errcode === 'number') return error.errcode & 0xff;

@@ -1,4 +1,4 @@
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { finalJobStatuses } from '../domain/job.ts';
 import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
@@ -24,6 +24,7 @@ import { openDatabase } from './open-database.ts';
 import { claimOrder, rowToJob, rowToSchedule } from './row-mapping.ts';
 import type { Row } from './row-mapping.ts';
 import { toStoreError } from './sqlite-errors.ts';
+import { newJobParams, runCompletion } from './job-writes.ts';
 import { prepareStatements } from './statements.ts';
 import type { Statements } from './statements.ts';
 
@@ -349,53 +350,17 @@ export class SqliteStore implements Store {
       s.commit.run();
       return result;
     } catch (error) {
-      if (this.#db?.isTransaction) s.rollback.run();
+      if (this.#db?.isTransaction) {
+        try {
+          s.rollback.run();
+        } catch (rollbackError) {
+          // The connection is in an unknown state: report both failures rather than hide one.
+          throw new StoreUnavailableError(`SqliteStore ${this.path}: ${operation} failed and could not roll back`, {
+            cause: new AggregateError([error, rollbackError]),
+          });
+        }
+      }
       throw toStoreError(error, this.path, operation);
     }
-  }
-}
-
-function newJobParams(job: NewJob): Record<string, SQLInputValue> {
-  return {
-    id: job.id,
-    task: job.task,
-    data: JSON.stringify(job.data),
-    origin: job.origin,
-    scheduleId: job.scheduleId,
-    fireAtMs: job.fireAtMs,
-    priority: job.priority,
-    runAtMs: job.runAtMs,
-    createdAtMs: job.createdAtMs,
-    maxAttempts: job.maxAttempts,
-    dedupeKey: job.dedupeKey,
-  };
-}
-
-function runCompletion(s: Statements, request: CompleteJobRequest): Row | undefined {
-  const { jobId, fencingToken, nowMs, completion } = request;
-  const guard = { jobId, fencingToken, nowMs };
-  switch (completion.status) {
-    case 'succeeded':
-      return s.completeSucceeded.get({ ...guard, result: JSON.stringify(completion.result ?? null), outcome: 'succeeded' }) as Row | undefined;
-    case 'retry':
-      return s.completeRetry.get({
-        ...guard,
-        retryAtMs: completion.retryAtMs,
-        error: JSON.stringify(completion.error),
-        outcome: completion.attemptOutcome ?? 'failed',
-      }) as Row | undefined;
-    case 'dead':
-      return s.completeFinal.get({
-        ...guard,
-        status: 'dead',
-        error: JSON.stringify(completion.error),
-        outcome: completion.attemptOutcome ?? 'failed',
-      }) as Row | undefined;
-    case 'cancelled':
-      return s.completeFinal.get({ ...guard, status: 'cancelled', error: JSON.stringify(completion.error), outcome: 'cancelled' }) as
-        | Row
-        | undefined;
-    case 'released':
-      return s.completeReleased.get({ ...guard, outcome: 'interrupted' }) as Row | undefined;
   }
 }

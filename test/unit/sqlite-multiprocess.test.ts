@@ -8,7 +8,8 @@ import { afterEach, beforeEach, expect, test } from 'vitest';
 import type { NewJob } from '../../src/domain/job.ts';
 import { SqliteStore } from '../../src/sqlite/index.ts';
 
-const workerScript = fileURLToPath(new URL('../fixtures/sqlite-claim-worker.ts', import.meta.url));
+const claimWorker = fileURLToPath(new URL('../fixtures/sqlite-claim-worker.ts', import.meta.url));
+const openWorker = fileURLToPath(new URL('../fixtures/sqlite-open-worker.ts', import.meta.url));
 const jobCount = 500;
 
 let directory: string;
@@ -25,8 +26,8 @@ interface Worker {
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-function startWorker(path: string, nodeId: string): Worker {
-  const child = spawn(process.execPath, [workerScript, path, nodeId], { stdio: ['pipe', 'pipe', 'pipe'] });
+function startWorker(script: string, path: string, nodeId: string): Worker {
+  const child = spawn(process.execPath, [script, path, nodeId], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let markReady: () => void = () => {};
@@ -65,7 +66,7 @@ test('two processes claiming from one file complete every job exactly once, with
   }));
   await setup.enqueueJobs(jobs);
 
-  const workers = [startWorker(path, 'node-a'), startWorker(path, 'node-b')];
+  const workers = [startWorker(claimWorker, path, 'node-a'), startWorker(claimWorker, path, 'node-b')];
   await Promise.all(workers.map((w) => w.ready));
   for (const worker of workers) worker.child.stdin.end('go\n');
   const results = await Promise.all(workers.map((w) => w.done));
@@ -89,4 +90,20 @@ test('two processes claiming from one file complete every job exactly once, with
   const counts = completedBy.map((ids) => ids.length);
   console.info(`[sqlite multiprocess] completed per process: ${counts.join(' + ')}`);
   await setup.close();
+});
+
+test('four processes creating and migrating one fresh file at once all succeed', { timeout: 20_000 }, async () => {
+  const path = join(directory, 'fresh', 'store.db');
+  const workers = ['a', 'b', 'c', 'd'].map((id) => startWorker(openWorker, path, `node-${id}`));
+  await Promise.all(workers.map((w) => w.ready));
+  for (const worker of workers) worker.child.stdin.end('go\n');
+  for (const { code, stdout, stderr } of await Promise.all(workers.map((w) => w.done))) {
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toBe('ready\nok\n');
+  }
+  const store = new SqliteStore(path);
+  await store.open();
+  expect((await store.listJobs()).map((j) => j.id).sort()).toEqual(['job-node-a', 'job-node-b', 'job-node-c', 'job-node-d']);
+  await store.close();
 });
