@@ -12,27 +12,28 @@ export class SundialError extends Error {
 
 /** A value given at the API edge was malformed: a duration, a trigger, an option. */
 export class InvalidArgumentError extends SundialError {
-  override readonly code = 'INVALID_ARGUMENT';
+  // Typed as string so subclasses can carry their own, more precise code.
+  override readonly code: string = 'INVALID_ARGUMENT';
 }
 
 /** A cron expression that croner could not parse. */
 export class InvalidCronError extends InvalidArgumentError {
-  override readonly code = 'INVALID_CRON' as 'INVALID_ARGUMENT';
+  override readonly code = 'INVALID_CRON';
 }
 
 /** A time zone name the runtime's Intl database does not know. */
 export class UnknownTimeZoneError extends InvalidArgumentError {
-  override readonly code = 'UNKNOWN_TIME_ZONE' as 'INVALID_ARGUMENT';
+  override readonly code = 'UNKNOWN_TIME_ZONE';
 }
 
 /** A payload that is not plain JSON (functions, class instances, cycles, NaN, …). */
 export class PayloadNotSerializableError extends InvalidArgumentError {
-  override readonly code = 'PAYLOAD_NOT_SERIALIZABLE' as 'INVALID_ARGUMENT';
+  override readonly code = 'PAYLOAD_NOT_SERIALIZABLE';
 }
 
 /** A payload that the task's Standard Schema validator rejected; `issues` holds its findings. */
 export class PayloadValidationError extends InvalidArgumentError {
-  override readonly code = 'PAYLOAD_INVALID' as 'INVALID_ARGUMENT';
+  override readonly code = 'PAYLOAD_INVALID';
   readonly issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> | undefined }>;
   constructor(
     message: string,
@@ -121,4 +122,14 @@ export class StopScheduleSignal extends SundialError {
   constructor(reason = 'stopped by its handler') {
     super(reason);
   }
+}
+
+/** A task asked the service provider for a dependency that it does not have. */
+export class ServiceNotFoundError extends SundialError {
+  override readonly code = 'SERVICE_NOT_FOUND';
+}
+
+/** A job's node stopped renewing its lease (it crashed, or its event loop was blocked too long). */
+export class LeaseExpiredError extends SundialError {
+  override readonly code = 'LEASE_EXPIRED';
 }

@@ -1,0 +1,20 @@
+// The public API of `sundial`. Stores live in their own entry points (sundial/memory,
+// sundial/sqlite, …) so an application loads only the driver it uses.
+export { Scheduler, type ScheduleInput, type EnqueueInput } from './runtime/scheduler.ts';
+export type { SchedulerOptions } from './runtime/scheduler-options.ts';
+export type { SchedulerEvents, SchedulerEventName, SchedulerEventListener } from './runtime/events.ts';
+export { consoleLogger, silentLogger, type Logger, type LogLevel } from './runtime/logger.ts';
+export { task, type TaskDefinition, type TaskContext, type TaskOptions, type JobInfo, type TaskLogger } from './tasks/task.ts';
+export { Task, type TaskClassOptions, type TaskClass } from './tasks/task-decorator.ts';
+export { resolveService, type ServiceProvider, type ServiceToken } from './tasks/services.ts';
+export type { StandardSchemaV1 } from './tasks/standard-schema.ts';
+export { at, every, cron } from './triggers/index.ts';
+export type { TriggerSpec, DateTriggerSpec, IntervalTriggerSpec, CronTriggerSpec } from './domain/trigger.ts';
+export type { ScheduleRecord, CoalescePolicy } from './domain/schedule.ts';
+export { jobStatuses, type JobRecord, type JobStatus, type JobAttempt, type JobError, type JobOrigin } from './domain/job.ts';
+export type { JsonValue } from './domain/json.ts';
+export type { RetryOptions } from './domain/retry.ts';
+export type { Duration } from './time/duration.ts';
+export { systemClock, type Clock, type TimerHandle } from './time/clock.ts';
+export type * from './store/store.ts';
+export * from './errors.ts';

@@ -1,0 +1,75 @@
+import type { JsonValue } from '../domain/json.ts';
+import type { JobError, JobRecord } from '../domain/job.ts';
+import type { ScheduleRecord } from '../domain/schedule.ts';
+
+/**
+ * Every event a scheduler emits, in one typed map (`noun.pastVerb`). Events are local: a node
+ * emits the transitions it made itself.
+ */
+export interface SchedulerEvents {
+  'scheduler.started': { nodeId: string };
+  'scheduler.stopped': { nodeId: string };
+  'schedule.created': { schedule: ScheduleRecord };
+  'schedule.updated': { schedule: ScheduleRecord };
+  'schedule.removed': { scheduleId: string };
+  'schedule.paused': { schedule: ScheduleRecord };
+  'schedule.resumed': { schedule: ScheduleRecord };
+  /** A fire created a job (`job.origin` is 'schedule', or 'manual' for a trigger-now). */
+  'schedule.fired': { scheduleId: string; fireAtMs: number | null; job: JobRecord };
+  /** Fires that were not run: later than the misfire grace time, or merged by coalescing. */
+  'schedule.missed': { scheduleId: string; fireAtMs: number[]; reason: 'misfire-grace' | 'coalesced' };
+  /** Fires skipped because the schedule already had `maxRunning` active jobs. */
+  'schedule.skipped': { scheduleId: string; fireAtMs: number[]; activeJobs: number; maxRunning: number };
+  /** The schedule is gone: its trigger has no more fires, or a handler stopped it. */
+  'schedule.ended': { scheduleId: string; reason: 'trigger-exhausted' | 'stopped-by-handler' };
+  'job.enqueued': { job: JobRecord };
+  'job.started': { job: JobRecord };
+  'job.succeeded': { job: JobRecord; result: JsonValue | null; durationMs: number };
+  /** An attempt failed and a retry is planned at `retryAtMs`. */
+  'job.failed': { job: JobRecord; error: JobError; retryAtMs: number };
+  /** No attempt left (or a non-retryable error, or an unknown task): the job is dead-lettered. */
+  'job.dead': { job: JobRecord; error: JobError };
+  'job.cancelled': { job: JobRecord };
+  /** Given back to the queue at shutdown, for another node to run. */
+  'job.released': { job: JobRecord };
+  /** This node lost a job's lease (another node took it over); its handler was aborted. */
+  'lease.lost': { jobId: string; fencingToken: number };
+  /** This node found a job whose node stopped renewing its lease, and planned its retry. */
+  'lease.expired': { job: JobRecord; previousOwner: string | null };
+  /** Something failed in the background loop (the loop goes on). */
+  error: { error: Error; during: string };
+}
+
+export type SchedulerEventName = keyof SchedulerEvents;
+export type SchedulerEventListener<E extends SchedulerEventName> = (payload: SchedulerEvents[E]) => void;
+
+/** A tiny typed emitter. A throwing listener never breaks the scheduler: it is reported as `error`. */
+export class SchedulerEventEmitter {
+  readonly #listeners = new Map<SchedulerEventName, Set<(payload: never) => void>>();
+
+  on<E extends SchedulerEventName>(event: E, listener: SchedulerEventListener<E>): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
+    set.add(listener as (payload: never) => void);
+    return () => set.delete(listener as (payload: never) => void);
+  }
+
+  emit<E extends SchedulerEventName>(event: E, payload: SchedulerEvents[E]): void {
+    const set = this.#listeners.get(event);
+    if (!set) return;
+    // A copy: a listener that subscribes another one while we iterate must not see it called now.
+    // oxlint-disable-next-line unicorn/no-useless-spread
+    for (const listener of [...set]) {
+      try {
+        (listener as SchedulerEventListener<E>)(payload);
+      } catch (error) {
+        if (event === 'error') continue; // never recurse on a broken error listener
+        this.emit('error', { error: toError(error), during: `listener of ${event}` });
+      }
+    }
+  }
+}
+
+export function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

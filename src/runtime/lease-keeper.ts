@@ -1,0 +1,79 @@
+import type { JobRecord } from '../domain/job.ts';
+import { JobCancelledError, LeaseExpiredError, LeaseLostError } from '../errors.ts';
+import type { JobCompletion, Store } from '../store/store.ts';
+import type { Clock } from '../time/clock.ts';
+import type { SchedulerEventEmitter } from './events.ts';
+import { toJobError } from './job-error.ts';
+import type { RunningJob } from './job-executor.ts';
+
+export interface LeaseKeeperContext {
+  store: Store;
+  clock: Clock;
+  nodeId: string;
+  events: SchedulerEventEmitter;
+  leaseMs: number;
+}
+
+/**
+ * Renews the leases of every job this node runs, in one store call. A lease found lost aborts its
+ * handler with `LeaseLostError` (its outcome is then never written); an operator's cancel request
+ * aborts it with `JobCancelledError`.
+ */
+export async function renewLeases(ctx: LeaseKeeperContext, running: ReadonlyMap<string, RunningJob>): Promise<void> {
+  if (running.size === 0) return;
+  const jobs = [...running.values()];
+  const renewals = await ctx.store.renewLeases({
+    nodeId: ctx.nodeId,
+    nowMs: ctx.clock.now(),
+    leaseMs: ctx.leaseMs,
+    leases: jobs.map(({ job }) => ({ jobId: job.id, fencingToken: job.fencingToken })),
+  });
+  for (const renewal of renewals) {
+    const entry = running.get(renewal.jobId);
+    if (!entry) continue;
+    if (!renewal.held) {
+      entry.abort(new LeaseLostError(`Node ${ctx.nodeId} lost the lease of job ${entry.job.id}; another node owns it now`));
+      ctx.events.emit('lease.lost', { jobId: entry.job.id, fencingToken: entry.job.fencingToken });
+    } else if (renewal.cancelRequested) {
+      entry.abort(new JobCancelledError(`Job ${entry.job.id} was cancelled`));
+    }
+  }
+}
+
+/**
+ * Takes over jobs whose node stopped renewing their lease: each is retried at once while it has
+ * attempts left (the crash was not the handler's error, so no backoff), else dead-lettered.
+ * The write is fenced, so when two nodes reap the same job only one succeeds.
+ * Returns how many jobs this node took over.
+ */
+export async function reapExpiredLeases(
+  ctx: LeaseKeeperContext,
+  running: ReadonlyMap<string, RunningJob>,
+  limit: number,
+): Promise<number> {
+  const nowMs = ctx.clock.now();
+  const expired = await ctx.store.findExpiredLeases({ nowMs, limit });
+  let reaped = 0;
+  for (const job of expired) {
+    if (running.has(job.id)) continue; // ours: a late heartbeat, not a crash; renewLeases decides
+    const error = toJobError(
+      new LeaseExpiredError(`Lease of job ${job.id} expired: node ${job.leaseOwner ?? '?'} stopped renewing it (crashed or blocked)`),
+    );
+    const completion: JobCompletion =
+      job.attempt < job.maxAttempts
+        ? { status: 'retry', error, retryAtMs: nowMs, attemptOutcome: 'lease_expired' }
+        : { status: 'dead', error, attemptOutcome: 'lease_expired' };
+    let stored: JobRecord;
+    try {
+      stored = await ctx.store.completeJob({ jobId: job.id, fencingToken: job.fencingToken, nowMs, completion });
+    } catch (caught) {
+      if (caught instanceof LeaseLostError) continue; // another node reaped it first
+      throw caught;
+    }
+    reaped++;
+    ctx.events.emit('lease.expired', { job: stored, previousOwner: job.leaseOwner });
+    if (completion.status === 'retry') ctx.events.emit('job.failed', { job: stored, error, retryAtMs: nowMs });
+    else ctx.events.emit('job.dead', { job: stored, error });
+  }
+  return reaped;
+}

@@ -1,0 +1,210 @@
+import { SchedulerStateError, ShutdownError } from '../errors.ts';
+import type { TaskRegistry } from '../tasks/task-registry.ts';
+import type { TimerHandle } from '../time/clock.ts';
+import { toError, type SchedulerEventEmitter } from './events.ts';
+import { executeJob, RunningJob, type JobExecutorContext } from './job-executor.ts';
+import { reapExpiredLeases, renewLeases, type LeaseKeeperContext } from './lease-keeper.ts';
+import { fireDueSchedules, type ScheduleFirerContext } from './schedule-firer.ts';
+import type { ResolvedSchedulerOptions } from './scheduler-options.ts';
+
+const scheduleBatchSize = 100;
+const reapBatchSize = 100;
+const purgeEveryMs = 60_000;
+const maxErrorBackoffMs = 30_000;
+
+/**
+ * The background work of one node: fire due schedules, take over expired leases, claim and run
+ * jobs, renew leases, purge history. It sleeps on the injected clock until the store's next due
+ * instant, a poll interval, or a local wake-up (a new job, a freed slot, a store notification).
+ */
+export class NodeLoop {
+  readonly running = new Map<string, RunningJob>();
+  readonly #options: ResolvedSchedulerOptions;
+  readonly #events: SchedulerEventEmitter;
+  readonly #executor: JobExecutorContext;
+  readonly #firer: ScheduleFirerContext;
+  readonly #keeper: LeaseKeeperContext;
+  #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
+  #loopDone: Promise<void> = Promise.resolve();
+  #wakeSleeper: (() => void) | null = null;
+  #wakePending = false;
+  #heartbeatTimer: TimerHandle | null = null;
+  #nextPurgeAtMs = 0;
+  #consecutiveErrors = 0;
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(options: ResolvedSchedulerOptions, registry: TaskRegistry, events: SchedulerEventEmitter) {
+    this.#options = options;
+    this.#events = events;
+    const { store, clock, nodeId } = options;
+    this.#executor = { store, clock, nodeId, registry, events, services: options.services, logger: options.logger, random: options.random };
+    this.#firer = { store, clock, nodeId, registry, events, scheduleLeaseMs: Math.max(options.leaseMs, 5_000), batchSize: scheduleBatchSize };
+    this.#keeper = { store, clock, nodeId, events, leaseMs: options.leaseMs };
+  }
+
+  get isRunning(): boolean {
+    return this.#state === 'running';
+  }
+
+  start(): void {
+    if (this.#state === 'running') return;
+    if (this.#state !== 'idle') throw new SchedulerStateError('A stopped scheduler cannot start again; create a new one');
+    this.#state = 'running';
+    this.#unsubscribe = this.#options.store.subscribe?.(() => this.wake()) ?? null;
+    this.#loopDone = this.#loop();
+  }
+
+  /** Ends the loop early from its sleep: there may be work now. */
+  wake(): void {
+    const wake = this.#wakeSleeper;
+    if (wake) wake();
+    else this.#wakePending = true;
+  }
+
+  /**
+   * Stops claiming, waits up to `timeoutMs` for running handlers, then aborts the rest with
+   * `ShutdownError` so their jobs go back to the queue for another node. Heartbeats go on
+   * until the last handler is done, so a draining job never loses its lease.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    if (this.#state === 'idle') {
+      this.#state = 'stopped';
+      return;
+    }
+    if (this.#state !== 'running') return this.#loopDone;
+    this.#state = 'stopping';
+    this.wake();
+    await this.#loopDone;
+    const drained = Promise.all([...this.running.values()].map((job) => job.done));
+    if (this.running.size > 0) {
+      let timer: TimerHandle | null = null;
+      const deadline = new Promise<'deadline'>((resolve) => {
+        timer = this.#options.clock.setTimer(() => resolve('deadline'), timeoutMs);
+      });
+      const outcome = await Promise.race([drained.then(() => 'drained' as const), deadline]);
+      (timer as TimerHandle | null)?.cancel();
+      if (outcome === 'deadline') {
+        for (const job of this.running.values()) {
+          job.abort(new ShutdownError(`Node ${this.#options.nodeId} is shutting down; job ${job.job.id} goes back to the queue`));
+        }
+        await drained;
+      }
+    }
+    this.#heartbeatTimer?.cancel();
+    this.#heartbeatTimer = null;
+    this.#unsubscribe?.();
+    this.#state = 'stopped';
+  }
+
+  async #loop(): Promise<void> {
+    while (this.#state === 'running') {
+      let progressed = false;
+      try {
+        progressed = await this.#pass();
+        this.#consecutiveErrors = 0;
+      } catch (error) {
+        this.#consecutiveErrors++;
+        this.#events.emit('error', { error: toError(error), during: 'scheduler loop' });
+      }
+      if (this.#state !== 'running') break;
+      if (progressed && this.#consecutiveErrors === 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve)); // let handlers and I/O run between passes
+        continue;
+      }
+      await this.#sleep(await this.#sleepMs());
+    }
+  }
+
+  /** One round of work. True when it did something, so the next round should follow at once. */
+  async #pass(): Promise<boolean> {
+    let progressed = false;
+    if (this.#options.runsJobs) progressed = (await reapExpiredLeases(this.#keeper, this.running, reapBatchSize)) > 0;
+    if (this.#options.runsSchedules && this.#state === 'running') {
+      progressed = (await fireDueSchedules(this.#firer)) > 0 || progressed;
+    }
+    if (this.#options.runsJobs && this.#state === 'running') progressed = (await this.#claimAndStart()) > 0 || progressed;
+    await this.#purgeHistoryWhenDue();
+    return progressed;
+  }
+
+  async #claimAndStart(): Promise<number> {
+    const free = this.#options.concurrency - this.running.size;
+    if (free <= 0) return 0;
+    const jobs = await this.#options.store.claimJobs({
+      nodeId: this.#options.nodeId,
+      nowMs: this.#options.clock.now(),
+      leaseMs: this.#options.leaseMs,
+      limit: free,
+    });
+    for (const job of jobs) {
+      const running = new RunningJob(job);
+      this.running.set(job.id, running);
+      this.#ensureHeartbeat();
+      running.done = executeJob(this.#executor, running)
+        .catch((error: unknown) => this.#events.emit('error', { error: toError(error), during: `running job ${job.id}` }))
+        .finally(() => {
+          this.running.delete(job.id);
+          this.wake();
+        });
+    }
+    return jobs.length;
+  }
+
+  async #sleepMs(): Promise<number> {
+    const { pollIntervalMs, clock } = this.#options;
+    if (this.#consecutiveErrors > 0) {
+      return Math.min(maxErrorBackoffMs, pollIntervalMs * 2 ** Math.min(this.#consecutiveErrors, 10));
+    }
+    let wakeAtMs: number | null;
+    try {
+      wakeAtMs = await this.#options.store.nextWakeAtMs();
+    } catch (error) {
+      this.#events.emit('error', { error: toError(error), during: 'reading the next wake-up' });
+      return pollIntervalMs;
+    }
+    if (wakeAtMs === null) return pollIntervalMs;
+    const delayMs = wakeAtMs - clock.now();
+    // Due work that this pass did not take (all slots busy, or leased by another node): a freed
+    // slot wakes us; otherwise look again after one poll interval rather than spin.
+    if (delayMs <= 0) return pollIntervalMs;
+    return Math.min(delayMs, pollIntervalMs);
+  }
+
+  #sleep(delayMs: number): Promise<void> {
+    if (this.#wakePending) {
+      this.#wakePending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const finish = () => {
+        timer.cancel();
+        this.#wakeSleeper = null;
+        resolve();
+      };
+      const timer = this.#options.clock.setTimer(finish, delayMs);
+      this.#wakeSleeper = finish;
+    });
+  }
+
+  /** Heartbeats run only while this node holds leases: an idle node sets no timer but its poll. */
+  #ensureHeartbeat(): void {
+    if (this.#heartbeatTimer) return;
+    this.#heartbeatTimer = this.#options.clock.setTimer(() => {
+      void renewLeases(this.#keeper, this.running)
+        .catch((error: unknown) => this.#events.emit('error', { error: toError(error), during: 'renewing leases' }))
+        .finally(() => {
+          this.#heartbeatTimer = null;
+          if (this.#state !== 'stopped' && this.running.size > 0) this.#ensureHeartbeat();
+        });
+    }, this.#options.heartbeatMs);
+  }
+
+  async #purgeHistoryWhenDue(): Promise<void> {
+    const { clock, store, keepSucceededMs, keepFailedMs } = this.#options;
+    const nowMs = clock.now();
+    if (nowMs < this.#nextPurgeAtMs) return;
+    this.#nextPurgeAtMs = nowMs + purgeEveryMs;
+    if (keepSucceededMs !== null) await store.purgeJobs({ finishedBeforeMs: nowMs - keepSucceededMs, statuses: ['succeeded'] });
+    if (keepFailedMs !== null) await store.purgeJobs({ finishedBeforeMs: nowMs - keepFailedMs, statuses: ['dead', 'cancelled'] });
+  }
+}

@@ -1,0 +1,106 @@
+import { hostname } from 'node:os';
+import { InvalidArgumentError } from '../errors.ts';
+import type { Store } from '../store/store.ts';
+import type { TaskEntry } from '../tasks/task-registry.ts';
+import { systemClock, type Clock } from '../time/clock.ts';
+import { parseDuration, type Duration } from '../time/duration.ts';
+import { consoleLogger, type LogLevel, type Logger } from './logger.ts';
+
+export interface SchedulerOptions<Services = unknown> {
+  /** Where schedules and jobs live. The scheduler opens it on first use and closes it in `stop()`. */
+  store: Store;
+  /** The tasks this node can run: `task()` definitions and `@Task` classes. */
+  tasks?: readonly TaskEntry[];
+  /** Handed to every handler as `context.services` (a DI container with `get(token)`, or a plain object). */
+  services?: Services;
+  /** @defaultValue the system clock; tests pass a `VirtualClock` from `sundial/testing`. */
+  clock?: Clock;
+  /** Names this process in leases, logs and the admin view. @defaultValue `${hostname}:${pid}:${random}` */
+  nodeId?: string;
+  /** Most jobs this node runs at once. @defaultValue 10 */
+  concurrency?: number;
+  /**
+   * How long a job's lease lasts without renewal: a crashed node's jobs are taken over by another
+   * node this long after its last heartbeat (plus at most one poll interval). @defaultValue '3s'
+   */
+  lease?: Duration;
+  /** How often leases are renewed. @defaultValue a third of `lease` */
+  heartbeat?: Duration;
+  /** How often the store is asked for work when nothing wakes the node earlier. @defaultValue '500ms' */
+  pollInterval?: Duration;
+  /** How long `stop()` waits for running handlers before aborting them and releasing their jobs. @defaultValue '10s' */
+  shutdownTimeout?: Duration;
+  /**
+   * How long finished jobs are kept; null keeps them forever.
+   * @defaultValue `{ succeeded: '1d', failed: '7d' }` (failed covers dead and cancelled)
+   */
+  history?: { succeeded?: Duration | null; failed?: Duration | null };
+  /** @defaultValue console at 'warn' */
+  logger?: Logger | LogLevel;
+  /** Source of randomness for retry jitter. @defaultValue Math.random */
+  random?: () => number;
+  /**
+   * What this node does: fire due schedules, run jobs, or both. A node with both off is a client
+   * (it can still schedule, enqueue and query). @defaultValue both true
+   */
+  roles?: { schedules?: boolean; jobs?: boolean };
+}
+
+export interface ResolvedSchedulerOptions {
+  store: Store;
+  tasks: readonly TaskEntry[];
+  services: unknown;
+  clock: Clock;
+  nodeId: string;
+  concurrency: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  pollIntervalMs: number;
+  shutdownTimeoutMs: number;
+  keepSucceededMs: number | null;
+  keepFailedMs: number | null;
+  logger: Logger;
+  random: () => number;
+  runsSchedules: boolean;
+  runsJobs: boolean;
+}
+
+export function resolveSchedulerOptions(options: SchedulerOptions<unknown>): ResolvedSchedulerOptions {
+  if (!options || typeof options.store !== 'object' || options.store === null) {
+    throw new InvalidArgumentError('Expected `store` in the scheduler options (e.g. new SqliteStore("sundial.db"))');
+  }
+  const concurrency = options.concurrency ?? 10;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new InvalidArgumentError(`Expected \`concurrency\` to be a positive integer, got ${String(concurrency)}`);
+  }
+  const leaseMs = parseDuration(options.lease ?? '3s', 'lease');
+  const heartbeatMs = parseDuration(options.heartbeat ?? Math.max(1, Math.floor(leaseMs / 3)), 'heartbeat');
+  if (heartbeatMs >= leaseMs) {
+    throw new InvalidArgumentError(`Expected \`heartbeat\` (${heartbeatMs} ms) to be shorter than \`lease\` (${leaseMs} ms)`);
+  }
+  const history = options.history ?? {};
+  const logger = options.logger ?? 'warn';
+  return {
+    store: options.store,
+    tasks: options.tasks ?? [],
+    services: options.services,
+    clock: options.clock ?? systemClock,
+    nodeId: options.nodeId ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 6)}`,
+    concurrency,
+    leaseMs,
+    heartbeatMs,
+    pollIntervalMs: parseDuration(options.pollInterval ?? '500ms', 'pollInterval'),
+    shutdownTimeoutMs: parseDuration(options.shutdownTimeout ?? '10s', 'shutdownTimeout', { allowZero: true }),
+    keepSucceededMs: keep(history.succeeded, '1d', 'history.succeeded'),
+    keepFailedMs: keep(history.failed, '7d', 'history.failed'),
+    logger: typeof logger === 'string' ? consoleLogger(logger) : logger,
+    random: options.random ?? Math.random,
+    runsSchedules: options.roles?.schedules ?? true,
+    runsJobs: options.roles?.jobs ?? true,
+  };
+}
+
+function keep(value: Duration | null | undefined, fallback: Duration, what: string): number | null {
+  if (value === null) return null;
+  return parseDuration(value ?? fallback, what);
+}

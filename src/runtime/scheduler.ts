@@ -1,0 +1,369 @@
+import { newId } from '../domain/ids.ts';
+import type { JsonValue } from '../domain/json.ts';
+import type { JobRecord, NewJob } from '../domain/job.ts';
+import { assertJsonPayload, validatePayload } from '../domain/payload.ts';
+import type { CoalescePolicy, ScheduleRecord } from '../domain/schedule.ts';
+import type { TriggerSpec } from '../domain/trigger.ts';
+import { defaultRetryPolicy } from '../domain/retry.ts';
+import { InvalidArgumentError, ScheduleNotFoundError, SchedulerStateError, UnknownTaskError } from '../errors.ts';
+import type { JobQuery, ScheduleQuery, Store } from '../store/store.ts';
+import type { AnyTaskDefinition, TaskDefinition } from '../tasks/task.ts';
+import { TaskRegistry } from '../tasks/task-registry.ts';
+import type { Clock } from '../time/clock.ts';
+import { parseDuration, type Duration } from '../time/duration.ts';
+import { firstFireAtMs, nextFireAfterMs } from '../triggers/next-fire.ts';
+import { assertTriggerSpec } from '../domain/assert-trigger.ts';
+import { SchedulerEventEmitter, type SchedulerEventListener, type SchedulerEventName, type SchedulerEvents } from './events.ts';
+import { NodeLoop } from './node-loop.ts';
+import { resolveSchedulerOptions, type ResolvedSchedulerOptions, type SchedulerOptions } from './scheduler-options.ts';
+
+/** A task by name, or its definition (which also types `data`). */
+// oxlint-disable-next-line no-explicit-any -- any payload type fits a task reference
+type TaskRef<Input> = string | TaskDefinition<Input, any, any>;
+
+export interface ScheduleInput<Input = JsonValue> {
+  /** Stable id: scheduling the same id again replaces the schedule, never duplicates it. */
+  id: string;
+  task: TaskRef<Input>;
+  /** The payload each job gets. Plain JSON only (ids and settings, not objects). @defaultValue null */
+  data?: Input;
+  /** From `at()`, `every()` or `cron()`. */
+  trigger: TriggerSpec;
+  /** Priority of its jobs (higher runs first). @defaultValue the task's priority, else 0 */
+  priority?: number;
+  /** Most active jobs of this schedule at once, across all nodes; null for no limit. @defaultValue 1 */
+  maxRunning?: number | null;
+  /** A fire noticed later than this after its time is recorded as missed, not run. @defaultValue null (no limit) */
+  misfireGrace?: Duration | null;
+  /** Which overdue fires run after downtime. @defaultValue 'latest' */
+  coalesce?: CoalescePolicy;
+  /** Create it paused. @defaultValue false for a new schedule; an existing one keeps its state */
+  paused?: boolean;
+}
+
+export interface EnqueueInput<Input = JsonValue> {
+  task: TaskRef<Input>;
+  data?: Input;
+  /** Not before this instant. @defaultValue now */
+  runAt?: Date | number;
+  /** Not before this long from now (ignored when `runAt` is given). */
+  delay?: Duration;
+  /** Higher runs first. @defaultValue the task's priority, else 0 */
+  priority?: number;
+  /** While a job with this key is not finished, enqueueing the same key returns that job. */
+  dedupeKey?: string;
+}
+
+/**
+ * The scheduler of one node. Many nodes may share one store: together they fire each schedule's
+ * fire once and run each job once at a time.
+ */
+export class Scheduler<Services = unknown> {
+  readonly nodeId: string;
+  readonly #options: ResolvedSchedulerOptions;
+  readonly #registry: TaskRegistry;
+  readonly #events = new SchedulerEventEmitter();
+  readonly #loop: NodeLoop;
+  #opened: Promise<void> | null = null;
+  #stopped = false;
+
+  constructor(options: SchedulerOptions<Services>) {
+    this.#options = resolveSchedulerOptions(options as SchedulerOptions<unknown>);
+    this.nodeId = this.#options.nodeId;
+    this.#registry = new TaskRegistry(this.#options.tasks);
+    this.#loop = new NodeLoop(this.#options, this.#registry, this.#events);
+    this.#events.on('error', ({ error, during }) => this.#options.logger.error(`${during}: ${error.message}`));
+  }
+
+  get store(): Store {
+    return this.#options.store;
+  }
+
+  get clock(): Clock {
+    return this.#options.clock;
+  }
+
+  /** Opens the store and starts firing schedules and running jobs. Idempotent. */
+  async start(): Promise<void> {
+    this.#assertNotStopped();
+    await this.#ready();
+    if (this.#loop.isRunning) return;
+    this.#loop.start();
+    this.#events.emit('scheduler.started', { nodeId: this.nodeId });
+  }
+
+  /**
+   * Graceful shutdown: stops claiming, waits for running handlers up to `timeout` (default: the
+   * `shutdownTimeout` option), aborts the rest and gives their jobs back, then closes the store.
+   */
+  async stop(options: { timeout?: Duration } = {}): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    const timeoutMs =
+      options.timeout === undefined ? this.#options.shutdownTimeoutMs : parseDuration(options.timeout, 'timeout', { allowZero: true });
+    await this.#loop.stop(timeoutMs);
+    if (this.#opened) await this.#options.store.close();
+    this.#events.emit('scheduler.stopped', { nodeId: this.nodeId });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  on<E extends SchedulerEventName>(event: E, listener: SchedulerEventListener<E>): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /** Resolves with the next `event` whose payload passes `predicate`. */
+  waitFor<E extends SchedulerEventName>(event: E, predicate: (payload: SchedulerEvents[E]) => boolean = () => true): Promise<SchedulerEvents[E]> {
+    return new Promise((resolve) => {
+      const off = this.#events.on(event, (payload) => {
+        if (!predicate(payload)) return;
+        off();
+        resolve(payload);
+      });
+    });
+  }
+
+  /** Creates the schedule, or replaces the one with this id (keeping its next fire when the trigger is unchanged). */
+  async schedule<Input = JsonValue>(input: ScheduleInput<Input>): Promise<ScheduleRecord> {
+    const id = checkId(input?.id);
+    const trigger = assertTriggerSpec(input.trigger, `trigger of schedule "${id}"`);
+    const definition = this.#taskFor(input.task);
+    const taskName = typeof input.task === 'string' ? input.task : input.task.name;
+    const data = await this.#checkPayload(definition, input.data, `data of schedule "${id}"`);
+    const maxRunning = input.maxRunning === undefined ? 1 : input.maxRunning;
+    if (maxRunning !== null && (!Number.isInteger(maxRunning) || maxRunning < 1)) {
+      throw new InvalidArgumentError(`Expected \`maxRunning\` to be a positive integer or null, got ${String(maxRunning)}`);
+    }
+    const coalesce = input.coalesce ?? 'latest';
+    if (!['latest', 'earliest', 'all'].includes(coalesce)) {
+      throw new InvalidArgumentError(`Expected \`coalesce\` to be 'latest', 'earliest' or 'all', got ${JSON.stringify(coalesce)}`);
+    }
+    await this.#ready();
+    const nowMs = this.clock.now();
+    const existing = await this.store.getSchedule(id);
+    const sameTrigger = existing !== null && JSON.stringify(existing.trigger) === JSON.stringify(trigger);
+    const nextFireAtMs = sameTrigger ? existing.nextFireAtMs : firstFireAtMs(trigger, nowMs);
+    if (nextFireAtMs === null) throw new InvalidArgumentError(`The trigger of schedule "${id}" has no fire left (its endAt has passed)`);
+    const schedule = await this.store.upsertSchedule({
+      id,
+      task: taskName,
+      data,
+      trigger,
+      priority: checkPriority(input.priority ?? definition?.priority ?? 0),
+      maxRunning,
+      misfireGraceMs: input.misfireGrace == null ? null : parseDuration(input.misfireGrace, 'misfireGrace', { allowZero: true }),
+      coalesce,
+      paused: input.paused ?? existing?.paused ?? false,
+      nextFireAtMs,
+      nowMs,
+    });
+    this.#events.emit(existing ? 'schedule.updated' : 'schedule.created', { schedule });
+    this.#loop.wake();
+    return schedule;
+  }
+
+  /** Removes the schedule; its jobs stay. False when there was none. */
+  async unschedule(id: string): Promise<boolean> {
+    await this.#ready();
+    const removed = await this.store.removeSchedule(id);
+    if (removed) this.#events.emit('schedule.removed', { scheduleId: id });
+    return removed;
+  }
+
+  async pause(id: string): Promise<ScheduleRecord> {
+    await this.#ready();
+    const schedule = await this.store.updateSchedule(id, { paused: true }, this.clock.now());
+    if (!schedule) throw new ScheduleNotFoundError(`No schedule with id "${id}"`);
+    this.#events.emit('schedule.paused', { schedule });
+    return schedule;
+  }
+
+  /** Resumes from now: the fires that fell in the pause are not run. */
+  async resume(id: string): Promise<ScheduleRecord> {
+    await this.#ready();
+    const current = await this.getScheduleOrThrow(id);
+    const nowMs = this.clock.now();
+    const nextFireAtMs =
+      current.trigger.type === 'date' || current.nextFireAtMs === null || current.nextFireAtMs >= nowMs
+        ? current.nextFireAtMs
+        : nextFireAfterMs(current.trigger, current.nextFireAtMs, nowMs - 1);
+    const schedule = await this.store.updateSchedule(id, { paused: false, nextFireAtMs }, nowMs);
+    if (!schedule) throw new ScheduleNotFoundError(`No schedule with id "${id}"`);
+    this.#events.emit('schedule.resumed', { schedule });
+    this.#loop.wake();
+    return schedule;
+  }
+
+  /** Runs the schedule once now, as a job with origin 'manual'; its next fire stays as it was. */
+  async trigger(id: string): Promise<JobRecord> {
+    await this.#ready();
+    const schedule = await this.getScheduleOrThrow(id);
+    const nowMs = this.clock.now();
+    const [result] = await this.store.enqueueJobs([
+      this.#newJob(schedule.task, schedule.data, { origin: 'manual', scheduleId: id, priority: schedule.priority, runAtMs: nowMs }),
+    ]);
+    const job = result!.job;
+    this.#events.emit('schedule.fired', { scheduleId: id, fireAtMs: null, job });
+    this.#events.emit('job.enqueued', { job });
+    this.#loop.wake();
+    return job;
+  }
+
+  /** Creates an on-demand job (or returns the unfinished one with the same `dedupeKey`). */
+  async enqueue<Input = JsonValue>(input: EnqueueInput<Input>): Promise<JobRecord> {
+    const [job] = await this.enqueueMany([input]);
+    return job!;
+  }
+
+  /** Creates many on-demand jobs in one store call. */
+  async enqueueMany<Input = JsonValue>(inputs: ReadonlyArray<EnqueueInput<Input>>): Promise<JobRecord[]> {
+    const nowMs = this.clock.now();
+    const jobs: NewJob[] = [];
+    for (const [index, input] of inputs.entries()) {
+      const definition = this.#taskFor(input?.task);
+      const taskName = typeof input.task === 'string' ? input.task : input.task.name;
+      const data = await this.#checkPayload(definition, input.data, `data of job ${index} (${taskName})`);
+      if (input.dedupeKey !== undefined && (typeof input.dedupeKey !== 'string' || input.dedupeKey === '')) {
+        throw new InvalidArgumentError(`Expected \`dedupeKey\` to be a non-empty string, got ${JSON.stringify(input.dedupeKey)}`);
+      }
+      jobs.push(
+        this.#newJob(taskName, data, {
+          origin: 'enqueue',
+          scheduleId: null,
+          priority: checkPriority(input.priority ?? definition?.priority ?? 0),
+          runAtMs: runAtOf(input, nowMs),
+          dedupeKey: input.dedupeKey ?? null,
+        }),
+      );
+    }
+    await this.#ready();
+    const results = await this.store.enqueueJobs(jobs);
+    for (const { job, created } of results) if (created) this.#events.emit('job.enqueued', { job });
+    this.#loop.wake();
+    return results.map(({ job }) => job);
+  }
+
+  async getSchedule(id: string): Promise<ScheduleRecord | null> {
+    await this.#ready();
+    return this.store.getSchedule(id);
+  }
+
+  async listSchedules(query?: ScheduleQuery): Promise<ScheduleRecord[]> {
+    await this.#ready();
+    return this.store.listSchedules(query);
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    await this.#ready();
+    return this.store.getJob(id);
+  }
+
+  async listJobs(query?: JobQuery): Promise<JobRecord[]> {
+    await this.#ready();
+    return this.store.listJobs(query);
+  }
+
+  /** Cancels a queued job at once, or asks the node running it to abort it. Null when there is no such job. */
+  async cancelJob(id: string, reason = 'cancelled by request'): Promise<JobRecord | null> {
+    await this.#ready();
+    const job = await this.store.cancelJob({ jobId: id, nowMs: this.clock.now(), reason });
+    if (job?.status === 'cancelled') this.#events.emit('job.cancelled', { job });
+    return job;
+  }
+
+  /** Gives a dead or cancelled job one more attempt. */
+  async retryJob(id: string): Promise<JobRecord | null> {
+    await this.#ready();
+    const job = await this.store.retryJob({ jobId: id, nowMs: this.clock.now() });
+    if (job) {
+      this.#events.emit('job.enqueued', { job });
+      this.#loop.wake();
+    }
+    return job;
+  }
+
+  /** The names of the tasks this node can run. */
+  taskNames(): string[] {
+    return this.#registry.names();
+  }
+
+  async getScheduleOrThrow(id: string): Promise<ScheduleRecord> {
+    const schedule = await this.getSchedule(id);
+    if (!schedule) throw new ScheduleNotFoundError(`No schedule with id "${id}"`);
+    return schedule;
+  }
+
+  #ready(): Promise<void> {
+    this.#assertNotStopped();
+    this.#opened ??= this.store.open();
+    return this.#opened;
+  }
+
+  #assertNotStopped(): void {
+    if (this.#stopped) throw new SchedulerStateError('The scheduler was stopped; create a new one');
+  }
+
+  /** The task's definition; an unknown name is an error unless this node knows no task at all (a client). */
+  #taskFor(ref: unknown): AnyTaskDefinition | undefined {
+    if (typeof ref === 'object' && ref !== null && 'name' in ref) return ref as AnyTaskDefinition;
+    if (typeof ref !== 'string' || ref === '') {
+      throw new InvalidArgumentError(`Expected \`task\` to be a task name or a task() definition, got ${JSON.stringify(ref)}`);
+    }
+    const definition = this.#registry.get(ref);
+    if (!definition && this.#registry.size > 0) {
+      throw new UnknownTaskError(`No task named "${ref}" is registered (known: ${this.#registry.names().join(', ')})`);
+    }
+    return definition;
+  }
+
+  async #checkPayload(definition: AnyTaskDefinition | undefined, data: unknown, what: string): Promise<JsonValue> {
+    const payload = data === undefined ? null : data;
+    assertJsonPayload(payload, what);
+    // The input is stored, not the schema's output: the schema runs again before every attempt.
+    if (definition?.schema) await validatePayload(definition.schema, payload, what);
+    return payload;
+  }
+
+  #newJob(
+    task: string,
+    data: JsonValue,
+    fields: Pick<NewJob, 'origin' | 'scheduleId' | 'priority' | 'runAtMs'> & { dedupeKey?: string | null },
+  ): NewJob {
+    const nowMs = this.clock.now();
+    return {
+      id: newId(nowMs),
+      task,
+      data,
+      fireAtMs: null,
+      maxAttempts: this.#registry.get(task)?.retry.attempts ?? defaultRetryPolicy.attempts,
+      createdAtMs: nowMs,
+      dedupeKey: null,
+      ...fields,
+    };
+  }
+}
+
+function checkId(id: unknown): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 200) {
+    throw new InvalidArgumentError(`Expected schedule \`id\` to be a string of 1 to 200 characters, got ${JSON.stringify(id)}`);
+  }
+  return id;
+}
+
+function checkPriority(priority: number): number {
+  if (!Number.isInteger(priority)) throw new InvalidArgumentError(`Expected \`priority\` to be an integer, got ${String(priority)}`);
+  return priority;
+}
+
+function runAtOf(input: EnqueueInput<unknown>, nowMs: number): number {
+  if (input.runAt !== undefined) {
+    const ms = input.runAt instanceof Date ? input.runAt.getTime() : input.runAt;
+    if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+      throw new InvalidArgumentError(`Expected \`runAt\` to be a valid Date or epoch milliseconds, got ${String(input.runAt)}`);
+    }
+    return ms;
+  }
+  return input.delay === undefined ? nowMs : nowMs + parseDuration(input.delay, 'delay', { allowZero: true });
+}

@@ -1,0 +1,49 @@
+import { InvalidArgumentError } from '../errors.ts';
+import { resolveService, type ServiceToken } from './services.ts';
+import { defineTask, type AnyTaskDefinition, type TaskContext, type TaskOptions } from './task.ts';
+
+export interface TaskClassOptions<Data, Services> extends Omit<TaskOptions<Data, Services>, 'run'> {
+  /**
+   * Constructor arguments, resolved from the scheduler's `services` on every run: the class is
+   * instantiated fresh for each attempt, so it never carries state (or a stale connection) between runs.
+   */
+  inject?: readonly ServiceToken[];
+}
+
+/** A class whose instances run a job. */
+// oxlint-disable-next-line no-explicit-any -- constructor arguments are whatever `inject` resolves
+export type TaskClass<Data = any> = new (...args: any[]) => { run(context: TaskContext<Data, any>): unknown };
+
+const definitionsByClass = new WeakMap<object, AnyTaskDefinition>();
+
+/**
+ * Registers a class as a task (standard TC39 class decorator).
+ *
+ * @example
+ * ＠Task('collect-metrics', { inject: [WorkerRepository, CloudWatch], retry: { attempts: 5 } })
+ * class CollectMetrics {
+ *   constructor(private workers: WorkerRepository, private cloudWatch: CloudWatch) {}
+ *   async run({ data }: TaskContext<{ workerId: string }>) { … }
+ * }
+ * new Scheduler({ store, tasks: [CollectMetrics], services: container });
+ */
+export function Task<Data = unknown, Services = unknown>(name: string, options: TaskClassOptions<Data, Services> = {}) {
+  return function decorate<C extends TaskClass<Data>>(target: C, context: ClassDecoratorContext<C>): void {
+    if (context.kind !== 'class') throw new InvalidArgumentError('@Task decorates classes only');
+    const inject = options.inject ?? [];
+    const { inject: _inject, ...taskOptions } = options;
+    const definition = defineTask(name, {
+      ...(taskOptions as TaskOptions<unknown, unknown>),
+      run(runContext) {
+        const args = inject.map((token) => resolveService(runContext.services, token));
+        return new target(...args).run(runContext as TaskContext<Data, Services>);
+      },
+    });
+    definitionsByClass.set(target, definition);
+  };
+}
+
+/** The task a `@Task` class defines, or undefined when the class is not decorated. */
+export function taskOfClass(target: object): AnyTaskDefinition | undefined {
+  return definitionsByClass.get(target);
+}

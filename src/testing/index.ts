@@ -1,0 +1,8 @@
+// `sundial/testing`: the virtual clock for tests of code that uses Sundial, and the store
+// conformance suite for anyone writing a store.
+export { VirtualClock } from './virtual-clock.ts';
+export {
+  defineStoreConformanceSuite,
+  type ConformanceRunner,
+  type StoreConformanceOptions,
+} from './conformance/index.ts';
