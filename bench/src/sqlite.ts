@@ -1,0 +1,185 @@
+// Benchmarks of the SQLite store under the real runtime, one JSON line per scenario.
+//
+//   node bench/src/sqlite.ts           full counts
+//   node bench/src/sqlite.ts --quick   counts ÷10 (a smoke run)
+//
+// What each figure means is in bench/README.md. Real time on purpose: this measures the machine.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Scheduler, at, task, type EnqueueInput } from '../../src/index.ts';
+import { SqliteStore } from '../../src/sqlite/index.ts';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const scale = values.quick ? 0.1 : 1;
+const count = (full: number) => Math.max(1, Math.round(full * scale));
+
+const directory = mkdtempSync(join(tmpdir(), 'sundial-bench-'));
+let fileNumber = 0;
+/** A fresh database file per scenario, so one scenario's rows never slow another. */
+const freshDb = () => join(directory, `bench-${fileNumber++}.db`);
+
+function report(scenario: string, figures: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ scenario, ...figures })}\n`);
+}
+
+const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000);
+const mb = (bytes: number) => round(bytes / 1024 / 1024);
+
+function percentile(sortedValues: readonly number[], p: number): number {
+  const rank = Math.min(sortedValues.length - 1, Math.max(0, Math.ceil((p / 100) * sortedValues.length) - 1));
+  return sortedValues[rank] ?? Number.NaN;
+}
+
+/** A client node: it writes and reads the store but fires and runs nothing. */
+function client(db: string): Scheduler {
+  return new Scheduler({ store: new SqliteStore(db), roles: { schedules: false, jobs: false }, logger: 'error' });
+}
+
+/** Samples this process's resident set size until stopped; returns the peak seen. */
+function rssSampler(): { stop(): number } {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage.rss());
+    },
+  };
+}
+
+/** Resolves when `n` jobs have succeeded on `scheduler`, or rejects after `timeoutMs`. */
+function whenSucceeded(scheduler: Scheduler, n: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let done = 0;
+    const deadline = setTimeout(() => reject(new Error(`only ${done} of ${n} jobs succeeded in ${timeoutMs} ms`)), timeoutMs);
+    const off = scheduler.on('job.succeeded', () => {
+      if (++done < n) return;
+      clearTimeout(deadline);
+      off();
+      resolve();
+    });
+  });
+}
+
+async function enqueueThroughput(): Promise<void> {
+  const manyCount = count(20_000);
+  const batchSize = 1000;
+  const singleCount = count(2000);
+  const scheduler = client(freshDb());
+  await scheduler.listJobs({ limit: 1 }); // open the file and create the schema outside the timing
+  const input = (i: number): EnqueueInput => ({ task: 'noop', data: { i } });
+
+  let started = performance.now();
+  for (let offset = 0; offset < manyCount; offset += batchSize) {
+    const size = Math.min(batchSize, manyCount - offset);
+    await scheduler.enqueueMany(Array.from({ length: size }, (_, i) => input(offset + i)));
+  }
+  const manyMs = performance.now() - started;
+
+  started = performance.now();
+  for (let i = 0; i < singleCount; i++) await scheduler.enqueue(input(i));
+  const singleMs = performance.now() - started;
+  await scheduler.stop();
+
+  report('enqueue', {
+    enqueueMany: { jobs: manyCount, batchSize, ms: round(manyMs), jobsPerSecond: perSecond(manyCount, manyMs) },
+    enqueueSingle: { jobs: singleCount, ms: round(singleMs), jobsPerSecond: perSecond(singleCount, singleMs) },
+  });
+}
+
+async function processThroughput(concurrency: number): Promise<void> {
+  const jobCount = count(20_000);
+  const db = freshDb();
+  const setup = client(db);
+  for (let offset = 0; offset < jobCount; offset += 1000) {
+    const size = Math.min(1000, jobCount - offset);
+    await setup.enqueueMany(Array.from({ length: size }, (_, i) => ({ task: 'noop', data: { i: offset + i } })));
+  }
+  await setup.stop();
+
+  const noop = task('noop', { run: () => undefined });
+  const scheduler = new Scheduler({ store: new SqliteStore(db), tasks: [noop], concurrency, logger: 'error' });
+  const finished = whenSucceeded(scheduler, jobCount, 300_000);
+  const rss = rssSampler();
+  const started = performance.now();
+  await scheduler.start();
+  await finished;
+  const elapsedMs = performance.now() - started;
+  const peakRss = rss.stop();
+  await scheduler.stop();
+  const left = await countUnfinished(db);
+
+  report('process', {
+    jobs: jobCount,
+    concurrency,
+    ms: round(elapsedMs),
+    jobsPerSecond: perSecond(jobCount, elapsedMs),
+    peakRssMb: mb(peakRss),
+    unfinishedAfter: left,
+  });
+}
+
+async function countUnfinished(db: string): Promise<number> {
+  const store = new SqliteStore(db);
+  await store.open();
+  const jobs = await store.listJobs({ status: ['queued', 'running', 'failed'], limit: 1_000_000 });
+  await store.close();
+  return jobs.length;
+}
+
+async function oneShotBurst(): Promise<void> {
+  const scheduleCount = count(5000);
+  const concurrency = 50;
+  const db = freshDb();
+  const setup = client(db);
+  await setup.listSchedules({ limit: 1 });
+  const dueAtMs = Date.now() + 2000;
+  const createStarted = performance.now();
+  for (let i = 0; i < scheduleCount; i++) {
+    await setup.schedule({ id: `burst-${i}`, task: 'noop', trigger: at(dueAtMs) });
+  }
+  const createMs = performance.now() - createStarted;
+  await setup.stop();
+
+  const latenessMs: number[] = [];
+  const noop = task('noop', {
+    run({ job }) {
+      latenessMs.push(Date.now() - job.fireAtMs!);
+    },
+  });
+  const scheduler = new Scheduler({ store: new SqliteStore(db), tasks: [noop], concurrency, logger: 'error' });
+  const finished = whenSucceeded(scheduler, scheduleCount, 300_000);
+  await scheduler.start();
+  const startedBeforeDue = Date.now() < dueAtMs;
+  await finished;
+  await scheduler.stop();
+
+  const sorted = latenessMs.sort((a, b) => a - b);
+  report('at-burst', {
+    schedules: scheduleCount,
+    concurrency,
+    createMs: round(createMs),
+    startedBeforeDue,
+    latenessMs: {
+      min: sorted[0],
+      p50: percentile(sorted, 50),
+      p95: percentile(sorted, 95),
+      p99: percentile(sorted, 99),
+      max: sorted.at(-1),
+    },
+    allStartedAfterDueMs: sorted.at(-1),
+  });
+}
+
+try {
+  await enqueueThroughput();
+  await processThroughput(10);
+  await processThroughput(50);
+  await oneShotBurst();
+} finally {
+  rmSync(directory, { recursive: true, force: true });
+}
