@@ -1,0 +1,14 @@
+import type { Command } from '../command.ts';
+import { cancel } from './cancel.ts';
+import { demo } from './demo.ts';
+import { jobsLs } from './jobs-ls.ts';
+import { jobsShow } from './jobs-show.ts';
+import { pause } from './pause.ts';
+import { remove } from './remove.ts';
+import { resume } from './resume.ts';
+import { retry } from './retry.ts';
+import { schedulesLs } from './schedules-ls.ts';
+import { trigger } from './trigger.ts';
+
+/** Every command, in the order `sundial --help` lists them. */
+export const commands: readonly Command[] = [schedulesLs, jobsLs, jobsShow, trigger, pause, resume, remove, cancel, retry, demo];

@@ -1,0 +1,49 @@
+import { InvalidArgumentError, jobStatuses, type JobStatus } from '../../index.ts';
+import { parseCommandArgs, parsePositiveInt } from '../args.ts';
+import { withClient } from '../client.ts';
+import { commonOptionsHelp, type Command } from '../command.ts';
+import { formatJobTable } from '../format-records.ts';
+
+export const jobsLs: Command = {
+  name: 'jobs ls',
+  summary: 'list jobs, newest first',
+  help: [
+    'Usage: sundial jobs ls [--status <s>[,<s>]] [--task <name>] [--schedule <id>] [--limit <n>] [--store <url>] [--json]',
+    '',
+    'Lists jobs, newest first.',
+    '',
+    'Options:',
+    `  --status <list>   only these statuses, comma-separated: ${jobStatuses.join(', ')}`,
+    '  --task <name>     only jobs of this task',
+    '  --schedule <id>   only jobs of this schedule',
+    '  --limit <n>       at most n jobs (default 50)',
+    commonOptionsHelp,
+  ].join('\n'),
+  async run(argv, io) {
+    const { values, storeUrl, json } = parseCommandArgs(this.name, argv, io.env, {
+      status: { type: 'string' },
+      task: { type: 'string' },
+      schedule: { type: 'string' },
+      limit: { type: 'string' },
+    });
+    const status = values.status === undefined ? undefined : parseStatuses(values.status);
+    const limit = parsePositiveInt(values.limit, 'limit', 50);
+    const jobs = await withClient(storeUrl, (scheduler) =>
+      scheduler.listJobs({ status, task: values.task, scheduleId: values.schedule, limit }),
+    );
+    io.out(json ? JSON.stringify(jobs, null, 2) : formatJobTable(jobs, io.nowMs()));
+    return 0;
+  },
+};
+
+/** `failed,dead` → ['failed', 'dead'], checked against the known statuses. */
+export function parseStatuses(list: string): JobStatus[] {
+  const statuses = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const unknown = statuses.filter((s) => !(jobStatuses as readonly string[]).includes(s));
+  if (statuses.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(
+      `Expected \`--status\` to be one or more of ${jobStatuses.join(', ')} (comma-separated), got ${JSON.stringify(list)}`,
+    );
+  }
+  return statuses as JobStatus[];
+}

@@ -1,0 +1,26 @@
+import { ScheduleNotFoundError } from '../../index.ts';
+import { parseCommandArgs } from '../args.ts';
+import { withClient } from '../client.ts';
+import { commonOptionsHelp, type Command } from '../command.ts';
+
+export const remove: Command = {
+  name: 'remove',
+  summary: 'delete a schedule (its jobs stay)',
+  help: [
+    'Usage: sundial remove <scheduleId> [--store <url>] [--json]',
+    '',
+    'Deletes the schedule. Its jobs stay, queued ones included (cancel them with `sundial cancel`).',
+    'An application that schedules the same id at start creates it again.',
+    '',
+    'Options:',
+    commonOptionsHelp,
+  ].join('\n'),
+  async run(argv, io) {
+    const { positionals, storeUrl, json } = parseCommandArgs(this.name, argv, io.env, {}, ['scheduleId']);
+    const id = positionals[0]!;
+    const removed = await withClient(storeUrl, (scheduler) => scheduler.unschedule(id));
+    if (!removed) throw new ScheduleNotFoundError(`No schedule with id "${id}"`);
+    io.out(json ? JSON.stringify({ removed: true, scheduleId: id }) : `Removed schedule ${id}.`);
+    return 0;
+  },
+};
