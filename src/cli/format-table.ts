@@ -1,6 +1,6 @@
 /**
- * Renders rows as aligned columns under an upper-case header, two spaces apart; the last column
- * is not padded so lines carry no trailing spaces.
+ * Renders rows as aligned columns under an upper-case header, two spaces apart; lines carry no
+ * trailing spaces.
  *
  * @example formatTable(['id', 'task'], [['a', 'heartbeat']]) // "ID  TASK\na   heartbeat"
  */
@@ -11,7 +11,8 @@ export function formatTable(headers: readonly string[], rows: ReadonlyArray<read
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, column) => (column === cells.length - 1 ? cell : cell + ' '.repeat(widths[column]! - displayWidth(cell))))
-      .join('  ');
+      .join('  ')
+      .trimEnd();
   return [line(headers.map((header) => header.toUpperCase())), ...rows.map((row) => line(headers.map((_, c) => row[c] ?? '')))].join('\n');
 }
 

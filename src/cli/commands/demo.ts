@@ -38,6 +38,8 @@ export const demo: Command = {
 };
 
 async function runDemo(store: Store, storeUrl: string, io: CliIo): Promise<number> {
+  // Listen first: a Ctrl-C during the setup below still means "stop gracefully".
+  const stopRequested = waitForStopSignal(io);
   const stats: DemoStats = { succeeded: 0, failed: 0, dead: 0 };
   const [heartbeat, report, flakySync] = demoTasks(io.out, stats);
   const scheduler = new Scheduler({ store, tasks: [heartbeat!, report!, flakySync!], shutdownTimeout: '5s' });
@@ -76,7 +78,6 @@ async function runDemo(store: Store, storeUrl: string, io: CliIo): Promise<numbe
   // One on-demand job besides the schedules: it runs as soon as the node starts.
   await scheduler.enqueue({ task: report!, data: { reason: 'on demand, enqueued at start' } });
 
-  const stopRequested = waitForStopSignal(io);
   // The scheduler's timers are unref'd (they never keep a process alive on their own); the demo
   // has nothing else to do, so this interval keeps it running until a signal comes.
   const keepAlive = setInterval(() => {}, 1 << 30);
