@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { Scheduler } from '../../src/index.ts';
+import { Scheduler, task } from '../../src/index.ts';
 import { SqliteStore } from '../../src/sqlite/index.ts';
 import { killAll, pollUntil, startWorker, type WorkerLine, type WorkerProcess } from '../fixtures/node-processes.ts';
 
@@ -70,6 +70,9 @@ test('a node killed mid-job loses it to the other node within lease + poll', { t
   console.info(`[crash takeover] SIGKILL → attempt 2 started on ${survivor.nodeId}: ${takeoverMs} ms (lease 3s)`);
 
   expect(takeoverMs).toBeLessThan(5000);
+  expect(survivor.stderr()).toBe('');
+  expect(survivor.stdout()).not.toContain('error during');
+  expect(survivor.stdout()).toContain('lease.expired');
   expect(stored.status).toBe('succeeded');
   expect(stored.attempt).toBe(2);
   expect(stored.attempts).toHaveLength(2);
@@ -105,6 +108,8 @@ test('a node stopped with SIGTERM releases its running job and the other node fi
     findLine([other], (line) => line.jobId === enqueued.id && line.event === 'finished'),
   );
   const stored = await waitForStatus(enqueued.id, 'succeeded', 5000);
+  expect(other.stderr()).toBe('');
+  expect(other.stdout()).not.toContain('error during');
   console.info(
     `[graceful shutdown] SIGTERM → exit 0 in ${exitMs} ms; released job finished on ${other.nodeId} ${rerun.at - sigtermAtMs} ms after SIGTERM`,
   );
@@ -119,6 +124,25 @@ test('a node stopped with SIGTERM releases its running job and the other node fi
   const stoppedLines = stopping.lines().filter((line) => line.jobId === enqueued.id);
   expect(stoppedLines.map((line) => line.event)).toEqual(['started', 'aborted']);
   expect(stoppedLines[1]?.reason).toBe('ShutdownError');
+});
+
+// Known runtime bug (reported to the lead): a second stop() resolves at once while the first is
+// still draining (src/runtime/scheduler.ts `if (this.#stopped) return;`). A SIGTERM handler that
+// runs twice (SIGTERM then SIGINT) would then exit mid-drain, and the job waits for its lease to
+// expire instead of being released. Remove `.fails` when stop() returns the first call's promise.
+test.fails('a second stop() waits until the first one has finished draining', { timeout: 10_000 }, async () => {
+  const slowJob = task('slow-in-process', { run: () => new Promise((resolve) => setTimeout(resolve, 1000)) });
+  const node = new Scheduler({ store: new SqliteStore(db), tasks: [slowJob], logger: 'error' });
+  await node.start();
+  const started = node.waitFor('job.started');
+  await node.enqueue({ task: slowJob });
+  await started;
+  let firstDone = false;
+  const first = node.stop().then(() => (firstDone = true));
+  await node.stop();
+  const firstWasDone = firstDone;
+  await first;
+  expect(firstWasDone).toBe(true);
 });
 
 async function waitForStatus(jobId: string, status: string, timeoutMs: number) {

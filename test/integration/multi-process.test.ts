@@ -50,6 +50,7 @@ async function runWorkers(processCount: number): Promise<void> {
   for (const [i, exit] of exits.entries()) {
     expect(exit.code, `node-${i} exit code; stderr:\n${workers[i]!.stderr()}`).toBe(0);
     expect(workers[i]!.stderr(), `node-${i} wrote to stderr`).toBe('');
+    expect(workers[i]!.stdout(), `node-${i} reported an error`).not.toContain('error during');
   }
 
   const perWorker = workers.map((worker) => worker.lines().filter((line) => line.event === 'run'));
