@@ -65,7 +65,9 @@ export class Scheduler<Services = unknown> {
   readonly #events = new SchedulerEventEmitter();
   readonly #loop: NodeLoop;
   #opened: Promise<void> | null = null;
-  #stopped = false;
+  #stopping: Promise<void> | null = null;
+  /** A ref'd handle while started: a running scheduler keeps its process alive, as a listening server does. */
+  #keepAlive: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: SchedulerOptions<Services>) {
     this.#options = resolveSchedulerOptions(options as SchedulerOptions<unknown>);
@@ -89,6 +91,7 @@ export class Scheduler<Services = unknown> {
     await this.#ready();
     if (this.#loop.isRunning) return;
     this.#loop.start();
+    this.#keepAlive = setInterval(() => {}, 2 ** 30);
     this.#events.emit('scheduler.started', { nodeId: this.nodeId });
   }
 
@@ -96,13 +99,22 @@ export class Scheduler<Services = unknown> {
    * Graceful shutdown: stops claiming, waits for running handlers up to `timeout` (default: the
    * `shutdownTimeout` option), aborts the rest and gives their jobs back, then closes the store.
    */
-  async stop(options: { timeout?: Duration } = {}): Promise<void> {
-    if (this.#stopped) return;
-    this.#stopped = true;
-    const timeoutMs =
-      options.timeout === undefined ? this.#options.shutdownTimeoutMs : parseDuration(options.timeout, 'timeout', { allowZero: true });
-    await this.#loop.stop(timeoutMs);
-    if (this.#opened) await this.#options.store.close();
+  stop(options: { timeout?: Duration } = {}): Promise<void> {
+    // A second call (SIGINT after SIGTERM) waits for the same drain instead of returning early.
+    this.#stopping ??= this.#stop(
+      options.timeout === undefined ? this.#options.shutdownTimeoutMs : parseDuration(options.timeout, 'timeout', { allowZero: true }),
+    );
+    return this.#stopping;
+  }
+
+  async #stop(timeoutMs: number): Promise<void> {
+    try {
+      await this.#loop.stop(timeoutMs);
+      if (this.#opened) await this.#options.store.close();
+    } finally {
+      if (this.#keepAlive) clearInterval(this.#keepAlive);
+      this.#keepAlive = null;
+    }
     this.#events.emit('scheduler.stopped', { nodeId: this.nodeId });
   }
 
@@ -302,7 +314,7 @@ export class Scheduler<Services = unknown> {
   }
 
   #assertNotStopped(): void {
-    if (this.#stopped) throw new SchedulerStateError('The scheduler was stopped; create a new one');
+    if (this.#stopping) throw new SchedulerStateError('The scheduler was stopped; create a new one');
   }
 
   /** The task's definition; an unknown name is an error unless this node knows no task at all (a client). */

@@ -96,4 +96,22 @@ describe.each(storeFactories)('leases on the %s store', (_name, makeStore) => {
     expect(released.attempt).toBe(0);
     expect(h.eventsOf('job.succeeded').map((e) => e.job.id)).toEqual([quick.id]);
   });
+
+  test('a second stop() (SIGINT after SIGTERM) waits for the same drain', async () => {
+    const finish = deferred();
+    const h = createHarness(makeStore, { tasks: [task('slow', { run: () => finish.promise })] });
+    harnesses.push(h);
+    await h.scheduler.start();
+    await h.scheduler.enqueue({ task: 'slow' });
+    await h.clock.settle();
+    let secondDone = false;
+    const first = h.scheduler.stop({ timeout: '10s' });
+    const second = h.scheduler.stop().then(() => (secondDone = true));
+    await h.clock.advance('1s');
+    expect(secondDone).toBe(false);
+    finish.resolve();
+    await h.clock.settle();
+    await Promise.all([first, second]);
+    expect(h.eventsOf('job.succeeded')).toHaveLength(1);
+  });
 });
