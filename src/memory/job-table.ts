@@ -2,12 +2,15 @@ import { activeJobStatuses, isFinalJobStatus } from '../domain/job.ts';
 import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import { ClaimQueue } from './claim-queue.ts';
 import type { QueueEntry } from './claim-queue.ts';
+import { LeaseIndex } from './lease-index.ts';
 
 /** A job as MemoryStore keeps it: the record plus its creation order and live claim-queue stamp. */
 export interface StoredJob {
   readonly record: JobRecord;
   readonly seq: number;
   stamp: number;
+  /** Stamp of the job's current entry in the lease index (0 when not running). */
+  leaseStamp: number;
 }
 
 const activeStatuses: ReadonlySet<JobStatus> = new Set(activeJobStatuses);
@@ -21,7 +24,10 @@ export class JobTable {
   readonly #jobs = new Map<string, StoredJob>();
   readonly #byFire = new Map<string, string>();
   readonly #byDedupeKey = new Map<string, string>();
-  readonly #running = new Set<string>();
+  readonly #leases = new LeaseIndex((jobId, stamp) => {
+    const stored = this.#jobs.get(jobId);
+    return stored !== undefined && stored.leaseStamp === stamp && stored.record.status === 'running';
+  });
   readonly #activeBySchedule = new Map<string, Set<string>>();
   readonly #queue = new ClaimQueue((entry) => this.#isCurrent(entry));
   #nextSeq = 1;
@@ -74,7 +80,7 @@ export class JobTable {
       error: null,
       attempts: [],
     };
-    const stored: StoredJob = { record, seq: this.#nextSeq++, stamp: 0 };
+    const stored: StoredJob = { record, seq: this.#nextSeq++, stamp: 0, leaseStamp: 0 };
     this.#jobs.set(record.id, stored);
     if (record.scheduleId !== null && record.fireAtMs !== null) this.#byFire.set(fireKey(record.scheduleId, record.fireAtMs), record.id);
     this.#indexStatus(stored, null);
@@ -97,8 +103,19 @@ export class JobTable {
     return this.#queue.earliestRunAtMs();
   }
 
-  running(): StoredJob[] {
-    return [...this.#running].map((id) => this.#jobs.get(id) as StoredJob);
+  /** Sets a running job's lease expiry (claim, renewal). */
+  setLeaseExpiry(stored: StoredJob, expiresAtMs: number): void {
+    stored.record.leaseExpiresAtMs = expiresAtMs;
+    stored.leaseStamp = this.#leases.add(stored.record.id, expiresAtMs, stored.seq);
+  }
+
+  /** Running jobs whose lease expired at `nowMs`, oldest expiry first. */
+  expiredLeases(nowMs: number, limit: number): StoredJob[] {
+    return this.#leases.expired(nowMs, limit).map((id) => this.#jobs.get(id) as StoredJob);
+  }
+
+  earliestLeaseExpiryMs(): number | null {
+    return this.#leases.earliestExpiryMs();
   }
 
   activeCount(scheduleId: string): number {
@@ -118,7 +135,7 @@ export class JobTable {
   #indexStatus(stored: StoredJob, previous: JobStatus | null): void {
     const { record } = stored;
     if (previous !== null) this.#unindexStatus(stored, previous);
-    if (record.status === 'running') this.#running.add(record.id);
+    if (record.status === 'running' && record.leaseExpiresAtMs !== null) this.setLeaseExpiry(stored, record.leaseExpiresAtMs);
     if (record.scheduleId !== null && activeStatuses.has(record.status)) {
       let active = this.#activeBySchedule.get(record.scheduleId);
       if (active === undefined) this.#activeBySchedule.set(record.scheduleId, (active = new Set()));
@@ -135,7 +152,7 @@ export class JobTable {
 
   #unindexStatus(stored: StoredJob, previous: JobStatus): void {
     const { record } = stored;
-    if (previous === 'running') this.#running.delete(record.id);
+    if (previous === 'running') stored.leaseStamp = 0;
     if (record.scheduleId !== null && activeStatuses.has(previous)) {
       const active = this.#activeBySchedule.get(record.scheduleId);
       active?.delete(record.id);

@@ -173,10 +173,11 @@ export class MemoryStore implements Store {
   async renewLeases(request: RenewLeasesRequest): Promise<LeaseRenewal[]> {
     const { nodeId, nowMs, leaseMs } = request;
     return request.leases.map(({ jobId, fencingToken }) => {
-      const job = this.#jobs.get(jobId)?.record;
+      const stored = this.#jobs.get(jobId);
+      const job = stored?.record;
       if (!job) return { jobId, held: false, cancelRequested: false };
       const held = job.status === 'running' && job.fencingToken === fencingToken && job.leaseOwner === nodeId;
-      if (held) job.leaseExpiresAtMs = nowMs + leaseMs;
+      if (held) this.#jobs.setLeaseExpiry(stored as StoredJob, nowMs + leaseMs);
       return { jobId, held, cancelRequested: job.cancelRequested };
     });
   }
@@ -239,11 +240,7 @@ export class MemoryStore implements Store {
   }
 
   async findExpiredLeases(request: { nowMs: number; limit: number }): Promise<JobRecord[]> {
-    const expired = this.#jobs
-      .running()
-      .filter((s) => s.record.leaseExpiresAtMs !== null && s.record.leaseExpiresAtMs <= request.nowMs);
-    expired.sort((a, b) => (a.record.leaseExpiresAtMs as number) - (b.record.leaseExpiresAtMs as number) || a.seq - b.seq);
-    return expired.slice(0, Math.max(0, request.limit)).map((s) => structuredClone(s.record));
+    return this.#jobs.expiredLeases(request.nowMs, request.limit).map((s) => structuredClone(s.record));
   }
 
   async cancelJob(request: { jobId: string; nowMs: number; reason: string }): Promise<JobRecord | null> {
@@ -310,7 +307,7 @@ export class MemoryStore implements Store {
       // A leased schedule is another node's until its lease expires.
       consider(schedule.leaseOwner !== null ? schedule.leaseExpiresAtMs : schedule.nextFireAtMs);
     }
-    for (const { record } of this.#jobs.running()) consider(record.leaseExpiresAtMs);
+    consider(this.#jobs.earliestLeaseExpiryMs());
     return earliest;
   }
 

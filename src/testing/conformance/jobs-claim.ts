@@ -65,6 +65,19 @@ export function defineJobClaimTests({ describe, test, peerTest }: SuiteApi): voi
       assert.deepEqual(await claimIds(store, t0, 1), ['job-2']);
     });
 
+    test('judges due-ness by the given nowMs only, even when it goes back in time', async (store) => {
+      await store.enqueueJobs([newJob('job-a', { priority: 1, runAtMs: t0 }), newJob('job-b', { runAtMs: t0 + 50 })]);
+      assert.deepEqual(await claimIds(store, t0 + 100, 1), ['job-a']);
+      assert.deepEqual(await claimIds(store, t0, 10), [], 'job-b is not due at t0');
+      assert.deepEqual(await claimIds(store, t0 + 50, 10), ['job-b']);
+    });
+
+    test('a limit of 0 claims nothing', async (store) => {
+      await store.enqueueJobs([newJob('job-1')]);
+      assert.deepEqual(await claimIds(store, t0, 0), []);
+      assert.equal((await store.getJob('job-1'))?.status, 'queued');
+    });
+
     test('respects limit', async (store) => {
       await store.enqueueJobs(Array.from({ length: 5 }, (_, i) => newJob(`job-${i}`)));
       assert.equal((await claimIds(store, t0, 2)).length, 2);

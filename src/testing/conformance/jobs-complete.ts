@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { JobError, JobRecord } from '../../domain/job.ts';
-import { InvalidJobStateError, LeaseLostError } from '../../errors.ts';
 import type { Store } from '../../store/store.ts';
+import { isLeaseLost } from './assertions.ts';
 import { fireJob, leaseMs, newJob, releaseRequest, scheduleWrite, t0 } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
 
@@ -13,18 +13,6 @@ async function running(store: Store, id = 'job-1'): Promise<JobRecord> {
   const [claimed] = await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1 });
   assert.equal(claimed?.id, id);
   return claimed;
-}
-
-export function isLeaseLost(err: unknown): boolean {
-  assert.ok(err instanceof LeaseLostError, `expected LeaseLostError, got ${String(err)}`);
-  assert.equal(err.code, 'LEASE_LOST');
-  return true;
-}
-
-export function isInvalidJobState(err: unknown): boolean {
-  assert.ok(err instanceof InvalidJobStateError, `expected InvalidJobStateError, got ${String(err)}`);
-  assert.equal(err.code, 'INVALID_JOB_STATE');
-  return true;
 }
 
 export function defineJobCompleteTests({ describe, test }: SuiteApi): void {

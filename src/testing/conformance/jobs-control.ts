@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { leaseMs, newJob, t0 } from './fixtures.ts';
-import { isInvalidJobState } from './jobs-complete.ts';
+import { isInvalidJobState } from './assertions.ts';
 import type { SuiteApi } from './suite-api.ts';
 
 const boom = { name: 'Error', message: 'boom' };

@@ -143,6 +143,27 @@ export function defineScheduleLeaseTests({ describe, test, peerTest }: SuiteApi)
       assert.equal(before?.leaseToken, second.leaseToken);
     });
 
+    test('a second release under the same token is refused: counters and jobs are applied once', async (store) => {
+      await store.upsertSchedule(scheduleWrite('sched-1'));
+      const acquired = await acquireOne(store, 'sched-1');
+      const request = releaseRequest('sched-1', acquired.leaseToken, { jobs: [fireJob('job-1', 'sched-1', t0)], skipped: 1, missed: 1 });
+      assert.equal((await store.releaseSchedule(request)).released, true);
+      const again = await store.releaseSchedule({ ...request, jobs: [fireJob('job-2', 'sched-1', t0 + 1)], nextFireAtMs: t0 + 5 });
+      assert.deepEqual(again, { released: false, created: [] });
+      const schedule = await store.getSchedule('sched-1');
+      assert.deepEqual([schedule?.firedCount, schedule?.skippedCount, schedule?.missedCount], [1, 1, 1]);
+      assert.equal(schedule?.nextFireAtMs, t0 + 60_000);
+      assert.equal(await store.getJob('job-2'), null);
+    });
+
+    test('a release after the lease expired, but before anyone else acquired, still applies', async (store) => {
+      await store.upsertSchedule(scheduleWrite('sched-1'));
+      const acquired = await acquireOne(store, 'sched-1');
+      const result = await store.releaseSchedule(releaseRequest('sched-1', acquired.leaseToken, { nowMs: t0 + leaseMs * 2, jobs: [fireJob('job-1', 'sched-1', t0)] }));
+      assert.equal(result.released, true);
+      assert.equal((await store.getSchedule('sched-1'))?.firedCount, 1);
+    });
+
     test('releaseSchedule of a schedule that was never leased, or was removed, is refused', async (store) => {
       await store.upsertSchedule(scheduleWrite('sched-1'));
       const never = await store.releaseSchedule(releaseRequest('sched-1', 0, { jobs: [fireJob('job-0', 'sched-1', t0)] }));
