@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,13 @@ function runExample(file: string, timeoutMs = 20_000): Promise<{ code: number | 
 }
 
 describe('examples', () => {
+  it('the README shows examples/quick-start.ts as it is (but for its header comment)', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const shown = /```ts\n(import \{ Scheduler, every, task \}[\s\S]*?)```/.exec(readme)?.[1];
+    const file = readFileSync(join(examples, 'quick-start.ts'), 'utf8').replace(/^\/\/.*\n/, '');
+    expect(shown).toBe(file);
+  });
+
   it('quick-start.ts greets on demand and on its schedule, then stops', async () => {
     const run = await runExample('quick-start.ts');
     expect(run.stderr).toBe('');
