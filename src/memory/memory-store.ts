@@ -2,12 +2,13 @@ import type { JsonValue } from '../domain/json.ts';
 import { isFinalJobStatus } from '../domain/job.ts';
 import type { AttemptOutcome, JobError, JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
-import { InvalidJobStateError, LeaseLostError } from '../errors.ts';
+import { InvalidJobStateError } from '../errors.ts';
 import type {
   AcquiredSchedule,
   AcquireSchedulesRequest,
   ClaimJobsRequest,
   CompleteJobRequest,
+  CompleteJobResult,
   EnqueueResult,
   JobQuery,
   LeaseRenewal,
@@ -119,11 +120,15 @@ export class MemoryStore implements Store {
     });
   }
 
-  async releaseSchedule(request: ReleaseScheduleRequest): Promise<ReleaseScheduleResult> {
+  async releaseSchedules(requests: readonly ReleaseScheduleRequest[]): Promise<ReleaseScheduleResult[]> {
+    return requests.map((request) => this.#releaseSchedule(request));
+  }
+
+  #releaseSchedule(request: ReleaseScheduleRequest): ReleaseScheduleResult {
     const schedule = this.#schedules.get(request.scheduleId);
     // A schedule whose lease was already released is not leased: a second release must not count twice.
     if (!schedule || schedule.leaseToken !== request.leaseToken || schedule.leaseOwner === null) {
-      return { released: false, created: [] };
+      return { scheduleId: request.scheduleId, released: false, created: [] };
     }
     const created = this.#insertJobs(request.jobs)
       .filter((r) => r.created)
@@ -137,7 +142,7 @@ export class MemoryStore implements Store {
     schedule.leaseExpiresAtMs = null;
     schedule.updatedAtMs = request.nowMs;
     if (request.end) this.#schedules.delete(schedule.id);
-    return { released: true, created };
+    return { scheduleId: request.scheduleId, released: true, created };
   }
 
   // ---- jobs ---------------------------------------------------------------------------------
@@ -182,14 +187,16 @@ export class MemoryStore implements Store {
     });
   }
 
-  async completeJob(request: CompleteJobRequest): Promise<JobRecord> {
+  async completeJobs(requests: readonly CompleteJobRequest[]): Promise<CompleteJobResult[]> {
+    return requests.map((request) => ({ jobId: request.jobId, job: this.#completeJob(request) }));
+  }
+
+  /** The job after the completion, or null when it is not running under the request's fencing token. */
+  #completeJob(request: CompleteJobRequest): JobRecord | null {
     const { jobId, fencingToken, nowMs, completion } = request;
     const stored = this.#jobs.get(jobId);
     const job = stored?.record;
-    if (!stored || !job || job.status !== 'running' || job.fencingToken !== fencingToken) {
-      const state = job ? `status ${job.status}, fencing token ${job.fencingToken}` : 'no such job';
-      throw new LeaseLostError(`Job ${jobId} is not running under fencing token ${fencingToken} (${state})`);
-    }
+    if (!stored || !job || job.status !== 'running' || job.fencingToken !== fencingToken) return null;
     let status: JobStatus;
     let outcome: AttemptOutcome;
     let attemptError: JobError | null = null;

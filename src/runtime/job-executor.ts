@@ -2,17 +2,18 @@ import type { JsonValue } from '../domain/json.ts';
 import type { JobRecord } from '../domain/job.ts';
 import { assertJsonPayload, validatePayload } from '../domain/payload.ts';
 import { JobTimeoutError, LeaseLostError, StopScheduleSignal, UnknownTaskError } from '../errors.ts';
-import type { Store, JobCompletion } from '../store/store.ts';
+import type { JobCompletion } from '../store/store.ts';
 import type { AnyTaskDefinition, JobInfo, TaskContext, TaskLogger } from '../tasks/task.ts';
 import type { TaskRegistry } from '../tasks/task-registry.ts';
 import type { Clock } from '../time/clock.ts';
 import { completionForFailure } from './attempt-completion.ts';
+import type { CompletionBatcher } from './completion-batcher.ts';
 import type { SchedulerEventEmitter } from './events.ts';
 import { toJobError } from './job-error.ts';
 import type { Logger } from './logger.ts';
 
 export interface JobExecutorContext {
-  store: Store;
+  completions: CompletionBatcher;
   clock: Clock;
   nodeId: string;
   registry: TaskRegistry;
@@ -119,9 +120,9 @@ async function writeOutcome(
   startedAtMs: number,
 ): Promise<void> {
   const { job } = running;
-  let stored: JobRecord;
+  let stored: JobRecord | null;
   try {
-    stored = await ctx.store.completeJob({
+    stored = await ctx.completions.complete({
       jobId: job.id,
       fencingToken: job.fencingToken,
       nowMs: ctx.clock.now(),
@@ -129,12 +130,12 @@ async function writeOutcome(
       endSchedule,
     });
   } catch (error) {
-    if (error instanceof LeaseLostError) {
-      ctx.events.emit('lease.lost', { jobId: job.id, fencingToken: job.fencingToken });
-    } else {
-      // The lease runs out and another node retries the job: at-least-once, never lost.
-      ctx.events.emit('error', { error: error as Error, during: `completing job ${job.id}` });
-    }
+    // The lease runs out and another node retries the job: at-least-once, never lost.
+    ctx.events.emit('error', { error: error as Error, during: `completing job ${job.id}` });
+    return;
+  }
+  if (stored === null) {
+    ctx.events.emit('lease.lost', { jobId: job.id, fencingToken: job.fencingToken });
     return;
   }
   switch (completion.status) {

@@ -1,4 +1,3 @@
-import type { JobRecord } from '../domain/job.ts';
 import { JobCancelledError, LeaseExpiredError, LeaseLostError } from '../errors.ts';
 import type { JobCompletion, Store } from '../store/store.ts';
 import type { Clock } from '../time/clock.ts';
@@ -53,9 +52,9 @@ export async function reapExpiredLeases(
 ): Promise<number> {
   const nowMs = ctx.clock.now();
   const expired = await ctx.store.findExpiredLeases({ nowMs, limit });
-  let reaped = 0;
-  for (const job of expired) {
-    if (running.has(job.id)) continue; // ours: a late heartbeat, not a crash; renewLeases decides
+  // Ours are late heartbeats, not crashes: renewLeases decides about them.
+  const theirs = expired.filter((job) => !running.has(job.id));
+  const decisions = theirs.map((job) => {
     const error = toJobError(
       new LeaseExpiredError(`Lease of job ${job.id} expired: node ${job.leaseOwner ?? '?'} stopped renewing it (crashed or blocked)`),
     );
@@ -63,17 +62,20 @@ export async function reapExpiredLeases(
       job.attempt < job.maxAttempts
         ? { status: 'retry', error, retryAtMs: nowMs, attemptOutcome: 'lease_expired' }
         : { status: 'dead', error, attemptOutcome: 'lease_expired' };
-    let stored: JobRecord;
-    try {
-      stored = await ctx.store.completeJob({ jobId: job.id, fencingToken: job.fencingToken, nowMs, completion });
-    } catch (caught) {
-      if (caught instanceof LeaseLostError) continue; // another node reaped it first
-      throw caught;
-    }
+    return { job, error, completion };
+  });
+  if (decisions.length === 0) return 0;
+  const results = await ctx.store.completeJobs(
+    decisions.map(({ job, completion }) => ({ jobId: job.id, fencingToken: job.fencingToken, nowMs, completion })),
+  );
+  let reaped = 0;
+  decisions.forEach(({ job, error, completion }, index) => {
+    const stored = results[index]?.job;
+    if (!stored) return; // another node reaped it first
     reaped++;
     ctx.events.emit('lease.expired', { job: stored, previousOwner: job.leaseOwner });
     if (completion.status === 'retry') ctx.events.emit('job.failed', { job: stored, error, retryAtMs: nowMs });
     else ctx.events.emit('job.dead', { job: stored, error });
-  }
+  });
   return reaped;
 }

@@ -2,6 +2,7 @@ import { SchedulerStateError, ShutdownError } from '../errors.ts';
 import type { TaskRegistry } from '../tasks/task-registry.ts';
 import type { TimerHandle } from '../time/clock.ts';
 import { toError, type SchedulerEventEmitter } from './events.ts';
+import { CompletionBatcher } from './completion-batcher.ts';
 import { executeJob, RunningJob, type JobExecutorContext } from './job-executor.ts';
 import { reapExpiredLeases, renewLeases, type LeaseKeeperContext } from './lease-keeper.ts';
 import { fireDueSchedules, type ScheduleFirerContext } from './schedule-firer.ts';
@@ -37,7 +38,7 @@ export class NodeLoop {
     this.#options = options;
     this.#events = events;
     const { store, clock, nodeId } = options;
-    this.#executor = { store, clock, nodeId, registry, events, services: options.services, logger: options.logger, random: options.random };
+    this.#executor = { completions: new CompletionBatcher(store), clock, nodeId, registry, events, services: options.services, logger: options.logger, random: options.random };
     this.#firer = { store, clock, nodeId, registry, events, scheduleLeaseMs: Math.max(options.leaseMs, 5_000), batchSize: scheduleBatchSize };
     this.#keeper = { store, clock, nodeId, events, leaseMs: options.leaseMs };
   }

@@ -1,6 +1,6 @@
-import { missedTotal, planFires } from '../domain/fire-plan.ts';
+import { missedTotal, planFires, type FirePlan } from '../domain/fire-plan.ts';
 import { newId } from '../domain/ids.ts';
-import type { NewJob } from '../domain/job.ts';
+import type { JobRecord, NewJob } from '../domain/job.ts';
 import { defaultRetryPolicy } from '../domain/retry.ts';
 import type { ScheduleRecord } from '../domain/schedule.ts';
 import type { Store } from '../store/store.ts';
@@ -22,7 +22,7 @@ export interface ScheduleFirerContext {
 
 /**
  * One pass over the due schedules: lease them, decide their fires with the pure `planFires`, and
- * release them with the jobs to create. The lease token makes a slow node's late release a no-op,
+ * release them all in one store call with the jobs to create. The lease token makes a slow node's late release a no-op,
  * and the store's (schedule, fire time) uniqueness makes a fire create at most one job.
  * Returns how many schedules were handled.
  */
@@ -34,42 +34,54 @@ export async function fireDueSchedules(ctx: ScheduleFirerContext): Promise<numbe
     leaseMs: ctx.scheduleLeaseMs,
     limit: ctx.batchSize,
   });
-  for (const { schedule, leaseToken, activeJobs } of acquired) {
-    const plan = planFires({ schedule, nowMs, activeJobs });
-    const jobs = plan.run.map((fireAtMs) => jobForFire(ctx, schedule, fireAtMs, nowMs));
-    const result = await ctx.store.releaseSchedule({
-      scheduleId: schedule.id,
-      leaseToken,
-      nowMs,
-      nextFireAtMs: plan.nextFireAtMs,
-      lastFireAtMs: plan.lastFireAtMs,
-      jobs,
-      skipped: plan.skipped.length,
-      missed: missedTotal(plan),
-      end: plan.end,
-    });
-    if (!result.released) continue; // our lease ran out mid-way; the next holder redoes it
-    for (const job of result.created) {
-      ctx.events.emit('schedule.fired', { scheduleId: schedule.id, fireAtMs: job.fireAtMs, job });
-      ctx.events.emit('job.enqueued', { job });
-    }
-    if (plan.missed.length > 0) {
-      ctx.events.emit('schedule.missed', { scheduleId: schedule.id, fireAtMs: plan.missed, reason: 'misfire-grace' });
-    }
-    if (plan.coalesced.length > 0) {
-      ctx.events.emit('schedule.missed', { scheduleId: schedule.id, fireAtMs: plan.coalesced, reason: 'coalesced' });
-    }
-    if (plan.skipped.length > 0) {
-      ctx.events.emit('schedule.skipped', {
+  const plans = acquired.map(({ schedule, activeJobs }) => ({ schedule, activeJobs, plan: planFires({ schedule, nowMs, activeJobs }) }));
+  const results = await ctx.store.releaseSchedules(
+    acquired.map(({ schedule, leaseToken }, index) => {
+      const { plan } = plans[index]!;
+      return {
         scheduleId: schedule.id,
-        fireAtMs: plan.skipped,
-        activeJobs,
-        maxRunning: schedule.maxRunning ?? Number.POSITIVE_INFINITY,
-      });
-    }
-    if (plan.end) ctx.events.emit('schedule.ended', { scheduleId: schedule.id, reason: 'trigger-exhausted' });
-  }
+        leaseToken,
+        nowMs,
+        nextFireAtMs: plan.nextFireAtMs,
+        lastFireAtMs: plan.lastFireAtMs,
+        jobs: plan.run.map((fireAtMs) => jobForFire(ctx, schedule, fireAtMs, nowMs)),
+        skipped: plan.skipped.length,
+        missed: missedTotal(plan),
+        end: plan.end,
+      };
+    }),
+  );
+  results.forEach((result, index) => {
+    // Not released: our lease ran out mid-way, and the next holder redoes the work.
+    if (result.released) emitFireEvents(ctx, plans[index]!, result.created);
+  });
   return acquired.length;
+}
+
+function emitFireEvents(
+  ctx: ScheduleFirerContext,
+  { schedule, activeJobs, plan }: { schedule: ScheduleRecord; activeJobs: number; plan: FirePlan },
+  created: readonly JobRecord[],
+): void {
+  for (const job of created) {
+    ctx.events.emit('schedule.fired', { scheduleId: schedule.id, fireAtMs: job.fireAtMs, job });
+    ctx.events.emit('job.enqueued', { job });
+  }
+  if (plan.missed.length > 0) {
+    ctx.events.emit('schedule.missed', { scheduleId: schedule.id, fireAtMs: plan.missed, reason: 'misfire-grace' });
+  }
+  if (plan.coalesced.length > 0) {
+    ctx.events.emit('schedule.missed', { scheduleId: schedule.id, fireAtMs: plan.coalesced, reason: 'coalesced' });
+  }
+  if (plan.skipped.length > 0) {
+    ctx.events.emit('schedule.skipped', {
+      scheduleId: schedule.id,
+      fireAtMs: plan.skipped,
+      activeJobs,
+      maxRunning: schedule.maxRunning ?? Number.POSITIVE_INFINITY,
+    });
+  }
+  if (plan.end) ctx.events.emit('schedule.ended', { scheduleId: schedule.id, reason: 'trigger-exhausted' });
 }
 
 function jobForFire(ctx: ScheduleFirerContext, schedule: ScheduleRecord, fireAtMs: number, nowMs: number): NewJob {

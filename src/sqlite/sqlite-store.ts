@@ -2,12 +2,13 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { finalJobStatuses } from '../domain/job.ts';
 import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
-import { InvalidJobStateError, LeaseLostError, StoreUnavailableError } from '../errors.ts';
+import { InvalidJobStateError, StoreUnavailableError } from '../errors.ts';
 import type {
   AcquiredSchedule,
   AcquireSchedulesRequest,
   ClaimJobsRequest,
   CompleteJobRequest,
+  CompleteJobResult,
   EnqueueResult,
   JobQuery,
   LeaseRenewal,
@@ -160,30 +161,10 @@ export class SqliteStore implements Store {
     });
   }
 
-  async releaseSchedule(request: ReleaseScheduleRequest): Promise<ReleaseScheduleResult> {
-    return this.#write('releaseSchedule', (s) => {
-      const current = s.scheduleLeaseToken.get(request.scheduleId) as Row | undefined;
-      if (!current || Number(current.lease_token) !== request.leaseToken) return { released: false, created: [] };
-      const created: JobRecord[] = [];
-      for (const job of request.jobs) {
-        const row = s.insertJob.get(newJobParams(job)) as Row | undefined;
-        if (row) created.push(rowToJob(row));
-      }
-      if (request.end) {
-        s.removeSchedule.run(request.scheduleId);
-      } else {
-        s.releaseSchedule.run({
-          id: request.scheduleId,
-          nextFireAtMs: request.nextFireAtMs,
-          lastFireAtMs: request.lastFireAtMs,
-          fired: created.length,
-          skipped: request.skipped,
-          missed: request.missed,
-          nowMs: request.nowMs,
-        });
-      }
-      return { released: true, created };
-    });
+  async releaseSchedules(requests: readonly ReleaseScheduleRequest[]): Promise<ReleaseScheduleResult[]> {
+    if (requests.length === 0) return [];
+    // One write transaction for the whole batch: a burst of due schedules costs one fsync, not one each.
+    return this.#write('releaseSchedules', (s) => requests.map((request) => releaseOne(s, request)));
   }
 
   // ---- jobs ---------------------------------------------------------------------------------
@@ -233,18 +214,17 @@ export class SqliteStore implements Store {
     );
   }
 
-  async completeJob(request: CompleteJobRequest): Promise<JobRecord> {
-    return this.#write('completeJob', (s) => {
-      const row = runCompletion(s, request);
-      if (!row) {
-        throw new LeaseLostError(
-          `Job ${request.jobId} is no longer held under fencing token ${request.fencingToken} (reclaimed, cancelled, finished or gone)`,
-        );
-      }
-      const job = rowToJob(row);
-      if (request.endSchedule && job.scheduleId !== null) s.deleteScheduleOfJob.run(job.scheduleId);
-      return job;
-    });
+  async completeJobs(requests: readonly CompleteJobRequest[]): Promise<CompleteJobResult[]> {
+    if (requests.length === 0) return [];
+    return this.#write('completeJobs', (s) =>
+      requests.map((request): CompleteJobResult => {
+        const row = runCompletion(s, request);
+        if (!row) return { jobId: request.jobId, job: null };
+        const job = rowToJob(row);
+        if (request.endSchedule && job.scheduleId !== null) s.deleteScheduleOfJob.run(job.scheduleId);
+        return { jobId: request.jobId, job };
+      }),
+    );
   }
 
   async findExpiredLeases(request: { nowMs: number; limit: number }): Promise<JobRecord[]> {
@@ -363,4 +343,30 @@ export class SqliteStore implements Store {
       throw toStoreError(error, this.path, operation);
     }
   }
+}
+
+/** Applies one schedule release inside the caller's transaction (see Store.releaseSchedules). */
+function releaseOne(s: Statements, request: ReleaseScheduleRequest): ReleaseScheduleResult {
+  const refused = { scheduleId: request.scheduleId, released: false, created: [] };
+  const current = s.scheduleLeaseToken.get(request.scheduleId) as Row | undefined;
+  if (!current || Number(current.lease_token) !== request.leaseToken) return refused;
+  const created: JobRecord[] = [];
+  for (const job of request.jobs) {
+    const row = s.insertJob.get(newJobParams(job)) as Row | undefined;
+    if (row) created.push(rowToJob(row));
+  }
+  if (request.end) {
+    s.removeSchedule.run(request.scheduleId);
+  } else {
+    s.releaseSchedule.run({
+      id: request.scheduleId,
+      nextFireAtMs: request.nextFireAtMs,
+      lastFireAtMs: request.lastFireAtMs,
+      fired: created.length,
+      skipped: request.skipped,
+      missed: request.missed,
+      nowMs: request.nowMs,
+    });
+  }
+  return { scheduleId: request.scheduleId, released: true, created };
 }

@@ -7,15 +7,17 @@ import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
  * it and passes the conformance suite in `sundial/testing`.
  *
  * The store is deliberately dumb: it applies decisions atomically and never makes policy ones.
+ * The hot-path writes (claim, renew, complete, release) take batches, so a busy node pays one
+ * round trip for many jobs.
  * Trigger arithmetic, misfire, coalescing, overlap and retry decisions are pure functions in the
  * core, so every store behaves the same. What a store must guarantee:
  *
  * - Each method is atomic: another node sees all of its effect or none of it.
  * - A schedule is leased by at most one node at a time (`acquireDueSchedules`), and only the
- *   current lease token can release it (`releaseSchedule`).
+ *   current lease token can release it (`releaseSchedules`).
  * - At most one job exists per (scheduleId, fireAtMs) where fireAtMs is not null.
  * - A job is claimed by at most one node at a time; every claim bumps its fencing token, and a
- *   write under an older token is refused (`completeJob` throws `LeaseLostError`).
+ *   write under an older token is refused (`completeJobs` answers `job: null`).
  *
  * All times are epoch milliseconds passed in by the caller (`nowMs`): a store never reads the
  * system clock, so the same virtual clock drives every store in tests.
@@ -55,14 +57,16 @@ export interface Store {
   acquireDueSchedules(request: AcquireSchedulesRequest): Promise<AcquiredSchedule[]>;
 
   /**
-   * Applies what the core decided for a leased schedule, atomically, if `leaseToken` is still
-   * the schedule's token (else `released: false` and nothing changes):
+   * Applies what the core decided for leased schedules, one request per schedule, in one round
+   * trip. Each request is applied atomically and independently of the others (a refused one does
+   * not undo the rest), and only if the schedule is still leased under `leaseToken` (else
+   * `released: false` and nothing changes for it; a schedule removed meanwhile is refused too):
    * creates `jobs` (a job whose (scheduleId, fireAtMs) exists already is not created again),
-   * sets nextFireAtMs and lastFireAtMs, adds `fired` (= jobs actually created), `skipped` and `missed`
-   * to the counters, clears the lease, and deletes the schedule when `end` is true.
-   * A schedule removed meanwhile releases as `released: false`.
+   * sets nextFireAtMs and lastFireAtMs, adds `fired` (= jobs actually created), `skipped` and
+   * `missed` to the counters, clears the lease, and deletes the schedule when `end` is true.
+   * One result per request, in order.
    */
-  releaseSchedule(request: ReleaseScheduleRequest): Promise<ReleaseScheduleResult>;
+  releaseSchedules(requests: readonly ReleaseScheduleRequest[]): Promise<ReleaseScheduleResult[]>;
 
   // ---- jobs ---------------------------------------------------------------------------------
 
@@ -80,7 +84,7 @@ export interface Store {
    * attempt + 1, fencingToken + 1, leaseOwner = nodeId, leaseExpiresAtMs = nowMs + leaseMs,
    * startedAtMs set if null, updatedAtMs = nowMs, and a new attempt record with outcome 'running'
    * appended. Returns the updated records. Running jobs are never claimed here, even with an
-   * expired lease: the core reaps those through `findExpiredLeases` + `completeJob`.
+   * expired lease: the core reaps those through `findExpiredLeases` + `completeJobs`.
    */
   claimJobs(request: ClaimJobsRequest): Promise<JobRecord[]>;
 
@@ -92,12 +96,14 @@ export interface Store {
   renewLeases(request: RenewLeasesRequest): Promise<LeaseRenewal[]>;
 
   /**
-   * Ends the current attempt of a running job whose fencingToken equals the given one; throws
-   * `LeaseLostError` otherwise (the job was reaped and reclaimed, cancelled, or is not running).
-   * The last attempt record gets finishedAtMs and outcome; see `JobCompletion` for the status.
-   * With `endSchedule`, the job's schedule is deleted in the same transaction.
+   * Ends the current attempt of running jobs, one request per job, in one round trip. Each is
+   * applied atomically and independently, and only when the job is running under the given
+   * fencingToken; otherwise (reaped and reclaimed, cancelled, not running, gone) its result has
+   * `job: null` and nothing changes. The last attempt record gets finishedAtMs and outcome; see
+   * `JobCompletion` for the status. With `endSchedule`, the job's schedule is deleted in the same
+   * atomic step. One result per request, in order.
    */
-  completeJob(request: CompleteJobRequest): Promise<JobRecord>;
+  completeJobs(requests: readonly CompleteJobRequest[]): Promise<CompleteJobResult[]>;
 
   /** Running jobs whose lease expired (`leaseExpiresAtMs <= nowMs`), oldest expiry first. Reads only. */
   findExpiredLeases(request: { nowMs: number; limit: number }): Promise<JobRecord[]>;
@@ -199,6 +205,7 @@ export interface ReleaseScheduleRequest {
 }
 
 export interface ReleaseScheduleResult {
+  scheduleId: string;
   released: boolean;
   /** Jobs created by this release (a fire that already had a job is not among them). */
   created: JobRecord[];
@@ -254,4 +261,10 @@ export interface CompleteJobRequest {
   completion: JobCompletion;
   /** Delete the job's schedule in the same transaction (the handler ended it). */
   endSchedule?: boolean;
+}
+
+export interface CompleteJobResult {
+  jobId: string;
+  /** The job after the change, or null when the fencing token was stale (the lease is lost). */
+  job: JobRecord | null;
 }

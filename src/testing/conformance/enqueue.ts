@@ -3,6 +3,7 @@ import type { JobRecord } from '../../domain/job.ts';
 import type { JsonValue } from '../../domain/json.ts';
 import { fireJob, leaseMs, newJob, t0 } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
+import { completeJob } from '../../store/single-calls.ts';
 
 export function defineEnqueueTests({ describe, test }: SuiteApi): void {
   describe('enqueueJobs', () => {
@@ -104,7 +105,7 @@ export function defineEnqueueTests({ describe, test }: SuiteApi): void {
       await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1 });
       const [runningDup] = await store.enqueueJobs([newJob('job-3', { dedupeKey: 'k' })]);
       assert.deepEqual([runningDup?.job.id, runningDup?.created, runningDup?.job.status], ['job-1', false, 'running']);
-      await store.completeJob({
+      await completeJob(store, {
         jobId: 'job-1',
         fencingToken: 1,
         nowMs: t0,
@@ -118,9 +119,9 @@ export function defineEnqueueTests({ describe, test }: SuiteApi): void {
     test('once the dedupeKey job is final, the same key creates a new job', async (store) => {
       await store.enqueueJobs([newJob('job-1', { dedupeKey: 'k' }), newJob('job-2', { dedupeKey: 'k2' }), newJob('job-3', { dedupeKey: 'k3' })]);
       await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 3 });
-      await store.completeJob({ jobId: 'job-1', fencingToken: 1, nowMs: t0, completion: { status: 'succeeded', result: 1 } });
-      await store.completeJob({ jobId: 'job-2', fencingToken: 1, nowMs: t0, completion: { status: 'dead', error: { name: 'E', message: 'm' } } });
-      await store.completeJob({ jobId: 'job-3', fencingToken: 1, nowMs: t0, completion: { status: 'cancelled', error: { name: 'E', message: 'm' } } });
+      await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0, completion: { status: 'succeeded', result: 1 } });
+      await completeJob(store, { jobId: 'job-2', fencingToken: 1, nowMs: t0, completion: { status: 'dead', error: { name: 'E', message: 'm' } } });
+      await completeJob(store, { jobId: 'job-3', fencingToken: 1, nowMs: t0, completion: { status: 'cancelled', error: { name: 'E', message: 'm' } } });
       const results = await store.enqueueJobs([
         newJob('job-1b', { dedupeKey: 'k' }),
         newJob('job-2b', { dedupeKey: 'k2' }),

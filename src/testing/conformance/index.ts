@@ -1,4 +1,5 @@
 import type { Store } from '../../store/store.ts';
+import { defineBatchTests } from './batches.ts';
 import { defineEnqueueTests } from './enqueue.ts';
 import { defineJobClaimTests } from './jobs-claim.ts';
 import { defineJobCompleteTests } from './jobs-complete.ts';
@@ -103,5 +104,6 @@ export function defineStoreConformanceSuite(storeName: string, options: StoreCon
     defineJobControlTests(api);
     defineQueryTests(api);
     defineWakeTests(api);
+    defineBatchTests(api);
   });
 }

@@ -3,6 +3,7 @@ import type { JobAttempt } from '../../domain/job.ts';
 import type { Store } from '../../store/store.ts';
 import { leaseMs, newJob, t0 } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
+import { completeJob } from '../../store/single-calls.ts';
 
 async function claimIds(store: Store, nowMs: number, limit = 100, nodeId = 'node-a'): Promise<string[]> {
   return (await store.claimJobs({ nodeId, nowMs, leaseMs, limit })).map((j) => j.id);
@@ -24,7 +25,7 @@ export function defineJobClaimTests({ describe, test, peerTest }: SuiteApi): voi
     test('claims failed jobs when their retry is due', async (store) => {
       await store.enqueueJobs([newJob('job-1')]);
       await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1 });
-      await store.completeJob({
+      await completeJob(store, {
         jobId: 'job-1',
         fencingToken: 1,
         nowMs: t0 + 1,
@@ -38,9 +39,9 @@ export function defineJobClaimTests({ describe, test, peerTest }: SuiteApi): voi
       await store.enqueueJobs([newJob('job-s'), newJob('job-d'), newJob('job-c')]);
       await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 3 });
       const error = { name: 'E', message: 'm' };
-      await store.completeJob({ jobId: 'job-s', fencingToken: 1, nowMs: t0, completion: { status: 'succeeded', result: null } });
-      await store.completeJob({ jobId: 'job-d', fencingToken: 1, nowMs: t0, completion: { status: 'dead', error } });
-      await store.completeJob({ jobId: 'job-c', fencingToken: 1, nowMs: t0, completion: { status: 'cancelled', error } });
+      await completeJob(store, { jobId: 'job-s', fencingToken: 1, nowMs: t0, completion: { status: 'succeeded', result: null } });
+      await completeJob(store, { jobId: 'job-d', fencingToken: 1, nowMs: t0, completion: { status: 'dead', error } });
+      await completeJob(store, { jobId: 'job-c', fencingToken: 1, nowMs: t0, completion: { status: 'cancelled', error } });
       assert.deepEqual(await claimIds(store, t0 + 1_000_000), []);
     });
 
@@ -109,7 +110,7 @@ export function defineJobClaimTests({ describe, test, peerTest }: SuiteApi): voi
     test('a second claim keeps startedAtMs and appends a second attempt record', async (store) => {
       await store.enqueueJobs([newJob('job-1')]);
       await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1 });
-      await store.completeJob({
+      await completeJob(store, {
         jobId: 'job-1',
         fencingToken: 1,
         nowMs: t0 + 10,

@@ -4,6 +4,7 @@ import type { Store } from '../../store/store.ts';
 import { isLeaseLost } from './assertions.ts';
 import { fireJob, leaseMs, newJob, releaseRequest, scheduleWrite, t0 } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
+import { completeJob, releaseSchedule } from '../../store/single-calls.ts';
 
 const boom: JobError = { name: 'TypeError', message: 'boom', code: 'E_BOOM', stack: 'TypeError: boom\n    at handler (task.ts:1:1)' };
 
@@ -20,7 +21,7 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
     test('succeeded stores the result, sets finishedAtMs and clears the lease', async (store) => {
       await running(store);
       const result = { ok: true, items: [1, 'two', null], nested: { ü: 'ñ' } };
-      const job = await store.completeJob({ jobId: 'job-1', fencingToken: 1, nowMs: t0 + 100, completion: { status: 'succeeded', result } });
+      const job = await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 100, completion: { status: 'succeeded', result } });
       assert.equal(job.status, 'succeeded');
       assert.deepEqual(job.result, result);
       assert.equal(job.finishedAtMs, t0 + 100);
@@ -37,13 +38,13 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
 
     test('succeeded with a null result stores null', async (store) => {
       await running(store);
-      const job = await store.completeJob({ jobId: 'job-1', fencingToken: 1, nowMs: t0 + 1, completion: { status: 'succeeded', result: null } });
+      const job = await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 1, completion: { status: 'succeeded', result: null } });
       assert.equal(job.result, null);
     });
 
     test('retry: status failed, runAtMs = retryAtMs, error stored, lease cleared, not finished', async (store) => {
       await running(store);
-      const job = await store.completeJob({
+      const job = await completeJob(store, {
         jobId: 'job-1',
         fencingToken: 1,
         nowMs: t0 + 100,
@@ -64,7 +65,7 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
 
     test('a retried job is claimable again at retryAtMs, as attempt 2 with fencingToken 2', async (store) => {
       await running(store);
-      await store.completeJob({ jobId: 'job-1', fencingToken: 1, nowMs: t0 + 100, completion: { status: 'retry', error: boom, retryAtMs: t0 + 5000 } });
+      await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 100, completion: { status: 'retry', error: boom, retryAtMs: t0 + 5000 } });
       assert.deepEqual(await store.claimJobs({ nodeId: 'node-b', nowMs: t0 + 4999, leaseMs, limit: 1 }), []);
       const [again] = await store.claimJobs({ nodeId: 'node-b', nowMs: t0 + 5000, leaseMs, limit: 1 });
       assert.equal(again?.status, 'running');
@@ -76,7 +77,7 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
 
     test('dead: status dead, error stored, finishedAtMs set, lease cleared', async (store) => {
       await running(store);
-      const job = await store.completeJob({ jobId: 'job-1', fencingToken: 1, nowMs: t0 + 7, completion: { status: 'dead', error: boom } });
+      const job = await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 7, completion: { status: 'dead', error: boom } });
       assert.equal(job.status, 'dead');
       assert.deepEqual(job.error, boom);
       assert.equal(job.finishedAtMs, t0 + 7);
@@ -90,7 +91,7 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
     test('cancelled: status cancelled, error stored, finishedAtMs set, attempt outcome cancelled', async (store) => {
       await running(store);
       const error = { name: 'JobCancelledError', message: 'operator said so' };
-      const job = await store.completeJob({ jobId: 'job-1', fencingToken: 1, nowMs: t0 + 8, completion: { status: 'cancelled', error } });
+      const job = await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 8, completion: { status: 'cancelled', error } });
       assert.equal(job.status, 'cancelled');
       assert.deepEqual(job.error, error);
       assert.equal(job.finishedAtMs, t0 + 8);
@@ -101,7 +102,7 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
 
     test('released: back to queued at nowMs, attempt - 1, lease cleared, attempt outcome interrupted', async (store) => {
       await running(store);
-      const job = await store.completeJob({ jobId: 'job-1', fencingToken: 1, nowMs: t0 + 9, completion: { status: 'released' } });
+      const job = await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 9, completion: { status: 'released' } });
       assert.equal(job.status, 'queued');
       assert.equal(job.runAtMs, t0 + 9);
       assert.equal(job.attempt, 0);
@@ -118,7 +119,7 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
     test('attemptOutcome overrides the attempt record outcome (timed_out, lease_expired)', async (store) => {
       await running(store, 'job-1');
       await running(store, 'job-2');
-      const timedOut = await store.completeJob({
+      const timedOut = await completeJob(store, {
         jobId: 'job-1',
         fencingToken: 1,
         nowMs: t0 + 1,
@@ -126,7 +127,7 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
       });
       assert.equal(timedOut.status, 'failed');
       assert.equal(timedOut.attempts[0]?.outcome, 'timed_out');
-      const expired = await store.completeJob({
+      const expired = await completeJob(store, {
         jobId: 'job-2',
         fencingToken: 1,
         nowMs: t0 + 1,
@@ -141,7 +142,7 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
       // node-a stalls; the core reaps the expired lease and node-b claims the retry.
       const [expired] = await store.findExpiredLeases({ nowMs: t0 + leaseMs, limit: 10 });
       assert.equal(expired?.id, 'job-1');
-      await store.completeJob({
+      await completeJob(store, {
         jobId: 'job-1',
         fencingToken: 1,
         nowMs: t0 + leaseMs,
@@ -151,12 +152,12 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
       const before = await store.getJob('job-1');
       assert.equal(before?.fencingToken, 2);
       await assert.rejects(
-        store.completeJob({ jobId: 'job-1', fencingToken: 1, nowMs: t0 + leaseMs + 1, completion: { status: 'succeeded', result: 'late' } }),
+        completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + leaseMs + 1, completion: { status: 'succeeded', result: 'late' } }),
         isLeaseLost,
       );
       assert.deepEqual(await store.getJob('job-1'), before);
       // The current holder still completes.
-      const done = await store.completeJob({ jobId: 'job-1', fencingToken: 2, nowMs: t0 + leaseMs + 2, completion: { status: 'succeeded', result: 'ok' } });
+      const done = await completeJob(store, { jobId: 'job-1', fencingToken: 2, nowMs: t0 + leaseMs + 2, completion: { status: 'succeeded', result: 'ok' } });
       assert.equal(done.result, 'ok');
       assert.deepEqual(done.attempts.map((a) => a.outcome), ['lease_expired', 'succeeded']);
     });
@@ -164,14 +165,14 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
     test('completing a job that is not running throws LeaseLostError', async (store) => {
       await store.enqueueJobs([newJob('job-queued')]);
       await assert.rejects(
-        store.completeJob({ jobId: 'job-queued', fencingToken: 0, nowMs: t0, completion: { status: 'succeeded', result: null } }),
+        completeJob(store, { jobId: 'job-queued', fencingToken: 0, nowMs: t0, completion: { status: 'succeeded', result: null } }),
         isLeaseLost,
       );
       assert.equal((await store.getJob('job-queued'))?.status, 'queued');
       await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1 });
-      await store.completeJob({ jobId: 'job-queued', fencingToken: 1, nowMs: t0, completion: { status: 'succeeded', result: 1 } });
+      await completeJob(store, { jobId: 'job-queued', fencingToken: 1, nowMs: t0, completion: { status: 'succeeded', result: 1 } });
       await assert.rejects(
-        store.completeJob({ jobId: 'job-queued', fencingToken: 1, nowMs: t0 + 1, completion: { status: 'dead', error: boom } }),
+        completeJob(store, { jobId: 'job-queued', fencingToken: 1, nowMs: t0 + 1, completion: { status: 'dead', error: boom } }),
         isLeaseLost,
       );
       const after = await store.getJob('job-queued');
@@ -180,17 +181,17 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
     });
 
     test('completing an unknown job throws LeaseLostError', async (store) => {
-      await assert.rejects(store.completeJob({ jobId: 'nope', fencingToken: 1, nowMs: t0, completion: { status: 'released' } }), isLeaseLost);
+      await assert.rejects(completeJob(store, { jobId: 'nope', fencingToken: 1, nowMs: t0, completion: { status: 'released' } }), isLeaseLost);
     });
 
     test('endSchedule deletes the job schedule in the same call', async (store) => {
       await store.upsertSchedule(scheduleWrite('sched-1'));
       const [acquired] = await store.acquireDueSchedules({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1 });
       assert.ok(acquired);
-      await store.releaseSchedule(releaseRequest('sched-1', acquired.leaseToken, { jobs: [fireJob('job-1', 'sched-1', t0)] }));
+      await releaseSchedule(store, releaseRequest('sched-1', acquired.leaseToken, { jobs: [fireJob('job-1', 'sched-1', t0)] }));
       await store.upsertSchedule(scheduleWrite('sched-2'));
       await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1 });
-      const job = await store.completeJob({ jobId: 'job-1', fencingToken: 1, nowMs: t0 + 1, completion: { status: 'succeeded', result: null }, endSchedule: true });
+      const job = await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 1, completion: { status: 'succeeded', result: null }, endSchedule: true });
       assert.equal(job.status, 'succeeded');
       assert.equal(await store.getSchedule('sched-1'), null);
       assert.notEqual(await store.getSchedule('sched-2'), null);
@@ -201,7 +202,7 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
       await store.enqueueJobs([fireJob('job-1', 'sched-1', t0)]);
       await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1 });
       await assert.rejects(
-        store.completeJob({ jobId: 'job-1', fencingToken: 0, nowMs: t0 + 1, completion: { status: 'succeeded', result: null }, endSchedule: true }),
+        completeJob(store, { jobId: 'job-1', fencingToken: 0, nowMs: t0 + 1, completion: { status: 'succeeded', result: null }, endSchedule: true }),
         isLeaseLost,
       );
       assert.notEqual(await store.getSchedule('sched-1'), null);

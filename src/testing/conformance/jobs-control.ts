@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { leaseMs, newJob, t0 } from './fixtures.ts';
 import { isInvalidJobState } from './assertions.ts';
 import type { SuiteApi } from './suite-api.ts';
+import { completeJob } from '../../store/single-calls.ts';
 
 const boom = { name: 'Error', message: 'boom' };
 
@@ -22,7 +23,7 @@ export function defineJobControlTests({ describe, test }: SuiteApi): void {
     test('a failed job awaiting its retry becomes cancelled', async (store) => {
       await store.enqueueJobs([newJob('job-1')]);
       await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1 });
-      await store.completeJob({ jobId: 'job-1', fencingToken: 1, nowMs: t0, completion: { status: 'retry', error: boom, retryAtMs: t0 + 100 } });
+      await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0, completion: { status: 'retry', error: boom, retryAtMs: t0 + 100 } });
       const job = await store.cancelJob({ jobId: 'job-1', nowMs: t0 + 5, reason: 'enough' });
       assert.equal(job?.status, 'cancelled');
       assert.equal(job?.finishedAtMs, t0 + 5);
@@ -42,14 +43,14 @@ export function defineJobControlTests({ describe, test }: SuiteApi): void {
       const [renewal] = await store.renewLeases({ nodeId: 'node-a', nowMs: t0 + 6, leaseMs, leases: [{ jobId: 'job-1', fencingToken: 1 }] });
       assert.deepEqual(renewal, { jobId: 'job-1', held: true, cancelRequested: true });
       // Its node then ends it.
-      const ended = await store.completeJob({ jobId: 'job-1', fencingToken: 1, nowMs: t0 + 7, completion: { status: 'cancelled', error: { name: 'JobCancelledError', message: 'stop' } } });
+      const ended = await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 7, completion: { status: 'cancelled', error: { name: 'JobCancelledError', message: 'stop' } } });
       assert.equal(ended.status, 'cancelled');
     });
 
     test('a final job is unchanged', async (store) => {
       await store.enqueueJobs([newJob('job-1')]);
       await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1 });
-      const done = await store.completeJob({ jobId: 'job-1', fencingToken: 1, nowMs: t0 + 1, completion: { status: 'succeeded', result: 42 } });
+      const done = await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 1, completion: { status: 'succeeded', result: 42 } });
       const after = await store.cancelJob({ jobId: 'job-1', nowMs: t0 + 2, reason: 'too late' });
       assert.deepEqual(after, done);
       assert.deepEqual(await store.getJob('job-1'), done);
@@ -64,7 +65,7 @@ export function defineJobControlTests({ describe, test }: SuiteApi): void {
     test('a dead job goes back to the queue: queued, runAtMs now, maxAttempts = attempt + 1, error kept', async (store) => {
       await store.enqueueJobs([newJob('job-1', { maxAttempts: 1 })]);
       await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1 });
-      await store.completeJob({ jobId: 'job-1', fencingToken: 1, nowMs: t0 + 1, completion: { status: 'dead', error: boom } });
+      await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 1, completion: { status: 'dead', error: boom } });
       const job = await store.retryJob({ jobId: 'job-1', nowMs: t0 + 1000 });
       assert.equal(job?.status, 'queued');
       assert.equal(job?.runAtMs, t0 + 1000);
@@ -95,8 +96,8 @@ export function defineJobControlTests({ describe, test }: SuiteApi): void {
     test('a running, queued, failed or succeeded job throws InvalidJobStateError and is unchanged', async (store) => {
       await store.enqueueJobs([newJob('job-run'), newJob('job-fail'), newJob('job-ok'), newJob('job-queued', { runAtMs: t0 + 1000 })]);
       await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 3 });
-      await store.completeJob({ jobId: 'job-fail', fencingToken: 1, nowMs: t0, completion: { status: 'retry', error: boom, retryAtMs: t0 + 100 } });
-      await store.completeJob({ jobId: 'job-ok', fencingToken: 1, nowMs: t0, completion: { status: 'succeeded', result: null } });
+      await completeJob(store, { jobId: 'job-fail', fencingToken: 1, nowMs: t0, completion: { status: 'retry', error: boom, retryAtMs: t0 + 100 } });
+      await completeJob(store, { jobId: 'job-ok', fencingToken: 1, nowMs: t0, completion: { status: 'succeeded', result: null } });
       for (const id of ['job-run', 'job-fail', 'job-ok', 'job-queued']) {
         const before = await store.getJob(id);
         await assert.rejects(store.retryJob({ jobId: id, nowMs: t0 + 1 }), isInvalidJobState, id);

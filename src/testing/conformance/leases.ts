@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { leaseMs, newJob, t0 } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
+import { completeJob } from '../../store/single-calls.ts';
 
 export function defineLeaseTests({ describe, test }: SuiteApi): void {
   describe('renewLeases', () => {
@@ -54,7 +55,7 @@ export function defineLeaseTests({ describe, test }: SuiteApi): void {
     test('a completed job no longer renews', async (store) => {
       await store.enqueueJobs([newJob('job-1')]);
       await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1 });
-      await store.completeJob({ jobId: 'job-1', fencingToken: 1, nowMs: t0 + 1, completion: { status: 'succeeded', result: null } });
+      await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 1, completion: { status: 'succeeded', result: null } });
       const [renewal] = await store.renewLeases({ nodeId: 'node-a', nowMs: t0 + 2, leaseMs, leases: [{ jobId: 'job-1', fencingToken: 1 }] });
       assert.equal(renewal?.held, false);
       assert.equal((await store.getJob('job-1'))?.leaseExpiresAtMs, null);
@@ -90,7 +91,7 @@ export function defineLeaseTests({ describe, test }: SuiteApi): void {
       await store.enqueueJobs([newJob('job-1'), newJob('job-2')]);
       await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs: 1000, limit: 2 });
       await store.renewLeases({ nodeId: 'n', nowMs: t0 + 500, leaseMs: 1000, leases: [{ jobId: 'job-1', fencingToken: 1 }] });
-      await store.completeJob({ jobId: 'job-2', fencingToken: 1, nowMs: t0 + 500, completion: { status: 'succeeded', result: null } });
+      await completeJob(store, { jobId: 'job-2', fencingToken: 1, nowMs: t0 + 500, completion: { status: 'succeeded', result: null } });
       assert.deepEqual((await store.findExpiredLeases({ nowMs: t0 + 1000, limit: 10 })).map((j) => j.id), []);
       assert.deepEqual((await store.findExpiredLeases({ nowMs: t0 + 1500, limit: 10 })).map((j) => j.id), ['job-1']);
     });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { JobCompletion, JobQuery, Store } from '../../store/store.ts';
 import { fireJob, leaseMs, newJob, t0 } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
+import { completeJob } from '../../store/single-calls.ts';
 
 const boom = { name: 'Error', message: 'boom' };
 
@@ -16,7 +17,7 @@ async function finish(store: Store, id: string, status: 'succeeded' | 'dead' | '
   const claimed = await store.claimJobs({ nodeId: 'n', nowMs: job.runAtMs, leaseMs, limit: 1 });
   assert.equal(claimed[0]?.id, id, `expected to claim ${id}`);
   const completion: JobCompletion = status === 'succeeded' ? { status: 'succeeded', result: null } : { status, error: boom };
-  await store.completeJob({ jobId: id, fencingToken: job.fencingToken + 1, nowMs, completion });
+  await completeJob(store, { jobId: id, fencingToken: job.fencingToken + 1, nowMs, completion });
 }
 
 export function defineQueryTests({ describe, test }: SuiteApi): void {
@@ -104,7 +105,7 @@ export function defineQueryTests({ describe, test }: SuiteApi): void {
       await finish(store, 'job-ok-new', 'succeeded', t0 + 300);
       await store.claimJobs({ nodeId: 'n', nowMs: t0 + 5, leaseMs, limit: 1 });
       await store.claimJobs({ nodeId: 'n', nowMs: t0 + 6, leaseMs, limit: 1 });
-      await store.completeJob({ jobId: 'job-failed', fencingToken: 1, nowMs: t0 + 6, completion: { status: 'retry', error: boom, retryAtMs: t0 + 50 } });
+      await completeJob(store, { jobId: 'job-failed', fencingToken: 1, nowMs: t0 + 6, completion: { status: 'retry', error: boom, retryAtMs: t0 + 50 } });
 
       assert.equal(await store.purgeJobs({ finishedBeforeMs: t0 + 200 }), 3);
       assert.deepEqual((await ids(store)).sort(), ['job-failed', 'job-ok-edge', 'job-ok-new', 'job-queued', 'job-running']);

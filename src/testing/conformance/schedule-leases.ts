@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { AcquiredSchedule, Store } from '../../store/store.ts';
 import { fireJob, leaseMs, newJob, releaseRequest, scheduleWrite, t0 } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
+import { completeJob, releaseSchedule } from '../../store/single-calls.ts';
 
 async function acquire(store: Store, nowMs: number, limit = 10, nodeId = 'node-a'): Promise<AcquiredSchedule[]> {
   return store.acquireDueSchedules({ nodeId, nowMs, leaseMs, limit });
@@ -74,9 +75,9 @@ export function defineScheduleLeaseTests({ describe, test, peerTest }: SuiteApi)
       const claimed = await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 4 });
       assert.deepEqual(claimed.map((j) => j.id), ['s1-running', 's1-failed', 's1-succeeded', 's1-dead']);
       const error = { name: 'Error', message: 'boom' };
-      await store.completeJob({ jobId: 's1-failed', fencingToken: 1, nowMs: t0, completion: { status: 'retry', error, retryAtMs: t0 + 60_000 } });
-      await store.completeJob({ jobId: 's1-succeeded', fencingToken: 1, nowMs: t0, completion: { status: 'succeeded', result: null } });
-      await store.completeJob({ jobId: 's1-dead', fencingToken: 1, nowMs: t0, completion: { status: 'dead', error } });
+      await completeJob(store, { jobId: 's1-failed', fencingToken: 1, nowMs: t0, completion: { status: 'retry', error, retryAtMs: t0 + 60_000 } });
+      await completeJob(store, { jobId: 's1-succeeded', fencingToken: 1, nowMs: t0, completion: { status: 'succeeded', result: null } });
+      await completeJob(store, { jobId: 's1-dead', fencingToken: 1, nowMs: t0, completion: { status: 'dead', error } });
       await store.cancelJob({ jobId: 's1-cancelled', nowMs: t0, reason: 'no' });
       const acquired = await acquire(store, t0);
       assert.equal(acquired.find((a) => a.schedule.id === 'sched-1')?.activeJobs, 3);
@@ -86,7 +87,7 @@ export function defineScheduleLeaseTests({ describe, test, peerTest }: SuiteApi)
     test('releaseSchedule with the right token creates jobs, sets next/last fire, adds counters and clears the lease', async (store) => {
       await store.upsertSchedule(scheduleWrite('sched-1'));
       const acquired = await acquireOne(store, 'sched-1');
-      const result = await store.releaseSchedule(
+      const result = await releaseSchedule(store, 
         releaseRequest('sched-1', acquired.leaseToken, {
           nowMs: t0 + 10,
           jobs: [fireJob('job-1', 'sched-1', t0 - 60_000), fireJob('job-2', 'sched-1', t0)],
@@ -113,7 +114,7 @@ export function defineScheduleLeaseTests({ describe, test, peerTest }: SuiteApi)
       // Counters add up over releases.
       const next = await acquireOne(store, 'sched-1', t0 + 60_000);
       assert.ok(next.leaseToken > acquired.leaseToken);
-      await store.releaseSchedule(
+      await releaseSchedule(store, 
         releaseRequest('sched-1', next.leaseToken, { nowMs: t0 + 60_000, jobs: [fireJob('job-3', 'sched-1', t0 + 60_000)], skipped: 2, missed: 1 }),
       );
       const after = await store.getSchedule('sched-1');
@@ -123,7 +124,7 @@ export function defineScheduleLeaseTests({ describe, test, peerTest }: SuiteApi)
     test('a released schedule is acquired again as soon as it is due, not only after the old lease expiry', async (store) => {
       await store.upsertSchedule(scheduleWrite('sched-1'));
       const acquired = await acquireOne(store, 'sched-1');
-      await store.releaseSchedule(releaseRequest('sched-1', acquired.leaseToken, { nextFireAtMs: t0 + 1000 }));
+      await releaseSchedule(store, releaseRequest('sched-1', acquired.leaseToken, { nextFireAtMs: t0 + 1000 }));
       assert.deepEqual(await acquire(store, t0 + 999), []);
       const [again] = await acquire(store, t0 + 1000);
       assert.equal(again?.schedule.id, 'sched-1');
@@ -134,10 +135,10 @@ export function defineScheduleLeaseTests({ describe, test, peerTest }: SuiteApi)
       const first = await acquireOne(store, 'sched-1', t0);
       const second = await acquireOne(store, 'sched-1', t0 + leaseMs);
       const before = await store.getSchedule('sched-1');
-      const result = await store.releaseSchedule(
+      const result = await releaseSchedule(store, 
         releaseRequest('sched-1', first.leaseToken, { jobs: [fireJob('job-1', 'sched-1', t0)], skipped: 1, missed: 1, end: true }),
       );
-      assert.deepEqual(result, { released: false, created: [] });
+      assert.deepEqual(result, { scheduleId: 'sched-1', released: false, created: [] });
       assert.deepEqual(await store.getSchedule('sched-1'), before);
       assert.equal(await store.getJob('job-1'), null);
       assert.equal(before?.leaseToken, second.leaseToken);
@@ -147,9 +148,9 @@ export function defineScheduleLeaseTests({ describe, test, peerTest }: SuiteApi)
       await store.upsertSchedule(scheduleWrite('sched-1'));
       const acquired = await acquireOne(store, 'sched-1');
       const request = releaseRequest('sched-1', acquired.leaseToken, { jobs: [fireJob('job-1', 'sched-1', t0)], skipped: 1, missed: 1 });
-      assert.equal((await store.releaseSchedule(request)).released, true);
-      const again = await store.releaseSchedule({ ...request, jobs: [fireJob('job-2', 'sched-1', t0 + 1)], nextFireAtMs: t0 + 5 });
-      assert.deepEqual(again, { released: false, created: [] });
+      assert.equal((await releaseSchedule(store, request)).released, true);
+      const again = await releaseSchedule(store, { ...request, jobs: [fireJob('job-2', 'sched-1', t0 + 1)], nextFireAtMs: t0 + 5 });
+      assert.deepEqual(again, { scheduleId: 'sched-1', released: false, created: [] });
       const schedule = await store.getSchedule('sched-1');
       assert.deepEqual([schedule?.firedCount, schedule?.skippedCount, schedule?.missedCount], [1, 1, 1]);
       assert.equal(schedule?.nextFireAtMs, t0 + 60_000);
@@ -159,20 +160,20 @@ export function defineScheduleLeaseTests({ describe, test, peerTest }: SuiteApi)
     test('a release after the lease expired, but before anyone else acquired, still applies', async (store) => {
       await store.upsertSchedule(scheduleWrite('sched-1'));
       const acquired = await acquireOne(store, 'sched-1');
-      const result = await store.releaseSchedule(releaseRequest('sched-1', acquired.leaseToken, { nowMs: t0 + leaseMs * 2, jobs: [fireJob('job-1', 'sched-1', t0)] }));
+      const result = await releaseSchedule(store, releaseRequest('sched-1', acquired.leaseToken, { nowMs: t0 + leaseMs * 2, jobs: [fireJob('job-1', 'sched-1', t0)] }));
       assert.equal(result.released, true);
       assert.equal((await store.getSchedule('sched-1'))?.firedCount, 1);
     });
 
     test('releaseSchedule of a schedule that was never leased, or was removed, is refused', async (store) => {
       await store.upsertSchedule(scheduleWrite('sched-1'));
-      const never = await store.releaseSchedule(releaseRequest('sched-1', 0, { jobs: [fireJob('job-0', 'sched-1', t0)] }));
+      const never = await releaseSchedule(store, releaseRequest('sched-1', 0, { jobs: [fireJob('job-0', 'sched-1', t0)] }));
       assert.equal(never.released, false);
       assert.equal(await store.getJob('job-0'), null);
       const acquired = await acquireOne(store, 'sched-1');
       await store.removeSchedule('sched-1');
-      const result = await store.releaseSchedule(releaseRequest('sched-1', acquired.leaseToken, { jobs: [fireJob('job-1', 'sched-1', t0)] }));
-      assert.deepEqual(result, { released: false, created: [] });
+      const result = await releaseSchedule(store, releaseRequest('sched-1', acquired.leaseToken, { jobs: [fireJob('job-1', 'sched-1', t0)] }));
+      assert.deepEqual(result, { scheduleId: 'sched-1', released: false, created: [] });
       assert.equal(await store.getJob('job-1'), null);
       assert.equal(await store.getSchedule('sched-1'), null, 'a refused release must not recreate the schedule');
     });
@@ -180,7 +181,7 @@ export function defineScheduleLeaseTests({ describe, test, peerTest }: SuiteApi)
     test('releaseSchedule with end: true creates the jobs and deletes the schedule', async (store) => {
       await store.upsertSchedule(scheduleWrite('sched-1'));
       const acquired = await acquireOne(store, 'sched-1');
-      const result = await store.releaseSchedule(
+      const result = await releaseSchedule(store, 
         releaseRequest('sched-1', acquired.leaseToken, { jobs: [fireJob('job-1', 'sched-1', t0)], nextFireAtMs: null, end: true }),
       );
       assert.equal(result.released, true);
@@ -193,7 +194,7 @@ export function defineScheduleLeaseTests({ describe, test, peerTest }: SuiteApi)
       await store.upsertSchedule(scheduleWrite('sched-1'));
       await store.enqueueJobs([fireJob('job-old', 'sched-1', t0)]);
       const acquired = await acquireOne(store, 'sched-1');
-      const result = await store.releaseSchedule(
+      const result = await releaseSchedule(store, 
         releaseRequest('sched-1', acquired.leaseToken, { jobs: [fireJob('job-dup', 'sched-1', t0), fireJob('job-new', 'sched-1', t0 + 1)] }),
       );
       assert.equal(result.released, true);

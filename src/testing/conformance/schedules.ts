@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { ScheduleRecord } from '../../domain/schedule.ts';
 import { fireJob, leaseMs, releaseRequest, scheduleWrite, t0 } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
+import { releaseSchedule } from '../../store/single-calls.ts';
 
 export function defineScheduleTests({ describe, test }: SuiteApi): void {
   describe('schedules', () => {
@@ -49,7 +50,7 @@ export function defineScheduleTests({ describe, test }: SuiteApi): void {
       await store.upsertSchedule(scheduleWrite('sched-1', { nowMs: t0 - 100 }));
       const [acquired] = await store.acquireDueSchedules({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 10 });
       assert.ok(acquired);
-      await store.releaseSchedule(
+      await releaseSchedule(store, 
         releaseRequest('sched-1', acquired.leaseToken, { jobs: [fireJob('job-1', 'sched-1', t0)], skipped: 2, missed: 3, lastFireAtMs: t0 }),
       );
       const [again] = await store.acquireDueSchedules({ nodeId: 'node-a', nowMs: t0 + 60_000, leaseMs, limit: 10 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { leaseMs, newJob, scheduleWrite, t0 } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
+import { completeJob } from '../../store/single-calls.ts';
 
 export function defineWakeTests({ describe, test }: SuiteApi): void {
   describe('nextWakeAtMs', () => {
@@ -10,7 +11,7 @@ export function defineWakeTests({ describe, test }: SuiteApi): void {
       await store.upsertSchedule(scheduleWrite('s-done', { nextFireAtMs: null }));
       await store.enqueueJobs([newJob('job-1')]);
       await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1 });
-      await store.completeJob({ jobId: 'job-1', fencingToken: 1, nowMs: t0, completion: { status: 'succeeded', result: null } });
+      await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0, completion: { status: 'succeeded', result: null } });
       assert.equal(await store.nextWakeAtMs(), null);
     });
 
@@ -30,7 +31,7 @@ export function defineWakeTests({ describe, test }: SuiteApi): void {
     test("is a failed job's retry time", async (store) => {
       await store.enqueueJobs([newJob('job-1')]);
       await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1 });
-      await store.completeJob({
+      await completeJob(store, {
         jobId: 'job-1',
         fencingToken: 1,
         nowMs: t0,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { task } from '../../../src/index.ts';
 import { VirtualClock } from '../../../src/testing/virtual-clock.ts';
+import { completeJob } from '../../../src/store/single-calls.ts';
 import { createHarness, deferred, storeFactories, t0, type Harness } from './harness.ts';
 
 describe.each(storeFactories)('leases on the %s store', (_name, makeStore) => {
@@ -62,7 +63,7 @@ describe.each(storeFactories)('leases on the %s store', (_name, makeStore) => {
     await clock.settle();
     // Another node takes the job over behind this node's back (as after a long pause of this process).
     const running = await store.getJob(job.id);
-    await store.completeJob({ jobId: job.id, fencingToken: running!.fencingToken, nowMs: clock.now(), completion: { status: 'retry', error: { name: 'X', message: 'taken' }, retryAtMs: clock.now() + 3_600_000 } });
+    await completeJob(store, { jobId: job.id, fencingToken: running!.fencingToken, nowMs: clock.now(), completion: { status: 'retry', error: { name: 'X', message: 'taken' }, retryAtMs: clock.now() + 3_600_000 } });
     await clock.advance('1500ms');
     expect(reasons).toHaveLength(1);
     expect((reasons[0] as Error).name).toBe('LeaseLostError');

@@ -1,0 +1,20 @@
+import type { JobRecord } from '../domain/job.ts';
+import { LeaseLostError } from '../errors.ts';
+import type { CompleteJobRequest, ReleaseScheduleRequest, ReleaseScheduleResult, Store } from './store.ts';
+
+/** Completes one job; throws `LeaseLostError` when its fencing token is stale. */
+export async function completeJob(store: Store, request: CompleteJobRequest): Promise<JobRecord> {
+  const [result] = await store.completeJobs([request]);
+  if (!result?.job) {
+    throw new LeaseLostError(
+      `Job ${request.jobId} is no longer held under fencing token ${request.fencingToken} (reclaimed, cancelled, finished or gone)`,
+    );
+  }
+  return result.job;
+}
+
+/** Releases one schedule. */
+export async function releaseSchedule(store: Store, request: ReleaseScheduleRequest): Promise<ReleaseScheduleResult> {
+  const [result] = await store.releaseSchedules([request]);
+  return result!;
+}
