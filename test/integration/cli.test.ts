@@ -115,7 +115,8 @@ describe('sundial admin commands', () => {
 
     const shown = await sundial(['jobs', 'show', job.id, '--store', store]);
     expect(shown.stdout).toMatch(new RegExp(`^id\\s+${job.id}$`, 'm'));
-    expect(shown.stdout).toContain('manual of schedule sync-every-5m');
+    expect(shown.stdout).toMatch(/^origin\s+manual$/m);
+    expect(shown.stdout).toMatch(/^schedule\s+sync-every-5m$/m);
     expect(shown.stdout).toContain('{"account":"acme"}');
 
     expect((await sundial(['cancel', job.id, '--store', store])).stdout).toBe(`Cancelled job ${job.id} (sync).\n`);
