@@ -9,8 +9,6 @@ const greet = task<{ name: string }>('greet', {
 const scheduler = new Scheduler({ store: new SqliteStore('./quick-start.db'), tasks: [greet] });
 await scheduler.schedule({ id: 'greet-every-2s', task: greet, data: { name: 'world' }, trigger: every('2s') });
 await scheduler.enqueue({ task: greet, data: { name: 'you' } }); // runs at once
-const keepAlive = setInterval(() => {}, 60_000); // the scheduler alone does not keep a process alive
 await scheduler.start();
 await scheduler.waitFor('job.succeeded', ({ job }) => job.origin === 'schedule');
 await scheduler.stop(); // graceful: waits for running handlers, then closes the store
-clearInterval(keepAlive);

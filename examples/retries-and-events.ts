@@ -20,7 +20,6 @@ scheduler.on('job.failed', ({ job, error, retryAtMs }) =>
 scheduler.on('job.succeeded', ({ job, result }) => console.log(`attempt ${job.attempt} succeeded:`, result));
 scheduler.on('job.dead', ({ job, error }) => console.log(`job ${job.id} is dead: ${error.message}`));
 
-const keepAlive = setInterval(() => {}, 60_000); // the scheduler alone does not keep a process alive
 await scheduler.start();
 const job = await scheduler.enqueue({ task: syncInvoices, data: { account: 'acme' }, dedupeKey: 'sync:acme' });
 const again = await scheduler.enqueue({ task: syncInvoices, data: { account: 'acme' }, dedupeKey: 'sync:acme' });
@@ -29,4 +28,3 @@ await scheduler.waitFor('job.succeeded');
 await scheduler.enqueue({ task: syncInvoices, data: { account: '' } });
 await scheduler.waitFor('job.dead');
 await scheduler.stop();
-clearInterval(keepAlive);

@@ -78,19 +78,13 @@ async function runDemo(store: Store, storeUrl: string, io: CliIo): Promise<numbe
   // One on-demand job besides the schedules: it runs as soon as the node starts.
   await scheduler.enqueue({ task: report!, data: { reason: 'on demand, enqueued at start' } });
 
-  // The scheduler's timers are unref'd (they never keep a process alive on their own); the demo
-  // has nothing else to do, so this interval keeps it running until a signal comes.
-  const keepAlive = setInterval(() => {}, 1 << 30);
-  try {
-    await scheduler.start();
-    const signal = await stopRequested;
-    io.out(`\n${signal}: stopping gracefully, waiting up to 5s for running jobs (${signal} again quits at once)…`);
-    await scheduler.stop();
-    io.out(`Stopped. The schedules stay in the store: run the demo again to go on where it left off.`);
-    return 0;
-  } finally {
-    clearInterval(keepAlive);
-  }
+  // A started scheduler keeps the process alive until stop(), so the demo runs until a signal comes.
+  await scheduler.start();
+  const signal = await stopRequested;
+  io.out(`\n${signal}: stopping gracefully, waiting up to 5s for running jobs (${signal} again quits at once)…`);
+  await scheduler.stop();
+  io.out(`Stopped. The schedules stay in the store: run the demo again to go on where it left off.`);
+  return 0;
 }
 
 /** Resolves with the first SIGINT/SIGTERM; a second one exits at once. */
