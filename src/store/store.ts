@@ -1,5 +1,6 @@
 import type { JsonValue } from '../domain/json.ts';
 import type { AttemptOutcome, JobError, JobRecord, JobStatus, NewJob } from '../domain/job.ts';
+import type { NodeRecord } from '../domain/node.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
 
 /**
@@ -39,7 +40,7 @@ export interface Store {
    * trigger, priority, maxRunning, misfireGraceMs, coalesce, paused and nextFireAtMs are written;
    * createdAtMs, lastFireAtMs, the counters and any lease are kept. Returns the stored record.
    */
-  upsertSchedule(write: ScheduleWrite): Promise<ScheduleRecord>;
+  upsertSchedule(write: ScheduleWrite, options?: WriteOptions): Promise<ScheduleRecord>;
   getSchedule(id: string): Promise<ScheduleRecord | null>;
   /** Ordered by id ascending. */
   listSchedules(query?: ScheduleQuery): Promise<ScheduleRecord[]>;
@@ -76,7 +77,7 @@ export interface Store {
    * null), or (b) its dedupeKey is not null and a job with that dedupeKey is not final
    * (succeeded, dead, cancelled).
    */
-  enqueueJobs(jobs: readonly NewJob[]): Promise<EnqueueResult[]>;
+  enqueueJobs(jobs: readonly NewJob[], options?: WriteOptions): Promise<EnqueueResult[]>;
 
   /**
    * Claims up to `limit` jobs in status queued or failed with `runAtMs <= nowMs`, ordered by
@@ -123,8 +124,14 @@ export interface Store {
   retryJob(request: { jobId: string; nowMs: number }): Promise<JobRecord | null>;
 
   getJob(id: string): Promise<JobRecord | null>;
-  /** Newest first (createdAtMs descending, then id descending). */
+  /**
+   * Newest first (createdAtMs descending, then id descending) — or, when `updatedAfterMs` is
+   * given, the change feed: jobs with updatedAtMs > updatedAfterMs, oldest change first
+   * (updatedAtMs ascending, then id ascending).
+   */
   listJobs(query?: JobQuery): Promise<JobRecord[]>;
+  /** How many jobs are in each status now, and how many reached a final status per time bucket. */
+  jobStats(query: JobStatsQuery): Promise<JobStats>;
   /** Deletes final jobs with finishedAtMs < finishedBeforeMs (optionally of these statuses). Returns how many. */
   purgeJobs(request: { finishedBeforeMs: number; statuses?: readonly JobStatus[] }): Promise<number>;
 
@@ -134,6 +141,15 @@ export interface Store {
    * expiry. Null when nothing is pending. Lets a node sleep exactly until then.
    */
   nextWakeAtMs(): Promise<number | null>;
+
+  // ---- nodes --------------------------------------------------------------------------------
+
+  /** Inserts or replaces this node's record (every node calls it at start and then periodically). */
+  upsertNode(node: NodeRecord): Promise<void>;
+  /** Removes a node's record (at graceful stop). */
+  removeNode(id: string): Promise<void>;
+  /** Nodes seen after `seenAfterMs` (all when omitted), ordered by id. */
+  listNodes(query?: { seenAfterMs?: number }): Promise<NodeRecord[]>;
 
   /**
    * Optional push wake-ups (LISTEN/NOTIFY, pub/sub): the listener is called when another node
@@ -147,6 +163,36 @@ export interface StoreCapabilities {
   readonly multiProcess: boolean;
   /** `subscribe` pushes other nodes' changes (else the runtime polls). */
   readonly pushWakeups: boolean;
+  /** `upsertSchedule` and `enqueueJobs` can join the caller's own transaction (`options.tx`). */
+  readonly transactionalWrites: boolean;
+}
+
+/**
+ * Lets a write join the caller's transaction, so that a job exists only if the business
+ * transaction commits. What `tx` is depends on the store (a `pg` client inside BEGIN, …); a
+ * store without `transactionalWrites` throws `InvalidArgumentError` when it is given.
+ */
+export interface WriteOptions {
+  tx?: unknown;
+}
+
+export interface JobStatsQuery {
+  nowMs: number;
+  /** Start of the window for `finished`. */
+  sinceMs: number;
+  /** Bucket width for `finished` (e.g. 60_000 for per-minute). */
+  bucketMs: number;
+}
+
+export interface JobStats {
+  /** Jobs in each status now (every status present, 0 when none). */
+  byStatus: Record<JobStatus, number>;
+  /**
+   * Final outcomes per bucket, oldest first, one entry per bucket from the bucket holding
+   * `sinceMs` to the one holding `nowMs` (empty buckets included). Buckets start at multiples
+   * of `bucketMs` since the epoch; a job counts in the bucket of its finishedAtMs.
+   */
+  finished: Array<{ bucketStartMs: number; succeeded: number; dead: number; cancelled: number }>;
 }
 
 export type StoreSignal = 'jobs' | 'schedules';
@@ -173,8 +219,10 @@ export interface JobQuery {
   scheduleId?: string | undefined;
   createdAfterMs?: number | undefined;
   createdBeforeMs?: number | undefined;
-  /** Keyset paging: only jobs that sort after this one (older). */
+  /** Keyset paging: only jobs that sort after this one (older; or, with updatedAfterMs, changed later). */
   afterId?: string | undefined;
+  /** Change feed: only jobs changed after this instant, oldest change first (see Store.listJobs). */
+  updatedAfterMs?: number | undefined;
   /** Default 100. */
   limit?: number | undefined;
 }
