@@ -1,17 +1,25 @@
 import type { JobRecord, JobStatus } from '../domain/job.ts';
 import type { JobQuery } from '../store/store.ts';
 
-/** Newest first: createdAtMs descending, then id descending. */
-function newestFirst(a: JobRecord, b: JobRecord): number {
-  return b.createdAtMs - a.createdAtMs || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+type Order = (a: JobRecord, b: JobRecord) => number;
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Newest first: createdAtMs descending, then id descending. */
+const newestFirst: Order = (a, b) => b.createdAtMs - a.createdAtMs || compareIds(b.id, a.id);
+
+/** The change feed: oldest change first, updatedAtMs ascending, then id ascending. */
+const oldestChangeFirst: Order = (a, b) => a.updatedAtMs - b.updatedAtMs || compareIds(a.id, b.id);
+
 /**
- * `Store.listJobs` over plain records: filter, sort newest first, keyset page. The bounds
- * createdAfterMs and createdBeforeMs are exclusive.
+ * `Store.listJobs` over plain records: filter, sort (newest first, or oldest change first for the
+ * change feed), keyset page. The bounds createdAfterMs, createdBeforeMs and updatedAfterMs are exclusive.
  */
 export function listJobRecords(jobs: Iterable<{ record: JobRecord }>, query: JobQuery, defaultLimit: number): JobRecord[] {
   const stored = [...jobs];
+  const order = query.updatedAfterMs === undefined ? newestFirst : oldestChangeFirst;
   const statuses: ReadonlySet<JobStatus> | null =
     query.status === undefined ? null : new Set(typeof query.status === 'string' ? [query.status] : query.status);
   let cursor: JobRecord | null = null;
@@ -29,9 +37,10 @@ export function listJobRecords(jobs: Iterable<{ record: JobRecord }>, query: Job
     if (query.scheduleId !== undefined && record.scheduleId !== query.scheduleId) continue;
     if (query.createdAfterMs !== undefined && !(record.createdAtMs > query.createdAfterMs)) continue;
     if (query.createdBeforeMs !== undefined && !(record.createdAtMs < query.createdBeforeMs)) continue;
-    if (cursor !== null && newestFirst(cursor, record) >= 0) continue;
+    if (query.updatedAfterMs !== undefined && !(record.updatedAtMs > query.updatedAfterMs)) continue;
+    if (cursor !== null && order(cursor, record) >= 0) continue;
     matches.push(record);
   }
-  matches.sort(newestFirst);
+  matches.sort(order);
   return matches.slice(0, query.limit ?? defaultLimit);
 }

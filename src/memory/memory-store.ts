@@ -1,8 +1,9 @@
 import type { JsonValue } from '../domain/json.ts';
 import { isFinalJobStatus } from '../domain/job.ts';
 import type { AttemptOutcome, JobError, JobRecord, JobStatus, NewJob } from '../domain/job.ts';
+import type { NodeRecord } from '../domain/node.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
-import { InvalidJobStateError } from '../errors.ts';
+import { InvalidArgumentError, InvalidJobStateError } from '../errors.ts';
 import type {
   AcquiredSchedule,
   AcquireSchedulesRequest,
@@ -11,6 +12,8 @@ import type {
   CompleteJobResult,
   EnqueueResult,
   JobQuery,
+  JobStats,
+  JobStatsQuery,
   LeaseRenewal,
   ReleaseScheduleRequest,
   ReleaseScheduleResult,
@@ -19,9 +22,11 @@ import type {
   ScheduleQuery,
   Store,
   StoreCapabilities,
+  WriteOptions,
 } from '../store/store.ts';
 import { JobTable } from './job-table.ts';
 import type { StoredJob } from './job-table.ts';
+import { computeJobStats } from './job-stats.ts';
 import { listJobRecords } from './list-jobs.ts';
 
 const defaultLimit = 100;
@@ -33,10 +38,11 @@ const defaultLimit = 100;
  */
 export class MemoryStore implements Store {
   readonly name = 'memory';
-  readonly capabilities: StoreCapabilities = { multiProcess: false, pushWakeups: false };
+  readonly capabilities: StoreCapabilities = { multiProcess: false, pushWakeups: false, transactionalWrites: false };
 
   readonly #schedules = new Map<string, ScheduleRecord>();
   readonly #jobs = new JobTable();
+  readonly #nodes = new Map<string, NodeRecord>();
 
   async open(): Promise<void> {}
 
@@ -44,7 +50,8 @@ export class MemoryStore implements Store {
 
   // ---- schedules ----------------------------------------------------------------------------
 
-  async upsertSchedule(write: ScheduleWrite): Promise<ScheduleRecord> {
+  async upsertSchedule(write: ScheduleWrite, options?: WriteOptions): Promise<ScheduleRecord> {
+    refuseTransaction(options);
     const existing = this.#schedules.get(write.id);
     const record: ScheduleRecord = {
       id: write.id,
@@ -147,7 +154,8 @@ export class MemoryStore implements Store {
 
   // ---- jobs ---------------------------------------------------------------------------------
 
-  async enqueueJobs(jobs: readonly NewJob[]): Promise<EnqueueResult[]> {
+  async enqueueJobs(jobs: readonly NewJob[], options?: WriteOptions): Promise<EnqueueResult[]> {
+    refuseTransaction(options);
     return this.#insertJobs(jobs);
   }
 
@@ -291,6 +299,10 @@ export class MemoryStore implements Store {
     return listJobRecords(this.#jobs.values(), query, defaultLimit).map((job) => structuredClone(job));
   }
 
+  async jobStats(query: JobStatsQuery): Promise<JobStats> {
+    return computeJobStats(this.#jobs.values(), query);
+  }
+
   async purgeJobs(request: { finishedBeforeMs: number; statuses?: readonly JobStatus[] }): Promise<number> {
     const statuses = request.statuses === undefined ? null : new Set(request.statuses);
     const doomed = [...this.#jobs.values()].filter(
@@ -318,12 +330,39 @@ export class MemoryStore implements Store {
     return earliest;
   }
 
+  // ---- nodes --------------------------------------------------------------------------------
+
+  async upsertNode(node: NodeRecord): Promise<void> {
+    this.#nodes.set(node.id, structuredClone(node));
+  }
+
+  async removeNode(id: string): Promise<void> {
+    this.#nodes.delete(id);
+  }
+
+  async listNodes(query: { seenAfterMs?: number } = {}): Promise<NodeRecord[]> {
+    const { seenAfterMs } = query;
+    return [...this.#nodes.values()]
+      .filter((node) => seenAfterMs === undefined || node.lastSeenAtMs > seenAfterMs)
+      .sort((a, b) => compareStrings(a.id, b.id))
+      .map((node) => structuredClone(node));
+  }
+
   #insertJobs(jobs: readonly NewJob[]): EnqueueResult[] {
     return jobs.map((job) => {
       const existing: StoredJob | undefined = this.#jobs.findConflict(job);
       if (existing) return { job: structuredClone(existing.record), created: false };
       return { job: structuredClone(this.#jobs.insert(job).record), created: true };
     });
+  }
+}
+
+/** Memory writes cannot join a caller's transaction: refuse rather than pretend to (see WriteOptions). */
+function refuseTransaction(options: WriteOptions | undefined): void {
+  if (options?.tx !== undefined) {
+    throw new InvalidArgumentError(
+      "The memory store cannot join a caller's transaction (options.tx); use PostgresStore for transactional enqueue",
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import type { SQLInputValue } from 'node:sqlite';
-import type { NewJob } from '../domain/job.ts';
-import type { CompleteJobRequest } from '../store/store.ts';
+import type { JobRecord, NewJob } from '../domain/job.ts';
+import type { CompleteJobRequest, ReleaseScheduleRequest, ReleaseScheduleResult } from '../store/store.ts';
+import { rowToJob } from './row-mapping.ts';
 import type { Row } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
 
@@ -52,4 +53,30 @@ export function runCompletion(s: Statements, request: CompleteJobRequest): Row |
     case 'released':
       return s.completeReleased.get({ ...guard, outcome: 'interrupted' }) as Row | undefined;
   }
+}
+
+/** Applies one schedule release inside the caller's transaction (see Store.releaseSchedules). */
+export function releaseOne(s: Statements, request: ReleaseScheduleRequest): ReleaseScheduleResult {
+  const refused = { scheduleId: request.scheduleId, released: false, created: [] };
+  const current = s.scheduleLeaseToken.get(request.scheduleId) as Row | undefined;
+  if (!current || Number(current.lease_token) !== request.leaseToken) return refused;
+  const created: JobRecord[] = [];
+  for (const job of request.jobs) {
+    const row = s.insertJob.get(newJobParams(job)) as Row | undefined;
+    if (row) created.push(rowToJob(row));
+  }
+  if (request.end) {
+    s.removeSchedule.run(request.scheduleId);
+  } else {
+    s.releaseSchedule.run({
+      id: request.scheduleId,
+      nextFireAtMs: request.nextFireAtMs,
+      lastFireAtMs: request.lastFireAtMs,
+      fired: created.length,
+      skipped: request.skipped,
+      missed: request.missed,
+      nowMs: request.nowMs,
+    });
+  }
+  return { scheduleId: request.scheduleId, released: true, created };
 }

@@ -58,12 +58,25 @@ export function buildJobListQuery(query: JobQuery): ListQuery {
     where.push('created_at_ms < ?');
     params.push(query.createdBeforeMs);
   }
+  const feed = query.updatedAfterMs !== undefined;
+  if (query.updatedAfterMs !== undefined) {
+    where.push('updated_at_ms > ?');
+    params.push(query.updatedAfterMs);
+  }
   if (query.afterId !== undefined) {
-    // Keyset paging in (createdAtMs DESC, id DESC) order: strictly older than the given job.
-    where.push('(created_at_ms, id) < (SELECT created_at_ms, id FROM jobs WHERE id = ?)');
+    // Keyset paging: strictly after the given job in the listing's order (older; or, in the feed, changed later).
+    where.push(
+      feed
+        ? '(updated_at_ms, id) > (SELECT updated_at_ms, id FROM jobs WHERE id = ?)'
+        : '(created_at_ms, id) < (SELECT created_at_ms, id FROM jobs WHERE id = ?)',
+    );
     params.push(query.afterId);
   }
   params.push(query.limit ?? defaultLimit);
   const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-  return { text: `SELECT * FROM jobs ${filter} ORDER BY created_at_ms DESC, id DESC LIMIT ?`, params };
+  const order = feed ? 'updated_at_ms, id' : 'created_at_ms DESC, id DESC';
+  // The feed reads from a recent instant forward: walk jobs_updated from there rather than let the
+  // planner pick a status index and sort a status's whole history.
+  const source = feed ? 'jobs INDEXED BY jobs_updated' : 'jobs';
+  return { text: `SELECT * FROM ${source} ${filter} ORDER BY ${order} LIMIT ?`, params };
 }

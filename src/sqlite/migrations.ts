@@ -55,7 +55,7 @@ export function inspectSchema(db: DatabaseSync, path: string): SchemaState {
       .map((row) => String(row.name)),
   );
   if (!tables.has('sundial_meta')) {
-    const clashing = ['schedules', 'jobs'].filter((name) => tables.has(name));
+    const clashing = ['schedules', 'jobs', 'nodes'].filter((name) => tables.has(name));
     if (clashing.length > 0) {
       throw new StoreSchemaError(
         `SQLite file ${path} has tables named ${clashing.join(', ')} but no Sundial marker; use another file for Sundial`,

@@ -1,6 +1,7 @@
 import type { SQLOutputValue } from 'node:sqlite';
 import type { JsonValue } from '../domain/json.ts';
 import type { JobAttempt, JobError, JobOrigin, JobRecord, JobStatus } from '../domain/job.ts';
+import type { NodeRecord } from '../domain/node.ts';
 import type { CoalescePolicy, ScheduleRecord } from '../domain/schedule.ts';
 import type { TriggerSpec } from '../domain/trigger.ts';
 
@@ -76,6 +77,38 @@ export function rowToJob(row: Row): JobRecord {
     result: jsonOrNull<JsonValue>(row.result),
     error: jsonOrNull<JobError>(row.error),
     attempts: json<JobAttempt[]>(row.attempts),
+  };
+}
+
+export function rowToNode(row: Row): NodeRecord {
+  return {
+    id: String(row.id),
+    hostname: String(row.hostname),
+    pid: num(row.pid),
+    roles: { schedules: num(row.role_schedules) !== 0, jobs: num(row.role_jobs) !== 0 },
+    tasks: json<string[]>(row.tasks),
+    concurrency: num(row.concurrency),
+    running: num(row.running),
+    startedAtMs: num(row.started_at_ms),
+    lastSeenAtMs: num(row.last_seen_at_ms),
+    version: String(row.version),
+  };
+}
+
+/** The named parameters of the `upsertNode` statement. */
+export function nodeParams(node: NodeRecord): Record<string, string | number> {
+  return {
+    id: node.id,
+    hostname: node.hostname,
+    pid: node.pid,
+    roleSchedules: node.roles.schedules ? 1 : 0,
+    roleJobs: node.roles.jobs ? 1 : 0,
+    tasks: JSON.stringify(node.tasks),
+    concurrency: node.concurrency,
+    running: node.running,
+    startedAtMs: node.startedAtMs,
+    lastSeenAtMs: node.lastSeenAtMs,
+    version: node.version,
   };
 }
 

@@ -1,8 +1,9 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { finalJobStatuses } from '../domain/job.ts';
 import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
+import type { NodeRecord } from '../domain/node.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
-import { InvalidJobStateError, StoreUnavailableError } from '../errors.ts';
+import { InvalidArgumentError, InvalidJobStateError, StoreUnavailableError } from '../errors.ts';
 import type {
   AcquiredSchedule,
   AcquireSchedulesRequest,
@@ -11,6 +12,8 @@ import type {
   CompleteJobResult,
   EnqueueResult,
   JobQuery,
+  JobStats,
+  JobStatsQuery,
   LeaseRenewal,
   ReleaseScheduleRequest,
   ReleaseScheduleResult,
@@ -19,13 +22,15 @@ import type {
   SchedulePatch,
   Store,
   StoreCapabilities,
+  WriteOptions,
 } from '../store/store.ts';
+import { readJobStats } from './job-stats.ts';
 import { buildJobListQuery, buildScheduleListQuery } from './list-queries.ts';
 import { openDatabase } from './open-database.ts';
-import { claimOrder, rowToJob, rowToSchedule } from './row-mapping.ts';
+import { claimOrder, nodeParams, rowToJob, rowToNode, rowToSchedule } from './row-mapping.ts';
 import type { Row } from './row-mapping.ts';
 import { toStoreError } from './sqlite-errors.ts';
-import { newJobParams, runCompletion } from './job-writes.ts';
+import { newJobParams, releaseOne, runCompletion } from './job-writes.ts';
 import { prepareStatements } from './statements.ts';
 import type { Statements } from './statements.ts';
 
@@ -53,7 +58,7 @@ const defaultBusyTimeoutMs = 5000;
  */
 export class SqliteStore implements Store {
   readonly name = 'sqlite';
-  readonly capabilities: StoreCapabilities = { multiProcess: true, pushWakeups: false };
+  readonly capabilities: StoreCapabilities = { multiProcess: true, pushWakeups: false, transactionalWrites: false };
   readonly path: string;
   readonly busyTimeoutMs: number;
   #db: DatabaseSync | null = null;
@@ -88,7 +93,8 @@ export class SqliteStore implements Store {
 
   // ---- schedules ----------------------------------------------------------------------------
 
-  async upsertSchedule(write: ScheduleWrite): Promise<ScheduleRecord> {
+  async upsertSchedule(write: ScheduleWrite, options?: WriteOptions): Promise<ScheduleRecord> {
+    refuseTransaction(options);
     return this.#write('upsertSchedule', (s) =>
       rowToSchedule(
         s.upsertSchedule.get({
@@ -169,7 +175,8 @@ export class SqliteStore implements Store {
 
   // ---- jobs ---------------------------------------------------------------------------------
 
-  async enqueueJobs(jobs: readonly NewJob[]): Promise<EnqueueResult[]> {
+  async enqueueJobs(jobs: readonly NewJob[], options?: WriteOptions): Promise<EnqueueResult[]> {
+    refuseTransaction(options);
     if (jobs.length === 0) return [];
     return this.#write('enqueueJobs', (s) =>
       jobs.map((job): EnqueueResult => {
@@ -274,6 +281,10 @@ export class SqliteStore implements Store {
     });
   }
 
+  async jobStats(query: JobStatsQuery): Promise<JobStats> {
+    return this.#read('jobStats', (s) => readJobStats(s, query));
+  }
+
   async purgeJobs(request: { finishedBeforeMs: number; statuses?: readonly JobStatus[] }): Promise<number> {
     return this.#write('purgeJobs', (s) =>
       Number(
@@ -290,6 +301,20 @@ export class SqliteStore implements Store {
       const value = (s.nextWakeAtMs.get() as Row).wake_at_ms;
       return value === null || value === undefined ? null : Number(value);
     });
+  }
+
+  // ---- nodes --------------------------------------------------------------------------------
+
+  async upsertNode(node: NodeRecord): Promise<void> {
+    this.#write('upsertNode', (s) => s.upsertNode.run(nodeParams(node)));
+  }
+
+  async removeNode(id: string): Promise<void> {
+    this.#write('removeNode', (s) => s.removeNode.run(id));
+  }
+
+  async listNodes(query: { seenAfterMs?: number } = {}): Promise<NodeRecord[]> {
+    return this.#read('listNodes', (s) => (s.listNodes.all({ seenAfterMs: query.seenAfterMs ?? null }) as Row[]).map(rowToNode));
   }
 
   // ---- plumbing -----------------------------------------------------------------------------
@@ -345,28 +370,11 @@ export class SqliteStore implements Store {
   }
 }
 
-/** Applies one schedule release inside the caller's transaction (see Store.releaseSchedules). */
-function releaseOne(s: Statements, request: ReleaseScheduleRequest): ReleaseScheduleResult {
-  const refused = { scheduleId: request.scheduleId, released: false, created: [] };
-  const current = s.scheduleLeaseToken.get(request.scheduleId) as Row | undefined;
-  if (!current || Number(current.lease_token) !== request.leaseToken) return refused;
-  const created: JobRecord[] = [];
-  for (const job of request.jobs) {
-    const row = s.insertJob.get(newJobParams(job)) as Row | undefined;
-    if (row) created.push(rowToJob(row));
+/** SQLite writes run in the store's own connection: refuse a caller's transaction rather than ignore it (see WriteOptions). */
+function refuseTransaction(options: WriteOptions | undefined): void {
+  if (options?.tx !== undefined) {
+    throw new InvalidArgumentError(
+      "The sqlite store cannot join a caller's transaction (options.tx); use PostgresStore for transactional enqueue",
+    );
   }
-  if (request.end) {
-    s.removeSchedule.run(request.scheduleId);
-  } else {
-    s.releaseSchedule.run({
-      id: request.scheduleId,
-      nextFireAtMs: request.nextFireAtMs,
-      lastFireAtMs: request.lastFireAtMs,
-      fired: created.length,
-      skipped: request.skipped,
-      missed: request.missed,
-      nowMs: request.nowMs,
-    });
-  }
-  return { scheduleId: request.scheduleId, released: true, created };
 }

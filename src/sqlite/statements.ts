@@ -16,6 +16,8 @@ const endAttempt = `lease_owner = NULL, lease_expires_at_ms = NULL, updated_at_m
 
 const sql = {
   begin: `BEGIN IMMEDIATE`,
+  // A deferred transaction that only reads: one consistent snapshot for several SELECTs (WAL).
+  beginRead: `BEGIN`,
   commit: `COMMIT`,
   rollback: `ROLLBACK`,
 
@@ -126,6 +128,28 @@ const sql = {
       SELECT MIN(run_at_ms) FROM jobs INDEXED BY jobs_pending_run_at WHERE status IN ('queued', 'failed')
       UNION ALL
       SELECT MIN(lease_expires_at_ms) FROM jobs INDEXED BY jobs_lease_expiry WHERE status = 'running')`,
+
+  // jobStats: current counts, and final outcomes per bucket grouped in SQL (jobs_finished range scan).
+  // node:sqlite binds JS numbers as REAL: the CAST keeps `/` an integer division that floors to the bucket.
+  countByStatus: `SELECT status, COUNT(*) AS n FROM jobs GROUP BY status`,
+  finishedByBucket: `
+    SELECT (finished_at_ms / CAST(:bucketMs AS INTEGER)) * CAST(:bucketMs AS INTEGER) AS bucket_start_ms, status, COUNT(*) AS n
+    FROM jobs INDEXED BY jobs_finished
+    WHERE finished_at_ms >= :fromMs AND finished_at_ms < :toMs AND status IN ${finalStatuses}
+    GROUP BY bucket_start_ms, status`,
+
+  upsertNode: `
+    INSERT INTO nodes (id, hostname, pid, role_schedules, role_jobs, tasks, concurrency, running, started_at_ms,
+      last_seen_at_ms, version)
+    VALUES (:id, :hostname, :pid, :roleSchedules, :roleJobs, :tasks, :concurrency, :running, :startedAtMs,
+      :lastSeenAtMs, :version)
+    ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid,
+      role_schedules = excluded.role_schedules, role_jobs = excluded.role_jobs, tasks = excluded.tasks,
+      concurrency = excluded.concurrency, running = excluded.running, started_at_ms = excluded.started_at_ms,
+      last_seen_at_ms = excluded.last_seen_at_ms, version = excluded.version`,
+  removeNode: `DELETE FROM nodes WHERE id = ?`,
+  // A NULL bound (no seenAfterMs) lists every node.
+  listNodes: `SELECT * FROM nodes WHERE :seenAfterMs IS NULL OR last_seen_at_ms > :seenAfterMs ORDER BY id`,
 } as const;
 
 export type Statements = { readonly [K in keyof typeof sql]: StatementSync };

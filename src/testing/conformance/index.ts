@@ -1,16 +1,20 @@
 import type { Store } from '../../store/store.ts';
 import { defineBatchTests } from './batches.ts';
+import { defineChangeFeedTests } from './change-feed.ts';
 import { defineEnqueueTests } from './enqueue.ts';
 import { defineJobClaimTests } from './jobs-claim.ts';
 import { defineJobCompleteTests } from './jobs-complete.ts';
 import { defineJobControlTests } from './jobs-control.ts';
 import { defineLeaseTests } from './leases.ts';
 import { defineLifecycleTests } from './lifecycle.ts';
+import { defineNodeTests } from './nodes.ts';
 import { defineQueryTests } from './queries.ts';
 import { defineScheduleLeaseTests } from './schedule-leases.ts';
 import { defineScheduleTests } from './schedules.ts';
+import { defineStatsTests } from './stats.ts';
 import type { SuiteApi } from './suite-api.ts';
 import { defineWakeTests } from './wake.ts';
+import { defineWriteOptionsTests } from './write-options.ts';
 
 export { fireJob, leaseMs, newJob, releaseRequest, scheduleWrite, t0 } from './fixtures.ts';
 
@@ -105,5 +109,9 @@ export function defineStoreConformanceSuite(storeName: string, options: StoreCon
     defineQueryTests(api);
     defineWakeTests(api);
     defineBatchTests(api);
+    defineChangeFeedTests(api);
+    defineStatsTests(api);
+    defineNodeTests(api);
+    defineWriteOptionsTests(api);
   });
 }
