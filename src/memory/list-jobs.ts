@@ -22,8 +22,10 @@ export function listJobRecords(jobs: Iterable<{ record: JobRecord }>, query: Job
   const order = query.updatedAfterMs === undefined ? newestFirst : oldestChangeFirst;
   const statuses: ReadonlySet<JobStatus> | null =
     query.status === undefined ? null : new Set(typeof query.status === 'string' ? [query.status] : query.status);
+  const feedCursor =
+    query.updatedAfterMs !== undefined && query.afterId !== undefined ? { updatedAtMs: query.updatedAfterMs, id: query.afterId } : null;
   let cursor: JobRecord | null = null;
-  if (query.afterId !== undefined) {
+  if (query.afterId !== undefined && feedCursor === null) {
     for (const { record } of stored) {
       if (record.id === query.afterId) cursor = record;
     }
@@ -37,7 +39,10 @@ export function listJobRecords(jobs: Iterable<{ record: JobRecord }>, query: Job
     if (query.scheduleId !== undefined && record.scheduleId !== query.scheduleId) continue;
     if (query.createdAfterMs !== undefined && !(record.createdAtMs > query.createdAfterMs)) continue;
     if (query.createdBeforeMs !== undefined && !(record.createdAtMs < query.createdBeforeMs)) continue;
-    if (query.updatedAfterMs !== undefined && !(record.updatedAtMs > query.updatedAfterMs)) continue;
+    if (feedCursor !== null) {
+      // The feed's cursor is the (updatedAtMs, id) pair the reader last saw, compared as given.
+      if (record.updatedAtMs < feedCursor.updatedAtMs || (record.updatedAtMs === feedCursor.updatedAtMs && record.id <= feedCursor.id)) continue;
+    } else if (query.updatedAfterMs !== undefined && !(record.updatedAtMs > query.updatedAfterMs)) continue;
     if (cursor !== null && order(cursor, record) >= 0) continue;
     matches.push(record);
   }

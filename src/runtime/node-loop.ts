@@ -1,6 +1,8 @@
+import { hostname } from 'node:os';
 import { SchedulerStateError, ShutdownError } from '../errors.ts';
 import type { TaskRegistry } from '../tasks/task-registry.ts';
 import type { TimerHandle } from '../time/clock.ts';
+import { sundialVersion } from '../version.ts';
 import { toError, type SchedulerEventEmitter } from './events.ts';
 import { CompletionBatcher } from './completion-batcher.ts';
 import { executeJob, RunningJob, type JobExecutorContext } from './job-executor.ts';
@@ -11,6 +13,8 @@ import type { ResolvedSchedulerOptions } from './scheduler-options.ts';
 const scheduleBatchSize = 100;
 const reapBatchSize = 100;
 const purgeEveryMs = 60_000;
+/** How often a node reports itself in the store's node registry (the admin view calls a node gone after 15 s). */
+const nodeReportEveryMs = 5_000;
 const maxErrorBackoffMs = 30_000;
 
 /**
@@ -31,6 +35,8 @@ export class NodeLoop {
   #wakePending = false;
   #heartbeatTimer: TimerHandle | null = null;
   #nextPurgeAtMs = 0;
+  #nextNodeReportAtMs = 0;
+  #startedAtMs = 0;
   #consecutiveErrors = 0;
   #unsubscribe: (() => void) | null = null;
 
@@ -51,6 +57,7 @@ export class NodeLoop {
     if (this.#state === 'running') return;
     if (this.#state !== 'idle') throw new SchedulerStateError('A stopped scheduler cannot start again; create a new one');
     this.#state = 'running';
+    this.#startedAtMs = this.#options.clock.now();
     this.#unsubscribe = this.#options.store.subscribe?.(() => this.wake()) ?? null;
     this.#loopDone = this.#loop();
   }
@@ -95,6 +102,11 @@ export class NodeLoop {
     this.#heartbeatTimer = null;
     this.#unsubscribe?.();
     this.#state = 'stopped';
+    try {
+      await this.#options.store.removeNode(this.#options.nodeId);
+    } catch (error) {
+      this.#events.emit('error', { error: toError(error), during: 'removing this node from the registry' });
+    }
   }
 
   async #loop(): Promise<void> {
@@ -125,6 +137,7 @@ export class NodeLoop {
     }
     if (this.#options.runsJobs && this.#state === 'running') progressed = (await this.#claimAndStart()) > 0 || progressed;
     await this.#purgeHistoryWhenDue();
+    await this.#reportNodeWhenDue();
     return progressed;
   }
 
@@ -198,6 +211,25 @@ export class NodeLoop {
           if (this.#state !== 'stopped' && this.running.size > 0) this.#ensureHeartbeat();
         });
     }, this.#options.heartbeatMs);
+  }
+
+  async #reportNodeWhenDue(): Promise<void> {
+    const { clock, store, nodeId, concurrency, runsSchedules, runsJobs } = this.#options;
+    const nowMs = clock.now();
+    if (nowMs < this.#nextNodeReportAtMs) return;
+    this.#nextNodeReportAtMs = nowMs + nodeReportEveryMs;
+    await store.upsertNode({
+      id: nodeId,
+      hostname: hostname(),
+      pid: process.pid,
+      roles: { schedules: runsSchedules, jobs: runsJobs },
+      tasks: this.#executor.registry.names(),
+      concurrency,
+      running: this.running.size,
+      startedAtMs: this.#startedAtMs,
+      lastSeenAtMs: nowMs,
+      version: sundialVersion,
+    });
   }
 
   async #purgeHistoryWhenDue(): Promise<void> {

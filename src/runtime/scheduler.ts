@@ -6,7 +6,7 @@ import type { CoalescePolicy, ScheduleRecord } from '../domain/schedule.ts';
 import type { TriggerSpec } from '../domain/trigger.ts';
 import { defaultRetryPolicy } from '../domain/retry.ts';
 import { InvalidArgumentError, ScheduleNotFoundError, SchedulerStateError, UnknownTaskError } from '../errors.ts';
-import type { JobQuery, ScheduleQuery, Store } from '../store/store.ts';
+import type { JobQuery, ScheduleQuery, Store, WriteOptions } from '../store/store.ts';
 import type { AnyTaskDefinition, TaskDefinition } from '../tasks/task.ts';
 import { TaskRegistry } from '../tasks/task-registry.ts';
 import type { Clock } from '../time/clock.ts';
@@ -137,8 +137,12 @@ export class Scheduler<Services = unknown> {
     });
   }
 
-  /** Creates the schedule, or replaces the one with this id (keeping its next fire when the trigger is unchanged). */
-  async schedule<Input = JsonValue>(input: ScheduleInput<Input>): Promise<ScheduleRecord> {
+  /**
+   * Creates the schedule, or replaces the one with this id (keeping its next fire when the trigger
+   * is unchanged). With `{ tx }` (stores with transactional writes, e.g. a `pg` client inside
+   * BEGIN) the write joins the caller's transaction.
+   */
+  async schedule<Input = JsonValue>(input: ScheduleInput<Input>, options: WriteOptions = {}): Promise<ScheduleRecord> {
     const id = checkId(input?.id);
     const trigger = assertTriggerSpec(input.trigger, `trigger of schedule "${id}"`);
     const definition = this.#taskFor(input.task);
@@ -170,7 +174,7 @@ export class Scheduler<Services = unknown> {
       paused: input.paused ?? existing?.paused ?? false,
       nextFireAtMs,
       nowMs,
-    });
+    }, options);
     this.#events.emit(existing ? 'schedule.updated' : 'schedule.created', { schedule });
     this.#loop.wake();
     return schedule;
@@ -223,14 +227,17 @@ export class Scheduler<Services = unknown> {
     return job;
   }
 
-  /** Creates an on-demand job (or returns the unfinished one with the same `dedupeKey`). */
-  async enqueue<Input = JsonValue>(input: EnqueueInput<Input>): Promise<JobRecord> {
-    const [job] = await this.enqueueMany([input]);
+  /**
+   * Creates an on-demand job (or returns the unfinished one with the same `dedupeKey`). With
+   * `{ tx }` the job is written in the caller's transaction: it exists only if that commits.
+   */
+  async enqueue<Input = JsonValue>(input: EnqueueInput<Input>, options: WriteOptions = {}): Promise<JobRecord> {
+    const [job] = await this.enqueueMany([input], options);
     return job!;
   }
 
   /** Creates many on-demand jobs in one store call. */
-  async enqueueMany<Input = JsonValue>(inputs: ReadonlyArray<EnqueueInput<Input>>): Promise<JobRecord[]> {
+  async enqueueMany<Input = JsonValue>(inputs: ReadonlyArray<EnqueueInput<Input>>, options: WriteOptions = {}): Promise<JobRecord[]> {
     const nowMs = this.clock.now();
     const jobs: NewJob[] = [];
     for (const [index, input] of inputs.entries()) {
@@ -251,9 +258,13 @@ export class Scheduler<Services = unknown> {
       );
     }
     await this.#ready();
-    const results = await this.store.enqueueJobs(jobs);
-    for (const { job, created } of results) if (created) this.#events.emit('job.enqueued', { job });
-    this.#loop.wake();
+    const results = await this.store.enqueueJobs(jobs, options);
+    // Inside a caller's transaction the jobs are not visible yet: the store's notification (sent
+    // at commit) wakes the nodes, and `job.enqueued` would announce a job that may be rolled back.
+    if (options.tx === undefined) {
+      for (const { job, created } of results) if (created) this.#events.emit('job.enqueued', { job });
+      this.#loop.wake();
+    }
     return results.map(({ job }) => job);
   }
 

@@ -59,17 +59,16 @@ export function buildJobListQuery(query: JobQuery): ListQuery {
     params.push(query.createdBeforeMs);
   }
   const feed = query.updatedAfterMs !== undefined;
-  if (query.updatedAfterMs !== undefined) {
+  if (query.updatedAfterMs !== undefined && query.afterId !== undefined) {
+    // The feed's cursor is the (updatedAtMs, id) pair the reader last saw, compared as given.
+    where.push('(updated_at_ms, id) > (?, ?)');
+    params.push(query.updatedAfterMs, query.afterId);
+  } else if (query.updatedAfterMs !== undefined) {
     where.push('updated_at_ms > ?');
     params.push(query.updatedAfterMs);
-  }
-  if (query.afterId !== undefined) {
-    // Keyset paging: strictly after the given job in the listing's order (older; or, in the feed, changed later).
-    where.push(
-      feed
-        ? '(updated_at_ms, id) > (SELECT updated_at_ms, id FROM jobs WHERE id = ?)'
-        : '(created_at_ms, id) < (SELECT created_at_ms, id FROM jobs WHERE id = ?)',
-    );
+  } else if (query.afterId !== undefined) {
+    // Keyset paging newest first: strictly older than the given job.
+    where.push('(created_at_ms, id) < (SELECT created_at_ms, id FROM jobs WHERE id = ?)');
     params.push(query.afterId);
   }
   params.push(query.limit ?? defaultLimit);

@@ -219,7 +219,12 @@ export interface JobQuery {
   scheduleId?: string | undefined;
   createdAfterMs?: number | undefined;
   createdBeforeMs?: number | undefined;
-  /** Keyset paging: only jobs that sort after this one (older; or, with updatedAfterMs, changed later). */
+  /**
+   * Keyset paging. Newest-first listing: only jobs that sort after the job with this id (older).
+   * Change feed (with updatedAfterMs): the id of the last job read, as a tie-breaker — only jobs
+   * with (updatedAtMs, id) > (updatedAfterMs, afterId). The cursor is the pair itself, never looked
+   * up, so a job changed again after it was read cannot move a reader's position.
+   */
   afterId?: string | undefined;
   /** Change feed: only jobs changed after this instant, oldest change first (see Store.listJobs). */
   updatedAfterMs?: number | undefined;

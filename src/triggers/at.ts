@@ -14,7 +14,7 @@ import { type Instant, parseInstant } from './instant.ts';
  * @throws InvalidArgumentError when `when` is not a valid instant.
  *
  * @example
- * scheduler.schedule('send-reminder', at('2026-05-01T09:00:00+02:00'), { userId: 42 });
+ * await scheduler.schedule({ id: 'reminder:42', task: 'send-reminder', data: { userId: 42 }, trigger: at('2026-05-01T09:00:00+02:00') });
  */
 export function at(when: Instant): DateTriggerSpec {
   return { type: 'date', runAtMs: parseInstant(when, 'at') };

@@ -41,7 +41,7 @@ export interface CronOptions {
  *   InvalidArgumentError for a bad jitter, startAt or endAt.
  *
  * @example
- * scheduler.schedule('nightly-report', cron('0 3 * * *', { tz: 'Europe/Berlin' }), {});
+ * await scheduler.schedule({ id: 'nightly-report', task: 'report', trigger: cron('0 3 * * *', { tz: 'Europe/Berlin' }) });
  */
 export function cron(expr: string, options?: CronOptions): CronTriggerSpec {
   if (typeof expr !== 'string') {

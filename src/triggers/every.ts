@@ -33,7 +33,7 @@ export interface EveryOptions {
  * jitter that is negative or not smaller than the interval.
  *
  * @example
- * scheduler.schedule('sync-inventory', every('5m'), {});
+ * await scheduler.schedule({ id: 'inventory', task: 'sync-inventory', trigger: every('5m') });
  */
 export function every(interval: Duration, options?: EveryOptions): IntervalTriggerSpec {
   const everyMs = parseDuration(interval, 'every');

@@ -10,15 +10,16 @@ async function ids(store: Store, query: JobQuery): Promise<string[]> {
   return (await store.listJobs(query)).map((j) => j.id);
 }
 
-/** Reads the whole feed after `updatedAfterMs` in pages of `pageSize`, returning the pages. */
+/** Reads the whole feed after `updatedAfterMs` in pages of `pageSize`, with the (updatedAtMs, id) cursor. */
 async function pages(store: Store, query: JobQuery, pageSize: number): Promise<string[][]> {
   const result: string[][] = [];
-  let afterId: string | undefined;
+  let cursor: Pick<JobQuery, 'updatedAfterMs' | 'afterId'> = {};
   for (;;) {
-    const page = await ids(store, { ...query, limit: pageSize, ...(afterId === undefined ? {} : { afterId }) });
-    result.push(page);
+    const page = await store.listJobs({ ...query, limit: pageSize, ...cursor });
+    result.push(page.map((job) => job.id));
     if (page.length < pageSize) return result;
-    afterId = page.at(-1);
+    const last = page.at(-1)!;
+    cursor = { updatedAfterMs: last.updatedAtMs, afterId: last.id };
   }
 }
 
@@ -67,7 +68,9 @@ export function defineChangeFeedTests({ describe, test }: SuiteApi): void {
         ['job-c', 'job-a'],
         [],
       ]);
-      assert.deepEqual(await ids(store, { updatedAfterMs: t0, afterId: 'job-aa', limit: 1 }), ['job-b']);
+      // The cursor is a pair: the same instant, a greater id.
+      assert.deepEqual(await ids(store, { updatedAfterMs: t0 + 10, afterId: 'job-aa', limit: 1 }), ['job-b']);
+      assert.deepEqual(await ids(store, { updatedAfterMs: t0 + 10, afterId: 'job-b' }), ['job-c', 'job-a']);
     });
 
     test('a job changed again moves to the end of the feed', async (store) => {
@@ -76,7 +79,14 @@ export function defineChangeFeedTests({ describe, test }: SuiteApi): void {
       assert.deepEqual(await ids(store, { updatedAfterMs: t0 }), ['job-e', 'job-aa', 'job-b', 'job-c', 'job-a', 'job-d']);
       assert.deepEqual(await ids(store, { updatedAfterMs: t0 + 20 }), ['job-d']);
       // A reader that stopped after job-a sees only the new change.
-      assert.deepEqual(await ids(store, { updatedAfterMs: t0, afterId: 'job-a' }), ['job-d']);
+      assert.deepEqual(await ids(store, { updatedAfterMs: t0 + 20, afterId: 'job-a' }), ['job-d']);
+    });
+
+    test('a reader keeps its place when the job it read last changes again', async (store) => {
+      await seedFeed(store);
+      // The reader has read up to job-b (changed at t0+10); then job-b changes again.
+      await store.cancelJob({ jobId: 'job-b', nowMs: t0 + 30, reason: 'operator' });
+      assert.deepEqual(await ids(store, { updatedAfterMs: t0 + 10, afterId: 'job-b' }), ['job-c', 'job-a', 'job-b']);
     });
 
     test('the other filters and limit still apply', async (store) => {
@@ -86,7 +96,7 @@ export function defineChangeFeedTests({ describe, test }: SuiteApi): void {
       assert.deepEqual(await ids(store, { updatedAfterMs: t0, task: 'task-b' }), ['job-d']);
       assert.deepEqual(await ids(store, { updatedAfterMs: t0, createdAfterMs: t0 + 2 }), ['job-e', 'job-d', 'job-aa']);
       assert.deepEqual(await ids(store, { updatedAfterMs: t0, limit: 3 }), ['job-e', 'job-d', 'job-aa']);
-      assert.deepEqual(await ids(store, { updatedAfterMs: t0, status: 'running', afterId: 'job-b' }), ['job-c']);
+      assert.deepEqual(await ids(store, { updatedAfterMs: t0 + 10, status: 'running', afterId: 'job-b' }), ['job-c']);
     });
 
     test('without updatedAfterMs, afterId still pages newest first', async (store) => {
