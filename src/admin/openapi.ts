@@ -1,0 +1,146 @@
+/** The OpenAPI 3.1 description of the admin API, served at `/api/openapi.json`. */
+export function openApiDocument(serverUrl: string, version: string): Record<string, unknown> {
+  const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+  const q = (name: string, description: string, schema: Record<string, unknown> = { type: 'string' }) => ({ name, in: 'query', description, schema });
+  const json = (schema: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } });
+  const ok = (schema: string, description = 'OK') => ({ description, content: json(schema) });
+  const errors = {
+    400: { $ref: '#/components/responses/Invalid' },
+    401: { $ref: '#/components/responses/Unauthenticated' },
+    403: { $ref: '#/components/responses/Forbidden' },
+  };
+  const notFound = { 404: { $ref: '#/components/responses/NotFound' } };
+  const conflict = { 409: { $ref: '#/components/responses/Conflict' } };
+  const paging = [q('afterId', 'Keyset paging: the `nextAfterId` of the previous page'), q('limit', '1 to 500', { type: 'integer', minimum: 1, maximum: 500 })];
+  const action = (summary: string, response: string, extra: Record<string, unknown> = {}) => ({
+    post: { summary, parameters: [id], responses: { 200: ok(response), ...errors, ...notFound, ...extra } },
+  });
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Sundial admin API', version, description: 'Schedules, jobs, nodes and statistics of a Sundial store. Errors are `{ error: { code, message } }`.' },
+    servers: [{ url: serverUrl }],
+    security: [{ bearer: [] }, { cookie: [] }],
+    paths: {
+      '/tasks': { get: { summary: 'Known task names (this node, other nodes, stored schedules and jobs)', responses: { 200: ok('NameList'), ...errors } } },
+      '/schedules': {
+        get: {
+          summary: 'List schedules (by id)',
+          parameters: [q('task', 'Only this task'), q('paused', 'true or false', { type: 'boolean' }), q('idPrefix', 'Only ids starting with this'), ...paging],
+          responses: { 200: ok('SchedulePage'), ...errors },
+        },
+      },
+      '/schedules/{id}': {
+        get: { summary: 'One schedule, with its next 5 fire times', parameters: [id], responses: { 200: ok('ScheduleDetail'), ...errors, ...notFound } },
+        delete: { summary: 'Remove a schedule (its jobs stay)', parameters: [id], responses: { 200: { description: 'Removed' }, ...errors, ...notFound } },
+      },
+      '/schedules/{id}/pause': action('Pause a schedule', 'Schedule'),
+      '/schedules/{id}/resume': action('Resume a schedule from now', 'Schedule'),
+      '/schedules/{id}/trigger': { post: { summary: 'Run the schedule once now (a manual job)', parameters: [id], responses: { 201: { description: 'The job created' }, ...errors, ...notFound } } },
+      '/jobs': {
+        get: {
+          summary: 'List jobs, newest first',
+          parameters: [
+            q('status', 'One status or a comma-separated list: queued, running, succeeded, failed, dead, cancelled'),
+            q('task', 'Only this task'),
+            q('scheduleId', 'Only jobs of this schedule'),
+            q('createdAfter', 'Epoch ms or ISO 8601 (exclusive)'),
+            q('createdBefore', 'Epoch ms or ISO 8601 (exclusive)'),
+            ...paging,
+          ],
+          responses: { 200: ok('JobPage'), ...errors },
+        },
+      },
+      '/jobs/{id}': { get: { summary: 'One job with its attempts, error and stack', parameters: [id], responses: { 200: ok('Job'), ...errors, ...notFound } } },
+      '/jobs/{id}/cancel': action('Cancel a queued or failed job now, or ask the node running it to abort it', 'Job', conflict),
+      '/jobs/{id}/retry': action('Give a dead or cancelled job one more attempt', 'Job', conflict),
+      '/jobs/purge': {
+        post: {
+          summary: 'Delete finished jobs',
+          requestBody: { required: true, content: json('PurgeRequest') },
+          responses: { 200: { description: 'How many were deleted', content: { 'application/json': { schema: { type: 'object', properties: { purged: { type: 'integer' } } } } } }, ...errors },
+        },
+      },
+      '/nodes': { get: { summary: 'Nodes that share the store; alive = reported in the last 15 s', responses: { 200: ok('NodeList'), ...errors } } },
+      '/stats': { get: { summary: 'Outcomes per minute over the last hour, queue depth by status, lateness p50/p99, nodes alive', responses: { 200: ok('Stats'), ...errors } } },
+      '/events': {
+        get: {
+          summary: 'Server-sent events: job changes (id `<updatedAtMs>-<jobId>`, resumable with Last-Event-ID) and schedule changes',
+          parameters: [{ name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } }, q('lastEventId', 'Same as the header, for clients that cannot set it')],
+          responses: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors },
+        },
+      },
+      '/session': {
+        get: { summary: 'Who the caller is (role)', responses: { 200: { description: 'The role' }, ...errors } },
+        post: { summary: 'Set the HttpOnly session cookie from the bearer token (for EventSource)', responses: { 200: { description: 'Cookie set' }, ...errors } },
+        delete: { summary: 'Clear the session cookie', responses: { 200: { description: 'Cookie cleared' } } },
+      },
+    },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A token from the admin options (or X-Sundial-Token). Writes need the role operate.' },
+        cookie: { type: 'apiKey', in: 'cookie', name: 'sundial_token', description: 'Set by POST /session; reads only, unless X-Sundial-Csrf and a same-origin Origin are sent.' },
+      },
+      responses: {
+        Invalid: { description: 'Invalid input (code INVALID_ARGUMENT, …), body too large (413) or not JSON (415)', content: json('Error') },
+        Unauthenticated: { description: 'No or wrong token', content: json('Error') },
+        Forbidden: { description: 'Role read on a write, or a cross-site write (CSRF_REJECTED)', content: json('Error') },
+        NotFound: { description: 'No such schedule or job', content: json('Error') },
+        Conflict: { description: 'The job is not in a state that allows this (INVALID_JOB_STATE)', content: json('Error') },
+      },
+      schemas: {
+        Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
+        NameList: { type: 'object', properties: { items: { type: 'array', items: { type: 'string' } } } },
+        Trigger: { type: 'object', required: ['type'], properties: { type: { enum: ['date', 'interval', 'cron'] } }, additionalProperties: true },
+        Schedule: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' }, task: { type: 'string' }, data: {}, trigger: { $ref: '#/components/schemas/Trigger' }, priority: { type: 'integer' },
+            maxRunning: { type: ['integer', 'null'] }, misfireGraceMs: { type: ['integer', 'null'] }, coalesce: { enum: ['latest', 'earliest', 'all'] },
+            paused: { type: 'boolean' }, nextFireAtMs: { type: ['integer', 'null'] }, lastFireAtMs: { type: ['integer', 'null'] },
+            createdAtMs: { type: 'integer' }, updatedAtMs: { type: 'integer' }, leaseOwner: { type: ['string', 'null'] }, leaseExpiresAtMs: { type: ['integer', 'null'] },
+            firedCount: { type: 'integer' }, skippedCount: { type: 'integer' }, missedCount: { type: 'integer' },
+          },
+        },
+        ScheduleDetail: { allOf: [{ $ref: '#/components/schemas/Schedule' }, { type: 'object', properties: { upcomingFireAtMs: { type: 'array', items: { type: 'integer' } } } }] },
+        SchedulePage: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Schedule' } }, nextAfterId: { type: ['string', 'null'] } } },
+        JobError: { type: ['object', 'null'], properties: { name: { type: 'string' }, message: { type: 'string' }, code: { type: 'string' }, stack: { type: 'string' } } },
+        Attempt: {
+          type: 'object',
+          properties: {
+            attempt: { type: 'integer' }, nodeId: { type: 'string' }, fencingToken: { type: 'integer' }, startedAtMs: { type: 'integer' },
+            finishedAtMs: { type: ['integer', 'null'] }, outcome: { enum: ['running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'lease_expired', 'interrupted'] },
+            error: { $ref: '#/components/schemas/JobError' },
+          },
+        },
+        Job: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' }, task: { type: 'string' }, data: {}, origin: { enum: ['schedule', 'manual', 'enqueue'] }, scheduleId: { type: ['string', 'null'] },
+            fireAtMs: { type: ['integer', 'null'] }, status: { enum: ['queued', 'running', 'succeeded', 'failed', 'dead', 'cancelled'] }, priority: { type: 'integer' },
+            runAtMs: { type: 'integer' }, createdAtMs: { type: 'integer' }, updatedAtMs: { type: 'integer' }, startedAtMs: { type: ['integer', 'null'] },
+            finishedAtMs: { type: ['integer', 'null'] }, attempt: { type: 'integer' }, maxAttempts: { type: 'integer' }, dedupeKey: { type: ['string', 'null'] },
+            leaseOwner: { type: ['string', 'null'] }, leaseExpiresAtMs: { type: ['integer', 'null'] }, fencingToken: { type: 'integer' },
+            cancelRequested: { type: 'boolean' }, result: {}, error: { $ref: '#/components/schemas/JobError' },
+            attempts: { type: 'array', items: { $ref: '#/components/schemas/Attempt' }, description: 'Detail only' },
+          },
+        },
+        JobPage: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Job' } }, nextAfterId: { type: ['string', 'null'] } } },
+        PurgeRequest: {
+          type: 'object',
+          required: ['finishedBefore'],
+          properties: { finishedBefore: { type: ['integer', 'string'], description: 'Epoch ms or ISO 8601' }, statuses: { type: 'array', items: { enum: ['succeeded', 'dead', 'cancelled'] } } },
+        },
+        NodeList: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, alive: { type: 'boolean' }, lastSeenAtMs: { type: 'integer' } }, additionalProperties: true } } } },
+        Stats: {
+          type: 'object',
+          properties: {
+            nowMs: { type: 'integer' }, bucketMs: { type: 'integer' }, byStatus: { type: 'object', additionalProperties: { type: 'integer' } },
+            finished: { type: 'array', items: { type: 'object', properties: { bucketStartMs: { type: 'integer' }, succeeded: { type: 'integer' }, dead: { type: 'integer' }, cancelled: { type: 'integer' } } } },
+            lateness: { type: 'object', properties: { sample: { type: 'integer' }, p50Ms: { type: ['integer', 'null'] }, p99Ms: { type: ['integer', 'null'] } } },
+            nodesAlive: { type: 'integer' },
+          },
+        },
+      },
+    },
+  };
+}

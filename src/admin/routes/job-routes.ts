@@ -1,0 +1,75 @@
+import { Hono } from 'hono';
+import type { JobRecord, JobStatus } from '../../index.ts';
+import type { AdminContext } from '../admin-context.ts';
+import type { AdminEnv } from '../admin-env.ts';
+import { ApiError } from '../api-error.ts';
+import { instantParam, invalid, limitParam, optionalString, statusesParam } from '../query-params.ts';
+
+const finalStatuses: readonly JobStatus[] = ['succeeded', 'dead', 'cancelled'];
+
+/** A job in a listing: without its attempts and its error's stack (the detail has both). */
+export type JobSummary = Omit<JobRecord, 'attempts'>;
+
+/** `/jobs`: filtered listing, detail, cancel, retry and purge. */
+export function jobRoutes(ctx: AdminContext): Hono<AdminEnv> {
+  const app = new Hono<AdminEnv>();
+
+  app.get('/', async (c) => {
+    const limit = limitParam(c.req.query('limit'), 50);
+    const items = await ctx.store.listJobs({
+      status: statusesParam(c.req.query('status'), 'status'),
+      task: optionalString(c.req.query('task'), 'task'),
+      scheduleId: optionalString(c.req.query('scheduleId'), 'scheduleId'),
+      createdAfterMs: instantParam(c.req.query('createdAfter'), 'createdAfter'),
+      createdBeforeMs: instantParam(c.req.query('createdBefore'), 'createdBefore'),
+      afterId: optionalString(c.req.query('afterId'), 'afterId'),
+      limit,
+    });
+    return c.json({ items: items.map(jobSummary), nextAfterId: items.length === limit ? items.at(-1)!.id : null });
+  });
+
+  app.post('/purge', async (c) => {
+    const body = c.get('body');
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('Expected a JSON object body');
+    const finishedBeforeMs = instantParam(body['finishedBefore'], 'finishedBefore');
+    if (finishedBeforeMs === undefined) throw invalid('Expected `finishedBefore` (epoch milliseconds or an ISO 8601 date-time)');
+    const statuses = statusesParam(body['statuses'], 'statuses', finalStatuses);
+    const purged = await ctx.store.purgeJobs({ finishedBeforeMs, ...(statuses ? { statuses } : {}) });
+    return c.json({ purged });
+  });
+
+  app.get('/:id', async (c) => {
+    const job = await ctx.store.getJob(c.req.param('id'));
+    if (!job) throw notFound(c.req.param('id'));
+    return c.json(job);
+  });
+
+  app.post('/:id/cancel', async (c) => {
+    const id = c.req.param('id');
+    const current = await ctx.store.getJob(id);
+    if (!current) throw notFound(id);
+    if (finalStatuses.includes(current.status)) {
+      throw new ApiError(409, 'INVALID_JOB_STATE', `Job ${id} is ${current.status}: only queued, failed or running jobs can be cancelled`);
+    }
+    const job = await ctx.scheduler.cancelJob(id, 'cancelled from the admin API');
+    if (!job) throw notFound(id);
+    return c.json(job);
+  });
+
+  app.post('/:id/retry', async (c) => {
+    const job = await ctx.scheduler.retryJob(c.req.param('id'));
+    if (!job) throw notFound(c.req.param('id'));
+    return c.json(job);
+  });
+
+  return app;
+}
+
+export function jobSummary(job: JobRecord): JobSummary {
+  const { attempts: _attempts, ...rest } = job;
+  return rest.error?.stack === undefined ? rest : { ...rest, error: { ...rest.error, stack: undefined } };
+}
+
+function notFound(id: string): ApiError {
+  return new ApiError(404, 'JOB_NOT_FOUND', `No job with id "${id}"`);
+}

@@ -1,0 +1,64 @@
+import { Hono } from 'hono';
+import type { ScheduleRecord, TriggerSpec } from '../../index.ts';
+import { nextFireAfterMs } from '../../triggers/next-fire.ts';
+import type { AdminContext } from '../admin-context.ts';
+import type { AdminEnv } from '../admin-env.ts';
+import { ApiError } from '../api-error.ts';
+import { limitParam, optionalBoolean, optionalString } from '../query-params.ts';
+
+/** How many upcoming fires a schedule's detail lists. */
+const upcomingCount = 5;
+
+/** `/schedules`: list, detail with upcoming fires, and the operator's actions. */
+export function scheduleRoutes(ctx: AdminContext): Hono<AdminEnv> {
+  const app = new Hono<AdminEnv>();
+
+  app.get('/', async (c) => {
+    const limit = limitParam(c.req.query('limit'), 100);
+    const items = await ctx.store.listSchedules({
+      task: optionalString(c.req.query('task'), 'task'),
+      paused: optionalBoolean(c.req.query('paused'), 'paused'),
+      idPrefix: optionalString(c.req.query('idPrefix'), 'idPrefix'),
+      afterId: optionalString(c.req.query('afterId'), 'afterId'),
+      limit,
+    });
+    return c.json({ items: items.map(publicSchedule), nextAfterId: items.length === limit ? items.at(-1)!.id : null });
+  });
+
+  app.get('/:id', async (c) => {
+    const schedule = await ctx.store.getSchedule(c.req.param('id'));
+    if (!schedule) throw notFound(c.req.param('id'));
+    return c.json({ ...publicSchedule(schedule), upcomingFireAtMs: upcomingFires(schedule.trigger, schedule.nextFireAtMs, upcomingCount) });
+  });
+
+  app.post('/:id/pause', async (c) => c.json(publicSchedule(await ctx.scheduler.pause(c.req.param('id')))));
+  app.post('/:id/resume', async (c) => c.json(publicSchedule(await ctx.scheduler.resume(c.req.param('id')))));
+  app.post('/:id/trigger', async (c) => c.json({ job: await ctx.scheduler.trigger(c.req.param('id')) }, 201));
+  app.delete('/:id', async (c) => {
+    if (!(await ctx.scheduler.unschedule(c.req.param('id')))) throw notFound(c.req.param('id'));
+    return c.json({ removed: true });
+  });
+
+  return app;
+}
+
+/** The schedule without its lease bookkeeping token, which means nothing to an operator. */
+function publicSchedule(schedule: ScheduleRecord): Omit<ScheduleRecord, 'leaseToken'> {
+  const { leaseToken: _leaseToken, ...rest } = schedule;
+  return rest;
+}
+
+/** The next `count` nominal fire times from `nextFireAtMs`, as every node computes them. */
+export function upcomingFires(trigger: TriggerSpec, nextFireAtMs: number | null, count: number): number[] {
+  const fires: number[] = [];
+  let fireMs = nextFireAtMs;
+  while (fireMs !== null && fires.length < count) {
+    fires.push(fireMs);
+    fireMs = nextFireAfterMs(trigger, fireMs, fireMs);
+  }
+  return fires;
+}
+
+function notFound(id: string): ApiError {
+  return new ApiError(404, 'SCHEDULE_NOT_FOUND', `No schedule with id "${id}"`);
+}

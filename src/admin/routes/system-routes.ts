@@ -1,0 +1,68 @@
+import { Hono } from 'hono';
+import type { JobRecord } from '../../index.ts';
+import type { AdminContext } from '../admin-context.ts';
+import type { AdminEnv } from '../admin-env.ts';
+
+/** A node counts as alive when it reported within this window (nodes report every few seconds). */
+export const nodeAliveWindowMs = 15_000;
+const statsWindowMs = 60 * 60_000;
+const statsBucketMs = 60_000;
+/** How many of the newest jobs the lateness percentiles are computed over. */
+const latenessSample = 200;
+
+/** `/tasks`, `/nodes` and `/stats`: what exists and how the cluster is doing. */
+export function systemRoutes(ctx: AdminContext): Hono<AdminEnv> {
+  const app = new Hono<AdminEnv>();
+
+  app.get('/tasks', async (c) => {
+    const names = new Set(ctx.localTaskNames());
+    for (const node of await ctx.store.listNodes()) for (const task of node.tasks) names.add(task);
+    for (const schedule of await ctx.store.listSchedules({ limit: 1000 })) names.add(schedule.task);
+    for (const job of await ctx.store.listJobs({ limit: 500 })) names.add(job.task);
+    return c.json({ items: [...names].sort() });
+  });
+
+  app.get('/nodes', async (c) => {
+    const nowMs = ctx.clock.now();
+    const nodes = await ctx.store.listNodes();
+    return c.json({ items: nodes.map((node) => ({ ...node, alive: node.lastSeenAtMs > nowMs - nodeAliveWindowMs })) });
+  });
+
+  app.get('/stats', async (c) => {
+    const nowMs = ctx.clock.now();
+    const [stats, recent, nodes] = await Promise.all([
+      ctx.store.jobStats({ nowMs, sinceMs: nowMs - statsWindowMs, bucketMs: statsBucketMs }),
+      ctx.store.listJobs({ limit: latenessSample }),
+      ctx.store.listNodes({ seenAfterMs: nowMs - nodeAliveWindowMs }),
+    ]);
+    return c.json({
+      nowMs,
+      bucketMs: statsBucketMs,
+      byStatus: stats.byStatus,
+      finished: stats.finished,
+      lateness: latenessOf(recent),
+      nodesAlive: nodes.length,
+    });
+  });
+
+  return app;
+}
+
+/**
+ * How late jobs started: the start of each job's last attempt minus its `runAtMs` (the instant it
+ * became due; a retry moves it to the retry's time), as p50 and p99 in milliseconds.
+ */
+export function latenessOf(jobs: readonly JobRecord[]): { sample: number; p50Ms: number | null; p99Ms: number | null } {
+  const delays = jobs
+    .map((job) => job.attempts.at(-1)?.startedAtMs)
+    .map((startedAtMs, i) => (startedAtMs === undefined ? null : Math.max(0, startedAtMs - jobs[i]!.runAtMs)))
+    .filter((delay): delay is number => delay !== null)
+    .sort((a, b) => a - b);
+  return { sample: delays.length, p50Ms: percentile(delays, 0.5), p99Ms: percentile(delays, 0.99) };
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
