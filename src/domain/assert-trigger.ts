@@ -21,7 +21,8 @@ export function assertTriggerSpec(value: unknown, what: string): TriggerSpec {
       return spec as TriggerSpec;
     case 'cron':
       if (typeof spec.expr !== 'string') throw new InvalidArgumentError(`Expected ${what}.expr to be a cron expression`);
-      cron(spec.expr, spec.tz ? { tz: spec.tz as string } : {}); // throws InvalidCronError / UnknownTimeZoneError
+      // Throws InvalidCronError / UnknownTimeZoneError / InvalidArgumentError for a bad dst.
+      cron(spec.expr, { ...(spec.tz ? { tz: spec.tz as string } : {}), ...(spec.dst === undefined ? {} : { dst: spec.dst as 'vixie' }) });
       return spec as TriggerSpec;
     default:
       throw new InvalidArgumentError(`Expected ${what}.type to be 'date', 'interval' or 'cron', got ${JSON.stringify(spec.type)}`);

@@ -1,4 +1,4 @@
-import type { CronTriggerSpec } from '../domain/trigger.ts';
+import type { CronTriggerSpec, DstPolicy } from '../domain/trigger.ts';
 import { InvalidArgumentError, InvalidCronError, UnknownTimeZoneError } from '../errors.ts';
 import { type Duration, parseDuration } from '../time/duration.ts';
 import { cronFor } from './croner-cache.ts';
@@ -12,6 +12,13 @@ export interface CronOptions {
    * @defaultValue UTC
    */
   tz?: string | undefined;
+  /**
+   * How daylight-saving changes are handled: `'vixie'` as classic cron, `'strict'` as OCPS 1.4
+   * (no fire at a wall time that does not exist, one fire for a wall time that happens twice).
+   * See `DstPolicy`.
+   * @defaultValue 'vixie'
+   */
+  dst?: DstPolicy | undefined;
   /**
    * Each job runs a deterministic 0..jitter after its fire time, so that many nodes' `0 * * * *`
    * schedules do not all hit a downstream service in the same second.
@@ -78,7 +85,11 @@ export function cron(expr: string, options?: CronOptions): CronTriggerSpec {
       );
     }
   }
-  return { type: 'cron', expr: normalized, tz, startAtMs, endAtMs, jitterMs };
+  const dst = options?.dst ?? 'vixie';
+  if (dst !== 'vixie' && dst !== 'strict') {
+    throw new InvalidArgumentError(`Expected \`dst\` to be 'vixie' or 'strict', got ${JSON.stringify(dst)}`);
+  }
+  return { type: 'cron', expr: normalized, tz, dst, startAtMs, endAtMs, jitterMs };
 }
 
 /**

@@ -17,7 +17,9 @@ export function cronFor(expr: string, tz: string | null): Cron {
   const key = `${tz ?? 'UTC'}\u0000${expr}`;
   let cron = cache.get(key);
   if (cron === undefined) {
-    cron = new Cron(expr, { timezone: tz ?? 'UTC', paused: true, mode: '5-or-6-parts' });
+    // `no-wildcard`: lists and ranges such as `30 2,14 * * *` count as fixed-time, as in Vixie cron
+    // (croner's default would make them follow real time through DST changes).
+    cron = new Cron(expr, { timezone: tz ?? 'UTC', paused: true, mode: '5-or-6-parts', fixedTimeRule: 'no-wildcard' });
     // Simple bound: forget everything rather than track recency; a refill costs one parse each.
     if (cache.size >= maxEntries) cache.clear();
     cache.set(key, cron);

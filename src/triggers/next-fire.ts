@@ -3,18 +3,20 @@
  * every store computes the same fire times.
  *
  * **Cron and daylight saving time.** Cron expressions are evaluated by croner in the trigger's
- * time zone (UTC when none), which follows Vixie cron. Croner sorts expressions in two kinds:
+ * time zone (UTC when none), under the trigger's `dst` policy (see `DstPolicy`):
  *
- * - *Fixed-time* expressions have a single value in each of seconds, minutes and hours
- *   (`0 30 2 * * *`, `30 2 * * *`). A wall time that does not exist (spring forward) fires once, at
- *   the first valid instant after the gap on the same day: in Europe/Berlin on 2026-03-29,
- *   `0 30 2 * * *` fires at 03:00 CEST (01:00Z), not at 03:30. A wall time that happens twice (fall
- *   back) fires once, at its first occurrence: on 2026-10-25 at 02:30 CEST (00:30Z), not again at
- *   02:30 CET.
- * - *Interval* expressions have a wildcard, step, range or list in seconds, minutes or hours
- *   (`0 0 * * * *`, `*\/15 * * * *`, and also `0 30 1,2 * * *`). They follow real time: wall times
- *   in a gap do not fire (an hourly expression fires 23 times on 2026-03-29 in Berlin) and repeated
- *   wall times fire on both occurrences (25 times on 2026-10-25).
+ * - `vixie` (default), as classic cron. *Fixed-time* expressions have no wildcard or step in
+ *   seconds, minutes and hours (`0 30 2 * * *`, `30 2,14 * * *`). A wall time that does not exist
+ *   (spring forward) fires once, at the first valid instant after the gap on the same day: in
+ *   Europe/Berlin on 2026-03-29, `0 30 2 * * *` fires at 03:00 CEST (01:00Z). A wall time that
+ *   happens twice (fall back) fires once, at its first occurrence: on 2026-10-25 at 02:30 CEST
+ *   (00:30Z), not again at 02:30 CET. Other expressions (`0 0 * * * *`, `*\/15 * * * *`) follow
+ *   real time: wall times in a gap do not fire (an hourly expression fires 23 times on 2026-03-29 in
+ *   Berlin) and repeated wall times fire on both occurrences (25 times on 2026-10-25).
+ * - `strict` (OCPS 1.4 §4.3.1): no expression fires at a wall time that does not exist, and a
+ *   wall time that happens twice fires once, at its first occurrence: a daily `0 30 2 * * *` does
+ *   not fire on the spring-forward day, and an hourly expression fires 24 times, not 25, on the
+ *   fall-back day.
  *
  * Croner works to the second: fire times of cron triggers are always whole seconds.
  */
@@ -85,17 +87,61 @@ export function cronFiresAtOrBeforeMs(trigger: CronTriggerSpec, atOrBeforeMs: nu
   const startAtMs = trigger.startAtMs ?? Number.NEGATIVE_INFINITY;
   return runs
     .map((date) => date.getTime())
-    .filter((ms) => ms >= startAtMs && ms <= atOrBeforeMs)
+    .filter((ms) => ms >= startAtMs && ms <= atOrBeforeMs && !skippedByDstPolicy(trigger, ms))
     .reverse();
 }
 
+/** A strict trigger can skip a few croner runs in a row (one per DST change): more is a bug. */
+const maxSkippedRuns = 16;
+
 function cronNextAfterMs(trigger: CronTriggerSpec, afterMs: number): number | null {
+  const cron = cronFor(trigger.expr, trigger.tz);
   // `startAtMs - 1` so that a match exactly at startAtMs counts (croner's nextRun is strictly after).
-  const fromMs = trigger.startAtMs === null ? afterMs : Math.max(afterMs, trigger.startAtMs - 1);
-  const next = cronFor(trigger.expr, trigger.tz).nextRun(new Date(fromMs));
-  if (next === null) return null;
-  const fireMs = next.getTime();
-  return trigger.endAtMs !== null && fireMs > trigger.endAtMs ? null : fireMs;
+  let fromMs = trigger.startAtMs === null ? afterMs : Math.max(afterMs, trigger.startAtMs - 1);
+  for (let skipped = 0; skipped <= maxSkippedRuns; skipped++) {
+    const next = cron.nextRun(new Date(fromMs));
+    if (next === null) return null;
+    const fireMs = next.getTime();
+    if (trigger.endAtMs !== null && fireMs > trigger.endAtMs) return null;
+    if (!skippedByDstPolicy(trigger, fireMs)) return fireMs;
+    fromMs = fireMs;
+  }
+  return null;
+}
+
+/**
+ * Under the `strict` policy, croner runs that classic cron makes but OCPS 1.4 does not: a run whose
+ * wall time does not match the expression (moved past a gap), and the second occurrence of a
+ * repeated wall time.
+ */
+function skippedByDstPolicy(trigger: CronTriggerSpec, fireMs: number): boolean {
+  if (trigger.dst !== 'strict' || trigger.tz === null) return false;
+  const cron = cronFor(trigger.expr, trigger.tz);
+  if (!cron.match(new Date(fireMs))) return true;
+  const wall = wallTime(trigger.tz, fireMs);
+  // DST shifts are an hour almost everywhere, half an hour on Lord Howe Island.
+  return wallTime(trigger.tz, fireMs - 3_600_000) === wall || wallTime(trigger.tz, fireMs - 1_800_000) === wall;
+}
+
+const wallTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The local date and time of an instant in `tz`, to the second, as a comparable string. */
+function wallTime(tz: string, ms: number): string {
+  let format = wallTimeFormats.get(tz);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    wallTimeFormats.set(tz, format);
+  }
+  return format.format(ms);
 }
 
 /**

@@ -4,13 +4,13 @@ import { canonicalTimeZone, cron } from '../../src/triggers/cron.ts';
 
 describe('cron', () => {
   it('builds a plain cron spec (UTC by default)', () => {
-    expect(cron('*/5 * * * *')).toEqual({ type: 'cron', expr: '*/5 * * * *', tz: null, startAtMs: null, endAtMs: null, jitterMs: 0 });
+    expect(cron('*/5 * * * *')).toEqual({ type: 'cron', expr: '*/5 * * * *', tz: null, dst: 'vixie', startAtMs: null, endAtMs: null, jitterMs: 0 });
   });
 
   it('accepts 6 fields, a time zone (canonicalised), a jitter and a window', () => {
     expect(
       cron('  0 30 2  * * * ', { tz: 'europe/berlin', jitter: '10s', startAt: 0, endAt: '2030-01-01T00:00:00Z' }),
-    ).toEqual({ type: 'cron', expr: '0 30 2 * * *', tz: 'Europe/Berlin', startAtMs: 0, endAtMs: Date.UTC(2030, 0, 1), jitterMs: 10_000 });
+    ).toEqual({ type: 'cron', expr: '0 30 2 * * *', tz: 'Europe/Berlin', dst: 'vixie', startAtMs: 0, endAtMs: Date.UTC(2030, 0, 1), jitterMs: 10_000 });
   });
 
   it('accepts croner extras: names, L, #', () => {

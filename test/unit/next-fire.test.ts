@@ -151,6 +151,49 @@ describe('cron across daylight saving changes (Europe/Berlin)', () => {
   });
 });
 
+describe('the dst policy (Europe/Berlin)', () => {
+  const tz = 'Europe/Berlin';
+
+  it("vixie (default): a list of hours is a fixed-time job, as in classic cron", () => {
+    const spring = firesBetween(cron('0 30 1,2 * * *', { tz }), utc('2026-03-28T23:45:00Z'), utc('2026-03-29T12:00:00Z'));
+    expect(spring).toEqual([
+      '2026-03-29T00:30:00.000Z', // 01:30 CET
+      '2026-03-29T01:00:00.000Z', // 03:00 CEST: 02:30 does not exist, it runs after the gap
+    ]);
+    const fall = firesBetween(cron('0 30 1,2 * * *', { tz }), utc('2026-10-24T22:00:00Z'), utc('2026-10-25T12:00:00Z'));
+    expect(fall).toEqual([
+      '2026-10-24T23:30:00.000Z', // 01:30 CEST
+      '2026-10-25T00:30:00.000Z', // 02:30 CEST; not again at 02:30 CET
+    ]);
+  });
+
+  it('strict: a wall time that does not exist does not fire', () => {
+    const fires = firesBetween(cron('0 30 2 * * *', { tz, dst: 'strict' }), utc('2026-03-27T12:00:00Z'), utc('2026-03-31T12:00:00Z'));
+    expect(fires).toEqual(['2026-03-28T01:30:00.000Z', '2026-03-30T00:30:00.000Z', '2026-03-31T00:30:00.000Z']);
+  });
+
+  it('strict: a wall time that happens twice fires once, also for interval expressions', () => {
+    const fires = firesBetween(cron('0 0 * * * *', { tz, dst: 'strict' }), utc('2026-10-24T21:59:59Z'), utc('2026-10-25T22:59:59Z'));
+    expect(fires).toHaveLength(24);
+    expect(fires.slice(1, 4)).toEqual([
+      '2026-10-24T23:00:00.000Z', // 01:00 CEST
+      '2026-10-25T00:00:00.000Z', // 02:00 CEST
+      '2026-10-25T02:00:00.000Z', // 03:00 CET: the second 02:00 (01:00Z) is skipped
+    ]);
+  });
+
+  it('strict changes nothing away from DST changes, and nothing in UTC', () => {
+    const from = utc('2026-06-01T00:00:00Z');
+    const to = utc('2026-06-03T00:00:00Z');
+    expect(firesBetween(cron('*/30 * * * *', { tz, dst: 'strict' }), from, to)).toEqual(firesBetween(cron('*/30 * * * *', { tz }), from, to));
+    expect(firesBetween(cron('0 * * * *', { dst: 'strict' }), from, to)).toHaveLength(48);
+  });
+
+  it('rejects an unknown policy', () => {
+    expect(() => cron('0 * * * *', { dst: 'sometimes' as 'vixie' })).toThrow(/Expected `dst` to be 'vixie' or 'strict'/);
+  });
+});
+
 describe('cronFiresAtOrBeforeMs', () => {
   it('returns the newest fires at or before an instant, oldest first, not before startAt', () => {
     const trigger = cron('0 * * * *', { startAt: '2026-01-01T02:00:00Z' });
