@@ -8,7 +8,8 @@ import { remove } from './remove.ts';
 import { resume } from './resume.ts';
 import { retry } from './retry.ts';
 import { schedulesLs } from './schedules-ls.ts';
+import { serve } from './serve.ts';
 import { trigger } from './trigger.ts';
 
 /** Every command, in the order `sundial --help` lists them. */
-export const commands: readonly Command[] = [schedulesLs, jobsLs, jobsShow, trigger, pause, resume, remove, cancel, retry, demo];
+export const commands: readonly Command[] = [schedulesLs, jobsLs, jobsShow, trigger, pause, resume, remove, cancel, retry, serve, demo];
