@@ -220,4 +220,25 @@ describe.each(storeFactories)('jobs on the %s store', (_name, makeStore) => {
     expect(seen).toEqual(['padded']);
     expect((await h.scheduler.getJob(job.id))?.data).toBe('  padded  ');
   });
+
+  test('finished jobs are kept for their retention time, then purged', async () => {
+    h = createHarness(makeStore, {
+      history: { succeeded: '1h', failed: '1d' },
+      tasks: [task('ok', { run: () => 'ok' }), task('bad', { retry: { attempts: 1 }, run: () => { throw new Error('no'); } })],
+    });
+    await h.scheduler.start();
+    const ok = await h.scheduler.enqueue({ task: 'ok' });
+    const bad = await h.scheduler.enqueue({ task: 'bad' });
+    await h.clock.settle();
+    // Keep the loop waking so the hourly purge gets its chance.
+    await h.scheduler.schedule({ id: 'tick', task: 'ok', trigger: { type: 'interval', everyMs: 600_000, startAtMs: null, endAtMs: null, jitterMs: 0 } });
+    await h.clock.advance('59m');
+    expect(await h.scheduler.getJob(ok.id)).not.toBeNull();
+    // The purge runs when the loop wakes (here at each 10-minute fire): at 70m the job is past 1h.
+    await h.clock.advance('12m');
+    expect(await h.scheduler.getJob(ok.id)).toBeNull();
+    expect((await h.scheduler.getJob(bad.id))?.status).toBe('dead');
+    await h.clock.advance('1d');
+    expect(await h.scheduler.getJob(bad.id)).toBeNull();
+  });
 });
