@@ -1,0 +1,59 @@
+/**
+ * Where the Redis store keeps things. Every key starts with `{<prefix>}:`: the braces make the
+ * prefix a Cluster hash tag, so all of a store's keys live in one slot and each Lua script may
+ * touch any of them (the scripts derive per-record keys from the base; see lua/_lib.lua).
+ *
+ * | key                     | type   | holds                                                        |
+ * |-------------------------|--------|--------------------------------------------------------------|
+ * | meta                    | hash   | schema version (KEYS[1] of every script, for routing)        |
+ * | seq                     | string | job creation counter (claim tie-break)                       |
+ * | s:<id>                  | hash   | one schedule                                                 |
+ * | schedules               | zset   | all schedule ids, score 0 (lexicographic: list, idPrefix)    |
+ * | sdue                    | zset   | unpaused, unleased schedules by nextFireAtMs                 |
+ * | slease                  | zset   | leased schedules by lease expiry                             |
+ * | j:<id>                  | hash   | one job                                                      |
+ * | q:<priority>            | zset   | claimable jobs of one priority by runAtMs, member seq:id     |
+ * | qprio                   | zset   | the non-empty priority levels                                |
+ * | jlease                  | zset   | running jobs by lease expiry                                 |
+ * | jall                    | zset   | every job by createdAtMs (listJobs, newest first)            |
+ * | jfeed                   | zset   | every job by updatedAtMs (the change feed)                   |
+ * | done:<status>           | zset   | final jobs by finishedAtMs (purge, stats)                    |
+ * | f:<scheduleId>          | hash   | fireAtMs → job id (one job per fire; pruned by purge)        |
+ * | dedupe                  | hash   | dedupeKey → id of the live job holding it                    |
+ * | sactive                 | hash   | scheduleId → number of its active jobs (maxRunning)          |
+ * | counts                  | hash   | status → number of jobs (jobStats)                           |
+ * | nodes                   | hash   | node id → NodeRecord JSON                                    |
+ * | signals                 | pubsub | wake-up channel: '<jobs|schedules>:<instance id>'            |
+ */
+export interface KeyLayout {
+  /** `{prefix}:`, passed to every script as ARGV[1]. */
+  readonly base: string;
+  readonly meta: string;
+  readonly schedules: string;
+  readonly jobsByCreation: string;
+  readonly jobsByUpdate: string;
+  readonly nodes: string;
+  readonly signals: string;
+  schedule(id: string): string;
+  job(id: string): string;
+}
+
+export function keyLayout(prefix: string): KeyLayout {
+  const base = `{${prefix}}:`;
+  return {
+    base,
+    meta: `${base}meta`,
+    schedules: `${base}schedules`,
+    jobsByCreation: `${base}jall`,
+    jobsByUpdate: `${base}jfeed`,
+    nodes: `${base}nodes`,
+    signals: `${base}signals`,
+    schedule: (id) => `${base}s:${id}`,
+    job: (id) => `${base}j:${id}`,
+  };
+}
+
+/** The pattern matching every key of a prefix (for SCAN-based cleanup in tests and tools). */
+export function keyPattern(prefix: string): string {
+  return `{${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}}:*`;
+}

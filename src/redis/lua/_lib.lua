@@ -1,0 +1,172 @@
+-- Shared helpers, prepended to every script of this folder when it is loaded (see scripts.ts).
+-- Not a script of its own.
+--
+-- Conventions, for all scripts:
+-- - KEYS[1] is the store's meta key `{p}:meta`: it routes the call to the right Cluster slot.
+--   Every other key is derived from ARGV[1], the key base `{p}:`; they all share the hash tag,
+--   so they live in the same slot.
+-- - Times are epoch milliseconds given by the caller (no TIME: scripts stay deterministic).
+-- - A record is a hash; a null field is an absent field. Numbers are written with num() so that
+--   epoch milliseconds never go through Lua's lossy %.14g.
+-- - Missing records (data lost after a Redis restart) read as "not found" / "lease lost".
+
+local rcall = redis.call
+
+local function num(x)
+  x = tonumber(x)
+  if x == math.floor(x) then return string.format('%.0f', x) end
+  return string.format('%.17g', x)
+end
+
+local function hmap(key)
+  local flat = rcall('HGETALL', key)
+  if #flat == 0 then return nil, flat end
+  local m = {}
+  for i = 1, #flat, 2 do m[flat[i]] = flat[i + 1] end
+  return m, flat
+end
+
+-- Writes the fields of `m` listed in `names`: present values are set, nil ones deleted.
+local function hwrite(key, m, names)
+  local set, del = {}, {}
+  for _, name in ipairs(names) do
+    local v = m[name]
+    if v == nil then del[#del + 1] = name else set[#set + 1] = name; set[#set + 1] = v end
+  end
+  if #set > 0 then rcall('HSET', key, unpack(set)) end
+  if #del > 0 then rcall('HDEL', key, unpack(del)) end
+end
+
+local function is_final(st) return st == 'succeeded' or st == 'dead' or st == 'cancelled' end
+local function is_active(st) return st == 'queued' or st == 'running' or st == 'failed' end
+local function is_claimable(st) return st == 'queued' or st == 'failed' end
+
+-- ---- schedules ------------------------------------------------------------------------------
+
+-- Puts a schedule in the index its state calls for: `sdue` (by nextFireAtMs) when it is
+-- unpaused, has a next fire and is not leased (or its lease expired at nowMs); `slease` (by
+-- lease expiry) while leased; neither when paused or finished.
+local function reindex_schedule(base, id, s, now)
+  if s == nil or s.paused == '1' or s.next == nil then
+    rcall('ZREM', base .. 'sdue', id)
+    rcall('ZREM', base .. 'slease', id)
+  elseif s.lo ~= nil and tonumber(s.lx) > now then
+    rcall('ZREM', base .. 'sdue', id)
+    rcall('ZADD', base .. 'slease', s.lx, id)
+  else
+    rcall('ZREM', base .. 'slease', id)
+    rcall('ZADD', base .. 'sdue', s.next, id)
+  end
+end
+
+local function delete_schedule(base, id)
+  local existed = rcall('DEL', base .. 's:' .. id)
+  rcall('ZREM', base .. 'schedules', id)
+  rcall('ZREM', base .. 'sdue', id)
+  rcall('ZREM', base .. 'slease', id)
+  return existed
+end
+
+-- ---- jobs -----------------------------------------------------------------------------------
+
+-- Claimable jobs live in one sorted set per priority level, `q:<priority>`, scored by runAtMs;
+-- the member is the 16-digit creation sequence, ':' and the id, so equal runAtMs fall back to
+-- creation order (Redis orders equal scores by member bytes). `qprio` lists the non-empty levels.
+local function queue_member(j, id) return string.format('%016.0f', tonumber(j.seq)) .. ':' .. id end
+
+local function queue_add(base, j, id)
+  rcall('ZADD', base .. 'q:' .. j.pri, j.run, queue_member(j, id))
+  rcall('ZADD', base .. 'qprio', j.pri, j.pri)
+end
+
+local function queue_remove(base, pri, member)
+  local key = base .. 'q:' .. pri
+  rcall('ZREM', key, member)
+  if rcall('ZCARD', key) == 0 then rcall('ZREM', base .. 'qprio', pri) end
+end
+
+local function count(base, field, by)
+  if rcall('HINCRBY', base .. 'counts', field, by) <= 0 then rcall('HDEL', base .. 'counts', field) end
+end
+
+-- Moves the indexes of job `id` from its previous state `old` ({st, pri, run, seq}) to the
+-- state of `j` (already changed in memory, written by the caller). old == nil: a new job.
+local function reindex_job(base, id, old, j)
+  local st = j.st
+  local oldst = old and old.st
+  if old ~= nil and is_claimable(oldst) then queue_remove(base, old.pri, queue_member(old, id)) end
+  if is_claimable(st) then queue_add(base, j, id) end
+  if oldst == 'running' and st ~= 'running' then rcall('ZREM', base .. 'jlease', id) end
+  if st == 'running' then rcall('ZADD', base .. 'jlease', j.lx, id) end
+  if oldst ~= st then
+    if oldst ~= nil then count(base, oldst, -1) end
+    count(base, st, 1)
+    if oldst ~= nil and is_final(oldst) then rcall('ZREM', base .. 'done:' .. oldst, id) end
+    if is_final(st) then rcall('ZADD', base .. 'done:' .. st, j.fat, id) end
+    if j.sid ~= nil and is_active(st) ~= (oldst ~= nil and is_active(oldst)) then
+      local n = rcall('HINCRBY', base .. 'sactive', j.sid, is_active(st) and 1 or -1)
+      if n <= 0 then rcall('HDEL', base .. 'sactive', j.sid) end
+    end
+    if j.dk ~= nil then
+      if is_final(st) then
+        if rcall('HGET', base .. 'dedupe', j.dk) == id then rcall('HDEL', base .. 'dedupe', j.dk) end
+      elseif oldst ~= nil and is_final(oldst) then
+        -- A key belongs to one live job: an operator's retry of an old job does not steal it.
+        rcall('HSETNX', base .. 'dedupe', j.dk, id)
+      end
+    end
+  end
+  rcall('ZADD', base .. 'jfeed', j.uat, id)
+end
+
+local function job_state(j) return { st = j.st, pri = j.pri, run = j.run, seq = j.seq } end
+
+local job_fields = {
+  'task', 'data', 'o', 'sid', 'fire', 'st', 'pri', 'run', 'cat', 'uat', 'sat', 'fat', 'att', 'max',
+  'dk', 'lo', 'lx', 'ft', 'cr', 'res', 'err', 'hist', 'ast', 'seq',
+}
+
+local function save_job(base, id, j) hwrite(base .. 'j:' .. id, j, job_fields) end
+
+-- Creates a job from the caller's JSON `meta` (NewJob without data) and raw `data` JSON, unless
+-- it conflicts: same id, same (scheduleId, fireAtMs), or a live job with its dedupeKey.
+-- Returns created (true/false), and the id and flat record of the new or existing job.
+local function create_job(base, meta, data)
+  local m = cjson.decode(meta)
+  local id = m.id
+  local jkey = base .. 'j:' .. id
+  local _, flat = hmap(jkey)
+  if #flat > 0 then return false, id, flat end
+  local sid = m.scheduleId ~= cjson.null and m.scheduleId or nil
+  local fire = m.fireAtMs ~= cjson.null and num(m.fireAtMs) or nil
+  if sid ~= nil and fire ~= nil then
+    local other = rcall('HGET', base .. 'f:' .. sid, fire)
+    if other then
+      local _, oflat = hmap(base .. 'j:' .. other)
+      if #oflat > 0 then return false, other, oflat end
+    end
+  end
+  local dk = m.dedupeKey ~= cjson.null and m.dedupeKey or nil
+  if dk ~= nil then
+    local other = rcall('HGET', base .. 'dedupe', dk)
+    if other then
+      local o, oflat = hmap(base .. 'j:' .. other)
+      if o ~= nil and not is_final(o.st) then return false, other, oflat end
+    end
+  end
+  local j = {
+    task = m.task, data = data, o = m.origin, sid = sid, fire = fire, st = 'queued',
+    pri = num(m.priority), run = num(m.runAtMs), cat = num(m.createdAtMs), uat = num(m.createdAtMs),
+    att = '0', max = num(m.maxAttempts), dk = dk, ft = '0',
+    seq = num(rcall('INCR', base .. 'seq')),
+  }
+  save_job(base, id, j)
+  rcall('ZADD', base .. 'jall', j.cat, id)
+  if sid ~= nil and fire ~= nil then rcall('HSET', base .. 'f:' .. sid, fire, id) end
+  if dk ~= nil then rcall('HSET', base .. 'dedupe', dk, id) end
+  reindex_job(base, id, nil, j)
+  local _, created = hmap(jkey)
+  return true, id, created
+end
+
+local function signal(base, instance, what) rcall('PUBLISH', base .. 'signals', what .. ':' .. instance) end

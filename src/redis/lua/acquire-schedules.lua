@@ -1,0 +1,41 @@
+-- acquireDueSchedules: leases up to `limit` due schedules (unpaused, nextFireAtMs <= nowMs, not
+-- leased or lease expired), earliest nextFireAtMs first, then id.
+-- KEYS[1]  {p}:meta (routing)
+-- ARGV[1]  key base `{p}:`     ARGV[2]  nodeId     ARGV[3]  nowMs     ARGV[4]  leaseMs
+-- ARGV[5]  limit
+-- Touches: slease (expired leases go back to sdue), sdue, s:<id>, sactive (read).
+-- Returns { {schedule id, flat schedule, activeJobs}, ... }.
+local base, node, now, leaseMs, limit = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+if limit <= 0 then return {} end
+
+-- Leases that expired by now make their schedules candidates again.
+local expired = rcall('ZRANGEBYSCORE', base .. 'slease', '-inf', now, 'LIMIT', 0, 1000)
+for _, id in ipairs(expired) do reindex_schedule(base, id, hmap(base .. 's:' .. id), now) end
+
+local out = {}
+local rounds = 0
+while #out < limit and rounds < 100 do
+  rounds = rounds + 1
+  local ids = rcall('ZRANGEBYSCORE', base .. 'sdue', '-inf', now, 'LIMIT', 0, limit - #out)
+  if #ids == 0 then break end
+  for _, id in ipairs(ids) do
+    local key = base .. 's:' .. id
+    local s = hmap(key)
+    -- Re-checked against the record: the index may be stale (nowMs went back, data lost).
+    if s ~= nil and s.paused ~= '1' and s.next ~= nil and tonumber(s.next) <= now
+      and (s.lo == nil or tonumber(s.lx) <= now) then
+      s.lo = node
+      s.lx = num(now + leaseMs)
+      s.lt = num(tonumber(s.lt) + 1)
+      hwrite(key, s, { 'lo', 'lx', 'lt' })
+      reindex_schedule(base, id, s, now)
+      out[#out + 1] = { id, rcall('HGETALL', key), tonumber(rcall('HGET', base .. 'sactive', id) or '0') }
+    elseif s == nil then
+      rcall('ZREM', base .. 'sdue', id)
+    else
+      reindex_schedule(base, id, s, now)
+      -- A record that is not due yet keeps an index entry after now: it is not read again here.
+    end
+  end
+end
+return out

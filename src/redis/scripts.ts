@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import type { Cluster, Redis } from 'ioredis';
+
+/** The Lua scripts, one per atomic operation (src/redis/lua/<file>.lua, copied to dist by the build). */
+const scriptFiles = {
+  upsertSchedule: 'upsert-schedule',
+  updateSchedule: 'update-schedule',
+  removeSchedule: 'remove-schedule',
+  acquireSchedules: 'acquire-schedules',
+  releaseSchedules: 'release-schedules',
+  enqueueJobs: 'enqueue-jobs',
+  claimJobs: 'claim-jobs',
+  renewLeases: 'renew-leases',
+  completeJobs: 'complete-jobs',
+  findExpiredLeases: 'find-expired-leases',
+  cancelJob: 'cancel-job',
+  retryJob: 'retry-job',
+  purgeJobs: 'purge-jobs',
+  jobStats: 'job-stats',
+  nextWake: 'next-wake',
+} as const;
+
+export type ScriptName = keyof typeof scriptFiles;
+
+const readOnly: ReadonlySet<ScriptName> = new Set(['findExpiredLeases', 'jobStats', 'nextWake']);
+
+let sources: Map<ScriptName, string> | null = null;
+
+/** Each script's source with the shared helpers (lua/_lib.lua) in front; read once per process. */
+function scriptSources(): Map<ScriptName, string> {
+  if (sources) return sources;
+  const read = (file: string) => readFileSync(new URL(`./lua/${file}.lua`, import.meta.url), 'utf8');
+  const lib = read('_lib');
+  sources = new Map(Object.entries(scriptFiles).map(([name, file]) => [name as ScriptName, `${lib}\n${read(file)}`]));
+  return sources;
+}
+
+/** The command name a script is registered under on the client (namespaced: the client may be the caller's). */
+const commandName = (name: ScriptName) => `sundial_${name}`;
+
+/**
+ * Registers every script on the client with ioredis `defineCommand`: calls go out as EVALSHA and
+ * fall back to EVAL on NOSCRIPT (after a Redis restart or SCRIPT FLUSH), so nothing to reload by hand.
+ */
+export function defineScripts(client: Redis | Cluster): void {
+  for (const [name, lua] of scriptSources()) {
+    client.defineCommand(commandName(name), { lua, numberOfKeys: 1, readOnly: readOnly.has(name) });
+  }
+}
+
+/** Runs script `name` with KEYS[1] = `metaKey` (Cluster routing) and the given ARGV. */
+export function runScript(client: Redis | Cluster, name: ScriptName, metaKey: string, args: readonly (string | number)[]): Promise<unknown> {
+  const command = (client as unknown as Record<string, (...argv: unknown[]) => Promise<unknown>>)[commandName(name)];
+  if (typeof command !== 'function') throw new Error(`Redis script ${name} is not registered on this client`);
+  return command.call(client, metaKey, ...args);
+}
