@@ -22,6 +22,7 @@ import type {
   SchedulePatch,
   Store,
   StoreCapabilities,
+  StoreSignal,
   WriteOptions,
 } from '../store/store.ts';
 import { readJobStats } from './job-stats.ts';
@@ -31,6 +32,7 @@ import { claimOrder, nodeParams, rowToJob, rowToNode, rowToSchedule } from './ro
 import type { Row } from './row-mapping.ts';
 import { toStoreError } from './sqlite-errors.ts';
 import { newJobParams, releaseOne, runCompletion } from './job-writes.ts';
+import { ChangeWatcher } from './change-watcher.ts';
 import { prepareStatements } from './statements.ts';
 import type { Statements } from './statements.ts';
 
@@ -43,9 +45,17 @@ export interface SqliteStoreOptions {
    * @defaultValue 5000
    */
   busyTimeoutMs?: number | undefined;
+  /**
+   * How often the store checks whether another process committed to the file (`PRAGMA
+   * data_version`, which costs no disk I/O), to wake an idle node at once. 0 turns it off: other
+   * processes' work is then seen at the scheduler's poll interval.
+   * @defaultValue 50
+   */
+  watchIntervalMs?: number | undefined;
 }
 
 const defaultBusyTimeoutMs = 5000;
+const defaultWatchIntervalMs = 50;
 
 /**
  * The embedded default store: one SQLite file (WAL mode) through `node:sqlite`. Several processes
@@ -58,9 +68,11 @@ const defaultBusyTimeoutMs = 5000;
  */
 export class SqliteStore implements Store {
   readonly name = 'sqlite';
-  readonly capabilities: StoreCapabilities = { multiProcess: true, pushWakeups: false, transactionalWrites: false };
+  readonly capabilities: StoreCapabilities;
   readonly path: string;
   readonly busyTimeoutMs: number;
+  readonly watchIntervalMs: number;
+  #watcher: ChangeWatcher | null = null;
   #db: DatabaseSync | null = null;
   #statements: Statements | null = null;
   #listStatements = new Map<string, StatementSync>();
@@ -69,6 +81,8 @@ export class SqliteStore implements Store {
     const resolved = typeof pathOrOptions === 'string' ? { ...options, path: pathOrOptions } : pathOrOptions;
     this.path = resolved.path;
     this.busyTimeoutMs = resolved.busyTimeoutMs ?? defaultBusyTimeoutMs;
+    this.watchIntervalMs = resolved.watchIntervalMs ?? defaultWatchIntervalMs;
+    this.capabilities = { multiProcess: true, pushWakeups: this.watchIntervalMs > 0, transactionalWrites: false };
   }
 
   async open(): Promise<void> {
@@ -81,6 +95,8 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     const db = this.#db;
     if (!db) return;
+    this.#watcher?.stop();
+    this.#watcher = null;
     this.#db = null;
     this.#statements = null;
     this.#listStatements.clear();
@@ -89,6 +105,18 @@ export class SqliteStore implements Store {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** Calls `listener` when another connection commits to the file (see `watchIntervalMs`). */
+  subscribe(listener: (signal: StoreSignal) => void): () => void {
+    if (this.watchIntervalMs <= 0) return () => {};
+    const db = this.#db;
+    if (!db) throw new StoreUnavailableError(`SqliteStore ${this.path}: subscribe() before open()`);
+    if (!this.#watcher) {
+      const version = db.prepare('PRAGMA data_version');
+      this.#watcher = new ChangeWatcher(() => Number((version.get() as { data_version: number }).data_version), this.watchIntervalMs);
+    }
+    return this.#watcher.subscribe(listener);
   }
 
   // ---- schedules ----------------------------------------------------------------------------
