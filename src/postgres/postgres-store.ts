@@ -1,0 +1,419 @@
+import type { ClientBase, Pool, QueryResult } from 'pg';
+import { jobStatuses, finalJobStatuses } from '../domain/job.ts';
+import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
+import type { NodeRecord } from '../domain/node.ts';
+import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
+import { InvalidArgumentError, InvalidJobStateError, PayloadNotSerializableError, StoreSchemaError, StoreUnavailableError } from '../errors.ts';
+import type {
+  AcquiredSchedule,
+  AcquireSchedulesRequest,
+  ClaimJobsRequest,
+  CompleteJobRequest,
+  CompleteJobResult,
+  EnqueueResult,
+  JobQuery,
+  JobStats,
+  JobStatsQuery,
+  LeaseRenewal,
+  ReleaseScheduleRequest,
+  ReleaseScheduleResult,
+  RenewLeasesRequest,
+  ScheduleQuery,
+  SchedulePatch,
+  Store,
+  StoreCapabilities,
+  StoreSignal,
+  WriteOptions,
+} from '../store/store.ts';
+import { adminStatements } from './admin-statements.ts';
+import { completionParams, newJobParams, releaseParams } from './batch-params.ts';
+import { createPool, openListenConnection, resolveConnection, type PostgresConnectionOptions, type ResolvedConnection } from './connection.ts';
+import { sqlState, toStoreError } from './errors.ts';
+import { quoteIdent } from './identifiers.ts';
+import { jobStatements } from './job-statements.ts';
+import { bucketRange } from './job-stats.ts';
+import { buildJobListQuery, buildScheduleListQuery } from './list-queries.ts';
+import { PgListener } from './listener.ts';
+import { latestSchemaVersion, migrateSchema, versionTable } from './migrations.ts';
+import { claimOrder, rowToJob, rowToNode, rowToSchedule, type Row } from './row-mapping.ts';
+import { scheduleStatements } from './schedule-statements.ts';
+
+export interface PostgresStoreOptions extends PostgresConnectionOptions {
+  /**
+   * Apply missing migrations on `open()`. With false, `open()` only checks that the schema is
+   * at this version (run `sundial migrate` or `migrate()` at deploy time instead).
+   * @defaultValue true
+   */
+  migrate?: boolean | undefined;
+}
+
+/**
+ * The PostgreSQL store: many processes on many machines share one database and behave as one
+ * scheduler. Claims are `FOR UPDATE SKIP LOCKED`, the invariants are unique indexes, batches are
+ * one statement each, and LISTEN/NOTIFY wakes idle nodes when another adds work.
+ *
+ * @example
+ * const store = new PostgresStore({ connectionString: process.env.DATABASE_URL, schema: 'sundial' });
+ * const scheduler = new Scheduler({ store, tasks });
+ */
+export class PostgresStore implements Store {
+  readonly name = 'postgres';
+  readonly capabilities: StoreCapabilities = { multiProcess: true, pushWakeups: true, transactionalWrites: true };
+  readonly schema: string;
+  readonly #connection: ResolvedConnection;
+  readonly #migrate: boolean;
+  readonly #q: string;
+  readonly #jobs: ReturnType<typeof jobStatements>;
+  readonly #schedules: ReturnType<typeof scheduleStatements>;
+  readonly #admin: ReturnType<typeof adminStatements>;
+  readonly #listeners = new Set<(signal: StoreSignal) => void>();
+  #pool: Pool | null = null;
+  #opening: Promise<void> | null = null;
+  #listener: PgListener | null = null;
+
+  constructor(options: PostgresStoreOptions = {}) {
+    this.#connection = resolveConnection(options);
+    this.schema = this.#connection.schema;
+    this.#migrate = options.migrate ?? true;
+    this.#q = quoteIdent(this.schema);
+    this.#jobs = jobStatements(this.#q);
+    this.#schedules = scheduleStatements(this.#q);
+    this.#admin = adminStatements(this.#q);
+  }
+
+  /** The NOTIFY channel: the schema name, so one database can hold several independent schedulers. */
+  get channel(): string {
+    return this.schema;
+  }
+
+  async open(): Promise<void> {
+    this.#opening ??= this.#open().catch((error: unknown) => {
+      this.#opening = null;
+      throw error;
+    });
+    return this.#opening;
+  }
+
+  async #open(): Promise<void> {
+    const pool = this.#connection.userPool ?? createPool(this.#connection.poolConfig);
+    // An idle client whose backend dies emits 'error' on the pool; unhandled, it would crash the
+    // process. The pool drops that client by itself, and the next query connects a new one.
+    pool.on('error', this.#onPoolError);
+    try {
+      const client = await pool.connect();
+      try {
+        if (this.#migrate) await migrateSchema(client, this.schema);
+        else await this.#checkVersion(client);
+        client.release();
+      } catch (error) {
+        client.release(error as Error);
+        throw error;
+      }
+    } catch (error) {
+      pool.off('error', this.#onPoolError);
+      if (!this.#connection.userPool) await pool.end().catch(() => {});
+      throw toStoreError(error, this.schema, 'open');
+    }
+    this.#pool = pool;
+    if (this.#listeners.size > 0) this.#startListener();
+  }
+
+  async #checkVersion(client: ClientBase): Promise<void> {
+    const result = await client
+      .query<{ version: number | null }>(`SELECT max(version) AS version FROM ${this.#q}.${versionTable}`)
+      .catch((error: unknown) => {
+        if (sqlState(error) === '42P01') return { rows: [{ version: 0 }] };
+        throw error;
+      });
+    const version = Number(result.rows[0]?.version ?? 0);
+    if (version !== latestSchemaVersion()) {
+      throw new StoreSchemaError(
+        `PostgreSQL schema ${this.#q} is at version ${version}, this Sundial needs ${latestSchemaVersion()}; run \`sundial migrate\` (or open with migrate: true)`,
+      );
+    }
+  }
+
+  readonly #onPoolError = (): void => {
+    // Nothing to do: the pool already removed the broken client (see #open).
+  };
+
+  async close(): Promise<void> {
+    const opening = this.#opening;
+    if (!opening) return;
+    this.#opening = null;
+    await opening.catch(() => {});
+    const listener = this.#listener;
+    this.#listener = null;
+    await listener?.stop();
+    const pool = this.#pool;
+    this.#pool = null;
+    if (!pool) return;
+    pool.off('error', this.#onPoolError);
+    if (!this.#connection.userPool) await pool.end();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- schedules ----------------------------------------------------------------------------
+
+  async upsertSchedule(write: ScheduleWrite, options?: WriteOptions): Promise<ScheduleRecord> {
+    const tx = txClient(options);
+    const rows = await this.#run('upsertSchedule', 'upsertSchedule', this.#schedules.upsert, [
+      write.id, write.task, JSON.stringify(write.data), JSON.stringify(write.trigger), write.priority, write.maxRunning,
+      write.misfireGraceMs, write.coalesce, write.paused, write.nextFireAtMs, write.nowMs, this.channel,
+    ], tx);
+    return rowToSchedule(rows[0]!);
+  }
+
+  async getSchedule(id: string): Promise<ScheduleRecord | null> {
+    const rows = await this.#run('getSchedule', 'getSchedule', this.#schedules.get, [id]);
+    return rows[0] ? rowToSchedule(rows[0]) : null;
+  }
+
+  async listSchedules(query: ScheduleQuery = {}): Promise<ScheduleRecord[]> {
+    const { text, values } = buildScheduleListQuery(this.#q, query);
+    return (await this.#run('listSchedules', null, text, values)).map(rowToSchedule);
+  }
+
+  async removeSchedule(id: string): Promise<boolean> {
+    return (await this.#result('removeSchedule', 'removeSchedule', this.#schedules.remove, [id])).rowCount! > 0;
+  }
+
+  async updateSchedule(id: string, patch: SchedulePatch, nowMs: number): Promise<ScheduleRecord | null> {
+    const rows = await this.#run('updateSchedule', 'updateSchedule', this.#schedules.update, [
+      id, patch.paused ?? null, patch.nextFireAtMs !== undefined, patch.nextFireAtMs ?? null, nowMs, this.channel,
+    ]);
+    return rows[0] ? rowToSchedule(rows[0]) : null;
+  }
+
+  async acquireDueSchedules(request: AcquireSchedulesRequest): Promise<AcquiredSchedule[]> {
+    if (request.limit <= 0) return [];
+    const rows = await this.#run('acquireDueSchedules', 'acquireSchedules', this.#schedules.acquire, [
+      request.nodeId, request.nowMs, request.nowMs + request.leaseMs, request.limit,
+    ]);
+    return rows
+      .map((row) => {
+        const schedule = rowToSchedule(row);
+        return { schedule, leaseToken: schedule.leaseToken, activeJobs: Number(row.active_jobs) };
+      })
+      .sort((a, b) => (a.schedule.nextFireAtMs ?? 0) - (b.schedule.nextFireAtMs ?? 0) || compareIds(a.schedule.id, b.schedule.id));
+  }
+
+  async releaseSchedules(requests: readonly ReleaseScheduleRequest[]): Promise<ReleaseScheduleResult[]> {
+    if (requests.length === 0) return [];
+    const { releases, jobs } = releaseParams(requests);
+    const rows = await this.#run('releaseSchedules', 'releaseSchedules', this.#schedules.release, [releases, jobs, this.channel]);
+    const results: ReleaseScheduleResult[] = requests.map((request) => ({ scheduleId: request.scheduleId, released: false, created: [] }));
+    for (const row of rows) {
+      const result = results[Number(row.release_index)]!;
+      result.released = true;
+      if (row.job !== null && row.job !== undefined) result.created.push(rowToJob(row.job as Row));
+    }
+    return results;
+  }
+
+  // ---- jobs ---------------------------------------------------------------------------------
+
+  async enqueueJobs(jobs: readonly NewJob[], options?: WriteOptions): Promise<EnqueueResult[]> {
+    const tx = txClient(options);
+    if (jobs.length === 0) return [];
+    const rows = await this.#run('enqueueJobs', 'enqueueJobs', this.#jobs.enqueue, [newJobParams(jobs), this.channel], tx);
+    const createdById = new Map(rows.map((row) => [String(row.id), row]));
+    const results: Array<EnqueueResult | undefined> = jobs.map((job) => {
+      const row = createdById.get(job.id);
+      if (!row) return undefined;
+      createdById.delete(job.id); // a second job with the same id in the batch was not created
+      return { job: rowToJob(row), created: true };
+    });
+    const missing = jobs.flatMap((job, index) => (results[index] === undefined ? [index] : []));
+    if (missing.length > 0) {
+      const pick = <T>(get: (job: NewJob) => T) => missing.map((index) => get(jobs[index]!));
+      const found = await this.#run('enqueueJobs', 'existingJobs', this.#jobs.existingFor, [
+        pick((job) => job.id), pick((job) => job.scheduleId), pick((job) => job.fireAtMs), pick((job) => job.dedupeKey),
+      ], tx);
+      for (const row of found) results[missing[Number(row.i) - 1]!] = { job: rowToJob(row), created: false };
+      // The job it collided with was purged or finished in between: enqueue those again.
+      const retry = missing.filter((index) => results[index] === undefined);
+      if (retry.length > 0) {
+        const again = await this.enqueueJobs(retry.map((index) => jobs[index]!), options);
+        retry.forEach((index, k) => (results[index] = again[k]));
+      }
+    }
+    return results as EnqueueResult[];
+  }
+
+  async claimJobs(request: ClaimJobsRequest): Promise<JobRecord[]> {
+    if (request.limit <= 0) return [];
+    const rows = await this.#run('claimJobs', 'claimJobs', this.#jobs.claim, [
+      request.nodeId, request.nowMs, request.nowMs + request.leaseMs, request.limit,
+    ]);
+    return rows.sort(claimOrder).map(rowToJob);
+  }
+
+  async renewLeases(request: RenewLeasesRequest): Promise<LeaseRenewal[]> {
+    if (request.leases.length === 0) return [];
+    const rows = await this.#run('renewLeases', 'renewLeases', this.#jobs.renew, [
+      request.leases.map((lease) => lease.jobId), request.leases.map((lease) => lease.fencingToken), request.nodeId, request.nowMs + request.leaseMs,
+    ]);
+    return rows.map((row, index) => ({ jobId: request.leases[index]!.jobId, held: row.held === true, cancelRequested: row.cancel_requested === true }));
+  }
+
+  async completeJobs(requests: readonly CompleteJobRequest[]): Promise<CompleteJobResult[]> {
+    if (requests.length === 0) return [];
+    const rows = await this.#run('completeJobs', 'completeJobs', this.#jobs.complete, [completionParams(requests), this.channel]);
+    return rows.map((row, index) => ({ jobId: requests[index]!.jobId, job: row.id === null ? null : rowToJob(row) }));
+  }
+
+  async findExpiredLeases(request: { nowMs: number; limit: number }): Promise<JobRecord[]> {
+    if (request.limit <= 0) return [];
+    return (await this.#run('findExpiredLeases', 'findExpired', this.#jobs.findExpired, [request.nowMs, request.limit])).map(rowToJob);
+  }
+
+  async cancelJob(request: { jobId: string; nowMs: number; reason: string }): Promise<JobRecord | null> {
+    const error = JSON.stringify({ name: 'JobCancelledError', message: request.reason, code: 'JOB_CANCELLED' });
+    const rows = await this.#run('cancelJob', 'cancelJob', this.#jobs.cancel, [request.jobId, request.nowMs, error]);
+    return rows[0] ? rowToJob(rows[0]) : this.getJob(request.jobId);
+  }
+
+  async retryJob(request: { jobId: string; nowMs: number }): Promise<JobRecord | null> {
+    let rows: Row[];
+    try {
+      rows = await this.#run('retryJob', 'retryJob', this.#jobs.retry, [request.jobId, request.nowMs, this.channel]);
+    } catch (error) {
+      if (sqlState(error) !== '23505') throw error;
+      throw new InvalidJobStateError(`Job ${request.jobId} cannot be retried: another active job holds its dedupeKey`, { cause: error });
+    }
+    if (rows[0]) return rowToJob(rows[0]);
+    const job = await this.getJob(request.jobId);
+    if (!job) return null;
+    throw new InvalidJobStateError(`Job ${request.jobId} is ${job.status}; only dead or cancelled jobs can be retried`);
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    const rows = await this.#run('getJob', 'getJob', this.#jobs.get, [id]);
+    return rows[0] ? rowToJob(rows[0]) : null;
+  }
+
+  async listJobs(query: JobQuery = {}): Promise<JobRecord[]> {
+    const { text, values } = buildJobListQuery(this.#q, query);
+    return (await this.#run('listJobs', null, text, values)).map(rowToJob);
+  }
+
+  async jobStats(query: JobStatsQuery): Promise<JobStats> {
+    const { firstBucketMs, lastBucketMs, bucketMs } = bucketRange(query);
+    const [counts, buckets] = await Promise.all([
+      this.#run('jobStats', 'countByStatus', this.#admin.countByStatus, []),
+      this.#run('jobStats', 'finishedByBucket', this.#admin.finishedByBucket, [bucketMs, firstBucketMs, lastBucketMs + bucketMs]),
+    ]);
+    const byStatus = Object.fromEntries(jobStatuses.map((status) => [status, 0])) as JobStats['byStatus'];
+    for (const row of counts) byStatus[row.status as JobStatus] = Number(row.n);
+    const finished: JobStats['finished'] = [];
+    for (let start = firstBucketMs; start <= lastBucketMs; start += bucketMs) finished.push({ bucketStartMs: start, succeeded: 0, dead: 0, cancelled: 0 });
+    for (const row of buckets) {
+      const bucket = finished[(Number(row.bucket_start_ms) - firstBucketMs) / bucketMs];
+      if (bucket) bucket[row.status as 'succeeded' | 'dead' | 'cancelled'] += Number(row.n);
+    }
+    return { byStatus, finished };
+  }
+
+  async purgeJobs(request: { finishedBeforeMs: number; statuses?: readonly JobStatus[] }): Promise<number> {
+    const statuses = [...(request.statuses ?? finalJobStatuses)];
+    return (await this.#result('purgeJobs', 'purgeJobs', this.#jobs.purge, [statuses, request.finishedBeforeMs])).rowCount ?? 0;
+  }
+
+  async nextWakeAtMs(): Promise<number | null> {
+    const [row] = await this.#run('nextWakeAtMs', 'nextWake', this.#admin.nextWake, []);
+    return row?.wake_at_ms === null || row?.wake_at_ms === undefined ? null : Number(row.wake_at_ms);
+  }
+
+  // ---- nodes --------------------------------------------------------------------------------
+
+  async upsertNode(node: NodeRecord): Promise<void> {
+    await this.#run('upsertNode', 'upsertNode', this.#admin.upsertNode, [
+      node.id, node.hostname, node.pid, node.roles.schedules, node.roles.jobs, JSON.stringify(node.tasks), node.concurrency,
+      node.running, node.startedAtMs, node.lastSeenAtMs, node.version,
+    ]);
+  }
+
+  async removeNode(id: string): Promise<void> {
+    await this.#run('removeNode', 'removeNode', this.#admin.removeNode, [id]);
+  }
+
+  async listNodes(query: { seenAfterMs?: number } = {}): Promise<NodeRecord[]> {
+    return (await this.#run('listNodes', 'listNodes', this.#admin.listNodes, [query.seenAfterMs ?? null])).map(rowToNode);
+  }
+
+  // ---- wake-ups -----------------------------------------------------------------------------
+
+  subscribe(listener: (signal: StoreSignal) => void): () => void {
+    this.#listeners.add(listener);
+    if (this.#pool) this.#startListener();
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size > 0 || !this.#listener) return;
+      const stopping = this.#listener;
+      this.#listener = null;
+      void stopping.stop();
+    };
+  }
+
+  /** Resolves once the LISTEN connection is up (or its first attempt failed). For tests and tools. */
+  async listening(): Promise<boolean> {
+    await this.#listener?.ready();
+    return this.#listener?.connected ?? false;
+  }
+
+  #startListener(): void {
+    if (this.#listener) return;
+    const { userPool, clientConfig } = this.#connection;
+    this.#listener = new PgListener({
+      channel: this.channel,
+      connect: () => openListenConnection(userPool, clientConfig),
+      onSignal: (signal) => {
+        for (const listener of this.#listeners) listener(signal);
+      },
+    });
+    this.#listener.start();
+  }
+
+  // ---- plumbing -----------------------------------------------------------------------------
+
+  async #run(operation: string, statement: string | null, text: string, values: unknown[], tx?: ClientBase | null): Promise<Row[]> {
+    return (await this.#result(operation, statement, text, values, tx)).rows;
+  }
+
+  /**
+   * Runs one statement on the caller's transaction client, or on the pool (autocommit). Fixed
+   * statements are named, so each connection parses and plans them once.
+   */
+  async #result(operation: string, statement: string | null, text: string, values: unknown[], tx?: ClientBase | null): Promise<QueryResult<Row>> {
+    const config = statement === null ? { text, values } : { name: `sundial:${this.schema}:${statement}`, text, values };
+    const target = tx ?? this.#pool;
+    if (!target) throw new StoreUnavailableError(`PostgreSQL store "${this.schema}": ${operation} called before open() (or after close())`);
+    try {
+      return await target.query<Row>(config);
+    } catch (error) {
+      if (sqlState(error) === '22P05') {
+        throw new PayloadNotSerializableError(`PostgreSQL jsonb cannot store this value (${(error as Error).message}); strings must not contain \\u0000`, { cause: error });
+      }
+      throw toStoreError(error, this.schema, operation);
+    }
+  }
+}
+
+/** The `pg` client of `options.tx`, validated; null without one. */
+function txClient(options: WriteOptions | undefined): ClientBase | null {
+  const tx = options?.tx;
+  if (tx === undefined || tx === null) return null;
+  if (typeof (tx as { query?: unknown }).query !== 'function') {
+    throw new InvalidArgumentError('Expected `options.tx` to be a pg client (PoolClient or Client) on which you ran BEGIN');
+  }
+  return tx as ClientBase;
+}
+
+/** Byte order for ASCII ids, as ORDER BY on a COLLATE "C" column. */
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
