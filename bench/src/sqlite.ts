@@ -175,7 +175,38 @@ async function oneShotBurst(): Promise<void> {
   });
 }
 
+/**
+ * Enqueue → start latency on an idle system, the job enqueued through another connection (as by
+ * another process): what an idle node's wake-up costs. One job at a time, the worker idle between.
+ */
+async function idleLatency(): Promise<void> {
+  const jobs = count(100);
+  const db = freshDb();
+  const startedAt = new Map<string, number>();
+  const ping = task('ping', { run: ({ job }) => void startedAt.set(job.id, performance.now()) });
+  const worker = new Scheduler({ store: new SqliteStore(db), tasks: [ping], logger: 'error' });
+  const sender = client(db);
+  await worker.start();
+  const latencyMs: number[] = [];
+  for (let i = 0; i < jobs; i++) {
+    // Let the worker fall idle first: a random pause so the enqueue lands anywhere in its poll cycle.
+    await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
+    const done = worker.waitFor('job.succeeded');
+    const sentAt = performance.now();
+    const job = await sender.enqueue({ task: 'ping' });
+    await done;
+    latencyMs.push(startedAt.get(job.id)! - sentAt);
+  }
+  await Promise.all([worker.stop(), sender.stop()]);
+  const sorted = latencyMs.sort((a, b) => a - b);
+  report('idle-latency', {
+    jobs,
+    latencyMs: { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1)!) },
+  });
+}
+
 try {
+  await idleLatency();
   await enqueueThroughput();
   await processThroughput(10);
   await processThroughput(50);
