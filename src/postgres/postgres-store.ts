@@ -168,13 +168,13 @@ export class PostgresStore implements Store {
   }
 
   async getSchedule(id: string): Promise<ScheduleRecord | null> {
-    const rows = await this.#run('getSchedule', 'getSchedule', this.#schedules.get, [id]);
+    const rows = await this.#read('getSchedule', 'getSchedule', this.#schedules.get, [id]);
     return rows[0] ? rowToSchedule(rows[0]) : null;
   }
 
   async listSchedules(query: ScheduleQuery = {}): Promise<ScheduleRecord[]> {
     const { text, values } = buildScheduleListQuery(this.#q, query);
-    return (await this.#run('listSchedules', null, text, values)).map(rowToSchedule);
+    return (await this.#read('listSchedules', null, text, values)).map(rowToSchedule);
   }
 
   async removeSchedule(id: string): Promise<boolean> {
@@ -268,7 +268,7 @@ export class PostgresStore implements Store {
 
   async findExpiredLeases(request: { nowMs: number; limit: number }): Promise<JobRecord[]> {
     if (request.limit <= 0) return [];
-    return (await this.#run('findExpiredLeases', 'findExpired', this.#jobs.findExpired, [request.nowMs, request.limit])).map(rowToJob);
+    return (await this.#read('findExpiredLeases', 'findExpired', this.#jobs.findExpired, [request.nowMs, request.limit])).map(rowToJob);
   }
 
   async cancelJob(request: { jobId: string; nowMs: number; reason: string }): Promise<JobRecord | null> {
@@ -292,20 +292,20 @@ export class PostgresStore implements Store {
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
-    const rows = await this.#run('getJob', 'getJob', this.#jobs.get, [id]);
+    const rows = await this.#read('getJob', 'getJob', this.#jobs.get, [id]);
     return rows[0] ? rowToJob(rows[0]) : null;
   }
 
   async listJobs(query: JobQuery = {}): Promise<JobRecord[]> {
     const { text, values } = buildJobListQuery(this.#q, query);
-    return (await this.#run('listJobs', null, text, values)).map(rowToJob);
+    return (await this.#read('listJobs', null, text, values)).map(rowToJob);
   }
 
   async jobStats(query: JobStatsQuery): Promise<JobStats> {
     const { firstBucketMs, lastBucketMs, bucketMs } = bucketRange(query);
     const [counts, buckets] = await Promise.all([
-      this.#run('jobStats', 'countByStatus', this.#admin.countByStatus, []),
-      this.#run('jobStats', 'finishedByBucket', this.#admin.finishedByBucket, [bucketMs, firstBucketMs, lastBucketMs + bucketMs]),
+      this.#read('jobStats', 'countByStatus', this.#admin.countByStatus, []),
+      this.#read('jobStats', 'finishedByBucket', this.#admin.finishedByBucket, [bucketMs, firstBucketMs, lastBucketMs + bucketMs]),
     ]);
     const byStatus = Object.fromEntries(jobStatuses.map((status) => [status, 0])) as JobStats['byStatus'];
     for (const row of counts) byStatus[row.status as JobStatus] = Number(row.n);
@@ -324,7 +324,7 @@ export class PostgresStore implements Store {
   }
 
   async nextWakeAtMs(): Promise<number | null> {
-    const [row] = await this.#run('nextWakeAtMs', 'nextWake', this.#admin.nextWake, []);
+    const [row] = await this.#read('nextWakeAtMs', 'nextWake', this.#admin.nextWake, []);
     return row?.wake_at_ms === null || row?.wake_at_ms === undefined ? null : Number(row.wake_at_ms);
   }
 
@@ -342,7 +342,7 @@ export class PostgresStore implements Store {
   }
 
   async listNodes(query: { seenAfterMs?: number } = {}): Promise<NodeRecord[]> {
-    return (await this.#run('listNodes', 'listNodes', this.#admin.listNodes, [query.seenAfterMs ?? null])).map(rowToNode);
+    return (await this.#read('listNodes', 'listNodes', this.#admin.listNodes, [query.seenAfterMs ?? null])).map(rowToNode);
   }
 
   // ---- wake-ups -----------------------------------------------------------------------------
@@ -382,6 +382,20 @@ export class PostgresStore implements Store {
 
   async #run(operation: string, statement: string | null, text: string, values: unknown[], tx?: ClientBase | null): Promise<Row[]> {
     return (await this.#result(operation, statement, text, values, tx)).rows;
+  }
+
+  /**
+   * A read-only statement, tried a second time when its connection turns out dead (a backend
+   * killed while the client sat idle in the pool): a read changes nothing, so repeating it is
+   * safe. Writes are never repeated here — one may have committed before its connection died.
+   */
+  async #read(operation: string, statement: string | null, text: string, values: unknown[]): Promise<Row[]> {
+    try {
+      return await this.#run(operation, statement, text, values);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError) || !this.#pool) throw error;
+      return this.#run(operation, statement, text, values);
+    }
   }
 
   /**

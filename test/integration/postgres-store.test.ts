@@ -1,0 +1,181 @@
+// PostgresStore behaviour beyond the shared conformance suite: schema names and migrations,
+// joining the caller's transaction, and what the store does while PostgreSQL is unreachable.
+import pg from 'pg';
+import { afterAll, describe, expect, test } from 'vitest';
+import { Scheduler, task } from '../../src/index.ts';
+import { InvalidArgumentError, StoreSchemaError, StoreUnavailableError } from '../../src/errors.ts';
+import { PostgresStore, migrate } from '../../src/postgres/index.ts';
+import { newJob, scheduleWrite } from '../../src/testing/conformance/index.ts';
+import { adminPool, dropSchema, pgEnv, randomSchema, requirePostgres } from '../fixtures/pg-env.ts';
+import { PgProxy } from '../fixtures/pg-proxy.ts';
+
+const available = await requirePostgres('test/integration/postgres-store.test.ts');
+const admin = adminPool();
+const schemas: string[] = [];
+afterAll(async () => {
+  for (const schema of schemas) await dropSchema(admin, schema);
+  await admin.end();
+});
+
+function freshSchema(): string {
+  const schema = randomSchema('sundial_it');
+  schemas.push(schema);
+  return schema;
+}
+
+async function tableList(schema: string): Promise<string[]> {
+  const result = await admin.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1`, [schema]);
+  return result.rows.map((row) => row.tablename);
+}
+
+describe('schema names', () => {
+  test('the schema must be a plain SQL identifier', () => {
+    for (const schema of ['bad-name', '1abc', 'a b', 'x"; DROP TABLE t; --', '', 'pg_catalog', 'a'.repeat(64)]) {
+      expect(() => new PostgresStore({ schema }), schema).toThrow(InvalidArgumentError);
+    }
+    expect(new PostgresStore({ schema: 'Mixed_Case$1' }).schema).toBe('Mixed_Case$1');
+    expect(new PostgresStore().schema).toBe('sundial');
+  });
+});
+
+describe.skipIf(!available)('migrations', () => {
+  test('five stores opening a fresh schema at once migrate it once', async () => {
+    const schema = freshSchema();
+    const stores = Array.from({ length: 5 }, () => new PostgresStore({ poolConfig: pgEnv, schema, poolSize: 1 }));
+    await Promise.all(stores.map((store) => store.open()));
+    const versions = await admin.query(`SELECT version FROM "${schema}".sundial_migrations ORDER BY version`);
+    expect(versions.rows.map((row) => row.version)).toEqual([1]);
+    expect(await tableList(schema)).toEqual(['jobs', 'nodes', 'schedules', 'sundial_migrations']);
+    await stores[0]!.enqueueJobs([newJob('job-1')]);
+    expect((await stores[4]!.getJob('job-1'))?.id).toBe('job-1');
+    await Promise.all(stores.map((store) => store.close()));
+  });
+
+  test('migrate() reports what it did; open with migrate: false only checks the version', async () => {
+    const schema = freshSchema();
+    await expect(new PostgresStore({ poolConfig: pgEnv, schema, migrate: false }).open()).rejects.toThrow(StoreSchemaError);
+    expect(await tableList(schema)).toEqual([]);
+    expect(await migrate({ poolConfig: pgEnv, schema })).toEqual({ fromVersion: 0, toVersion: 1, applied: ['0001_init.sql'] });
+    expect(await migrate({ poolConfig: pgEnv, schema })).toEqual({ fromVersion: 1, toVersion: 1, applied: [] });
+    const store = new PostgresStore({ poolConfig: pgEnv, schema, migrate: false });
+    await store.open();
+    await store.close();
+  });
+
+  test('a schema written by a newer Sundial is refused and left untouched', async () => {
+    const schema = freshSchema();
+    await migrate({ poolConfig: pgEnv, schema });
+    await admin.query(`INSERT INTO "${schema}".sundial_migrations (version, name) VALUES (99, '0099_future.sql')`);
+    await admin.query(`ALTER TABLE "${schema}".jobs ADD COLUMN future_column text`);
+    const store = new PostgresStore({ poolConfig: pgEnv, schema });
+    await expect(store.open()).rejects.toThrow(/version 99.*newer Sundial/);
+    await expect(migrate({ poolConfig: pgEnv, schema })).rejects.toBeInstanceOf(StoreSchemaError);
+    const versions = await admin.query(`SELECT version FROM "${schema}".sundial_migrations ORDER BY version`);
+    expect(versions.rows.map((row) => row.version)).toEqual([1, 99]);
+    const column = await admin.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND column_name = 'future_column'`, [schema]);
+    expect(column.rowCount).toBe(1);
+  });
+
+  test("another application's tables in the schema are refused", async () => {
+    const schema = freshSchema();
+    await admin.query(`CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".jobs (id int)`);
+    await expect(new PostgresStore({ poolConfig: pgEnv, schema }).open()).rejects.toThrow(/tables named jobs but no sundial_migrations/);
+  });
+});
+
+describe.skipIf(!available)('transactional writes (options.tx)', () => {
+  test("a job enqueued in the caller's transaction exists only if it commits", async () => {
+    const pool = new pg.Pool({ ...pgEnv, max: 3 });
+    const store = new PostgresStore({ pool, schema: freshSchema() });
+    await store.open();
+    const tx = await pool.connect();
+    try {
+      await tx.query('BEGIN');
+      await store.enqueueJobs([newJob('job-rolled-back')], { tx });
+      await store.upsertSchedule(scheduleWrite('sched-rolled-back'), { tx });
+      expect(await store.getJob('job-rolled-back'), 'invisible outside the transaction').toBeNull();
+      await tx.query('ROLLBACK');
+      expect(await store.getJob('job-rolled-back')).toBeNull();
+      expect(await store.getSchedule('sched-rolled-back')).toBeNull();
+
+      await tx.query('BEGIN');
+      const [result] = await store.enqueueJobs([newJob('job-committed')], { tx });
+      expect(result?.created).toBe(true);
+      await tx.query('COMMIT');
+      expect((await store.getJob('job-committed'))?.status).toBe('queued');
+    } finally {
+      tx.release();
+    }
+    await expect(store.enqueueJobs([newJob('job-x')], { tx: {} })).rejects.toThrow(/options\.tx/);
+    await store.close();
+    // The pool is the caller's: close() leaves it usable.
+    expect((await pool.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+    await pool.end();
+  });
+
+  test('scheduler.enqueue with { tx }: rollback → no job; commit → the job runs', async () => {
+    const pool = new pg.Pool({ ...pgEnv, max: 4 });
+    const ran: string[] = [];
+    const scheduler = new Scheduler({
+      store: new PostgresStore({ pool, schema: freshSchema() }),
+      tasks: [task<{ order: string }>('ship', { run: ({ data }) => void ran.push(data.order) })],
+      pollInterval: '30s',
+    });
+    await scheduler.start();
+    const tx = await pool.connect();
+    try {
+      await tx.query('BEGIN');
+      const lost = await scheduler.enqueue({ task: 'ship', data: { order: 'rolled-back' } }, { tx });
+      await tx.query('ROLLBACK');
+      await tx.query('BEGIN');
+      const kept = await scheduler.enqueue({ task: 'ship', data: { order: 'committed' } }, { tx });
+      await tx.query('COMMIT');
+      // The commit's NOTIFY wakes the node (its poll interval is 30 s).
+      const deadline = Date.now() + 5000;
+      while ((await scheduler.getJob(kept.id))?.status !== 'succeeded' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect((await scheduler.getJob(kept.id))?.status).toBe('succeeded');
+      expect(await scheduler.getJob(lost.id)).toBeNull();
+      expect(ran).toEqual(['committed']);
+    } finally {
+      tx.release();
+      await scheduler.stop();
+      await pool.end();
+    }
+  });
+});
+
+describe.skipIf(!available)('connection loss', () => {
+  test('calls during an outage reject with StoreUnavailableError (cause chained) and succeed again after', async () => {
+    const proxy = new PgProxy({ host: pgEnv.host, port: pgEnv.port });
+    await proxy.up();
+    const store = new PostgresStore({ poolConfig: { ...pgEnv, host: '127.0.0.1', port: proxy.port, connectionTimeoutMillis: 1000 }, schema: freshSchema() });
+    await store.open();
+    await store.enqueueJobs([newJob('job-1')]);
+
+    await proxy.down();
+    for (const call of [() => store.getJob('job-1'), () => store.claimJobs({ nodeId: 'n', nowMs: Date.now(), leaseMs: 1000, limit: 5 })]) {
+      const error = await call().then(
+        () => null,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as Error).cause).toBeInstanceOf(Error);
+    }
+
+    await proxy.up();
+    expect((await store.getJob('job-1'))?.id).toBe('job-1');
+    expect(await store.claimJobs({ nodeId: 'n', nowMs: Date.now(), leaseMs: 1000, limit: 5 })).toHaveLength(1);
+    await store.close();
+    await proxy.down();
+  });
+
+  test('opening an unreachable database rejects with StoreUnavailableError', async () => {
+    const proxy = new PgProxy({ host: pgEnv.host, port: pgEnv.port });
+    await proxy.up();
+    const port = proxy.port;
+    await proxy.down();
+    const store = new PostgresStore({ poolConfig: { ...pgEnv, host: '127.0.0.1', port, connectionTimeoutMillis: 1000 }, schema: freshSchema() });
+    await expect(store.open()).rejects.toBeInstanceOf(StoreUnavailableError);
+    await store.close();
+  });
+});
