@@ -1,0 +1,176 @@
+// The Sundial dashboard: a hash router over the admin API, kept live by its event stream.
+import { ApiError, api, openEvents, storeToken, storedToken } from './api.js';
+import { h } from './dom.js';
+import { relative } from './format.js';
+import { renderDead, renderJob, renderJobs } from './view-jobs.js';
+import { renderNodes, renderOverview } from './view-overview.js';
+import { renderSchedules } from './view-schedules.js';
+
+const main = document.getElementById('main');
+const flashMs = 2500;
+
+const app = {
+  role: null,
+  /** Server time minus browser time: relative times follow the server's clock. */
+  clockOffsetMs: 0,
+  recent: new Map(),
+  now: () => Date.now() + app.clockOffsetMs,
+  syncClock(serverNowMs) {
+    app.clockOffsetMs = serverNowMs - Date.now();
+  },
+  /** 'flash' for a row whose record changed in the last moments (from the event stream). */
+  flashClass(id) {
+    const at = app.recent.get(id);
+    return at !== undefined && Date.now() - at < flashMs ? 'flash' : '';
+  },
+  navigate(view, params) {
+    const search = new URLSearchParams(Object.entries(params).filter(([, value]) => value));
+    location.hash = `#/${view}${search.toString() ? `?${search}` : ''}`;
+  },
+  refresh: () => scheduleRender(0),
+  toast(message, kind = 'ok') {
+    const toast = document.getElementById('toast');
+    toast.textContent = message;
+    toast.className = `toast toast-${kind}`;
+    toast.hidden = false;
+    clearTimeout(app.toastTimer);
+    app.toastTimer = setTimeout(() => (toast.hidden = true), 3500);
+  },
+  setDeadCount(count) {
+    const badge = document.getElementById('dead-count');
+    badge.hidden = count === 0;
+    badge.textContent = String(count);
+  },
+};
+
+function route() {
+  const [path, search = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const params = new URLSearchParams(search);
+  const [view = 'overview', id] = path.split('/');
+  return { view: view || 'overview', id: id ? decodeURIComponent(id) : undefined, params };
+}
+
+async function render() {
+  const { view, id, params } = route();
+  for (const tab of document.querySelectorAll('.tabs a')) tab.classList.toggle('active', tab.dataset.view === view);
+  let content;
+  try {
+    if (view === 'schedules') content = await renderSchedules(app, params);
+    else if (view === 'jobs' && id) content = await renderJob(app, id);
+    else if (view === 'jobs') content = await renderJobs(app, params);
+    else if (view === 'dead') content = await renderDead(app);
+    else if (view === 'nodes') content = await renderNodes(app);
+    else content = await renderOverview(app);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return signIn('Your session ended; sign in again.');
+    content = h('div', { class: 'card notice' }, h('h2', null, error.status === 404 ? 'Not found' : 'Something went wrong'), h('p', null, error.message));
+  }
+  document.title = `Sundial · ${view[0].toUpperCase()}${view.slice(1)}`;
+  main.replaceChildren(...[content].flat().filter(Boolean));
+  main.dataset.view = view;
+  main.dataset.rendered = String(Date.now());
+}
+
+let renderTimer = null;
+let rendering = null;
+/** Coalesces bursts of events into one refresh, and never runs two renders at once. */
+function scheduleRender(delayMs) {
+  if (renderTimer !== null) return;
+  renderTimer = setTimeout(async () => {
+    renderTimer = null;
+    if (rendering) await rendering;
+    rendering = render().finally(() => (rendering = null));
+  }, delayMs);
+}
+
+/** Relative times ("in 3s") tick every second without asking the server. */
+function tick() {
+  const now = app.now();
+  for (const el of document.querySelectorAll('[data-at]')) el.textContent = relative(Number(el.dataset.at), now);
+}
+
+let events = null;
+function connectEvents() {
+  events?.close();
+  events = openEvents();
+  const live = document.getElementById('live');
+  const text = document.getElementById('live-text');
+  events.addEventListener('open', () => {
+    live.className = 'live on';
+    text.textContent = 'live';
+  });
+  events.addEventListener('error', () => {
+    live.className = 'live off';
+    text.textContent = 'reconnecting';
+  });
+  events.addEventListener('ready', (event) => app.syncClock(JSON.parse(event.data).nowMs));
+  const onChange = (event) => {
+    const data = JSON.parse(event.data);
+    app.recent.set(data.id || data.scheduleId, Date.now());
+    if (data.scheduleId && data.id) app.recent.set(data.scheduleId, Date.now());
+    scheduleRender(300);
+  };
+  for (const name of ['job.enqueued', 'job.started', 'job.succeeded', 'job.failed', 'job.dead', 'job.cancelled']) events.addEventListener(name, onChange);
+  for (const name of ['schedule.created', 'schedule.updated', 'schedule.removed', 'schedule.paused', 'schedule.resumed', 'schedule.fired']) events.addEventListener(name, onChange);
+}
+
+/** Asks for a token, exchanges it for the HttpOnly event-stream cookie, and starts. */
+function signIn(message) {
+  events?.close();
+  const dialog = document.getElementById('login');
+  const error = document.getElementById('login-error');
+  error.hidden = !message;
+  error.textContent = message || '';
+  if (!dialog.open) dialog.showModal();
+}
+
+document.getElementById('login-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const input = document.getElementById('login-token');
+  const error = document.getElementById('login-error');
+  try {
+    const session = await api('session', { method: 'POST', token: input.value.trim() });
+    storeToken(input.value.trim());
+    input.value = '';
+    document.getElementById('login').close();
+    start(session);
+  } catch (failure) {
+    error.hidden = false;
+    error.textContent = failure.status === 401 ? 'That token is not valid.' : failure.message;
+  }
+});
+
+document.getElementById('sign-out').addEventListener('click', async () => {
+  await api('session', { method: 'DELETE' }).catch(() => undefined);
+  storeToken(null);
+  location.reload();
+});
+
+function start(session) {
+  app.role = session.role;
+  const role = document.getElementById('role');
+  role.hidden = false;
+  role.textContent = session.role === 'operate' ? 'operator' : 'read only';
+  document.getElementById('sign-out').hidden = session.mode !== 'tokens';
+  connectEvents();
+  render();
+}
+
+async function boot() {
+  window.addEventListener('hashchange', () => render());
+  setInterval(tick, 1000);
+  try {
+    // Re-post the stored token: it renews the cookie that the event stream needs.
+    const session = storedToken() ? await api('session', { method: 'POST' }) : await api('session');
+    start(session);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      storeToken(null);
+      signIn();
+    } else {
+      main.replaceChildren(h('div', { class: 'card notice' }, h('h2', null, 'Cannot reach the admin API'), h('p', null, error.message)));
+    }
+  }
+}
+
+boot();

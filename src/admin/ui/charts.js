@@ -1,0 +1,80 @@
+// Charts as inline SVG: no library, scales with its container, colours from the stylesheet.
+import { s } from './dom.js';
+import { clockTime } from './format.js';
+
+const width = 640;
+const pad = { top: 12, right: 8, bottom: 22, left: 34 };
+
+/** A round upper bound for the y axis: 1, 2, 5, 10, 20, 50, … */
+function niceMax(value) {
+  if (value <= 1) return 1;
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 5, 10]) if (step * magnitude >= value) return step * magnitude;
+  return 10 * magnitude;
+}
+
+/**
+ * Stacked bars per time bucket.
+ * @param {{ buckets: Array<Record<string, number>>, series: Array<{ key: string, label: string, className: string }>, bucketMs: number, height?: number, label: string }} options
+ */
+export function stackedBars({ buckets, series, bucketMs, height = 170, label }) {
+  const innerW = width - pad.left - pad.right;
+  const innerH = height - pad.top - pad.bottom;
+  const totals = buckets.map((bucket) => series.reduce((sum, { key }) => sum + (bucket[key] || 0), 0));
+  const max = niceMax(Math.max(0, ...totals));
+  const slot = innerW / Math.max(1, buckets.length);
+  const barW = Math.max(1, slot - 2);
+  const y = (value) => pad.top + innerH - (value / max) * innerH;
+  const grid = [0, max / 2, max].map((value) =>
+    s('g', { class: 'grid' }, s('line', { x1: pad.left, x2: width - pad.right, y1: y(value), y2: y(value) }), s('text', { x: pad.left - 6, y: y(value) + 4, 'text-anchor': 'end' }, formatTick(value))),
+  );
+  const bars = buckets.map((bucket, i) => {
+    let base = 0;
+    const x = pad.left + i * slot + 1;
+    const parts = series.map(({ key, className }) => {
+      const value = bucket[key] || 0;
+      const rect = value === 0 ? null : s('rect', { x, y: y(base + value), width: barW, height: Math.max(1, y(base) - y(base + value)), rx: 1.5, class: className });
+      base += value;
+      return rect;
+    });
+    const tip = `${clockTime(bucket.bucketStartMs)}–${clockTime(bucket.bucketStartMs + bucketMs)}: ` + series.map(({ key, label: name }) => `${bucket[key] || 0} ${name}`).join(', ');
+    return s('g', { class: 'bar' }, s('rect', { x: pad.left + i * slot, y: pad.top, width: slot, height: innerH, class: 'hit' }, s('title', null, tip)), parts);
+  });
+  const ticks = [0, Math.floor(buckets.length / 2), buckets.length - 1]
+    .filter((i, index, all) => buckets[i] && all.indexOf(i) === index)
+    .map((i) => s('text', { class: 'axis', x: pad.left + i * slot + slot / 2, y: height - 6, 'text-anchor': 'middle' }, clockTime(buckets[i].bucketStartMs)));
+  return s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img', 'aria-label': label }, grid, bars, ticks);
+}
+
+function formatTick(value) {
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
+/**
+ * One horizontal bar per status, scaled to the largest.
+ * @param {Array<{ label: string, value: number, className: string, href?: string }>} rows
+ */
+export function horizontalBars(rows, label) {
+  const rowH = 26;
+  const labelW = 86;
+  const valueW = 56;
+  const height = rows.length * rowH;
+  const max = Math.max(1, ...rows.map((row) => row.value));
+  const barSpace = width - labelW - valueW;
+  return s(
+    'svg',
+    { viewBox: `0 0 ${width} ${height}`, class: 'chart hbars', role: 'img', 'aria-label': label },
+    rows.map((row, i) => {
+      const y = i * rowH;
+      const w = row.value === 0 ? 0 : Math.max(3, (row.value / max) * barSpace);
+      return s(
+        'g',
+        null,
+        s('text', { x: 0, y: y + 17, class: 'label' }, row.label),
+        s('rect', { x: labelW, y: y + 5, width: barSpace, height: 16, rx: 4, class: 'track' }),
+        w > 0 ? s('rect', { x: labelW, y: y + 5, width: w, height: 16, rx: 4, class: row.className }) : null,
+        s('text', { x: width, y: y + 17, 'text-anchor': 'end', class: 'value' }, String(row.value)),
+      );
+    }),
+  );
+}

@@ -1,0 +1,160 @@
+import { api, query } from './api.js';
+import { badge, h, table } from './dom.js';
+import { absolute, duration, shortId } from './format.js';
+import { actionButton, card, liveTime, pageHeader, statusBadge } from './view-kit.js';
+
+const statuses = ['queued', 'running', 'failed', 'succeeded', 'dead', 'cancelled'];
+const finals = ['succeeded', 'dead', 'cancelled'];
+
+/** Jobs, newest first, filtered by status chips, task and schedule. */
+export async function renderJobs(app, params) {
+  const status = params.get('status') || '';
+  const task = params.get('task') || '';
+  const scheduleId = params.get('scheduleId') || '';
+  const limit = Number(params.get('limit') || 50);
+  const [page, tasks] = await Promise.all([api(`jobs${query({ status, task, scheduleId, limit })}`), api('tasks')]);
+  const now = app.now();
+  const chips = h(
+    'div',
+    { class: 'chips', role: 'group', 'aria-label': 'Filter by status' },
+    ['', ...statuses].map((value) =>
+      h(
+        'a',
+        { class: `chip ${value === status ? 'active' : ''} ${value ? `chip-${value}` : ''}`, href: `#/jobs${query({ status: value, task, scheduleId })}`, 'aria-current': value === status ? 'true' : null },
+        value || 'all',
+      ),
+    ),
+  );
+  const taskSelect = h(
+    'select',
+    {
+      'aria-label': 'Filter by task',
+      onchange(event) {
+        app.navigate('jobs', { status, task: event.target.value, scheduleId });
+      },
+    },
+    h('option', { value: '' }, 'All tasks'),
+    tasks.items.map((name) => h('option', { value: name, selected: name === task }, name)),
+  );
+  const more = page.nextAfterId
+    ? h('div', { class: 'more' }, h('a', { class: 'btn secondary', href: `#/jobs${query({ status, task, scheduleId, limit: Math.min(500, limit + 50) })}` }, 'Show more'))
+    : null;
+  return [
+    pageHeader('Jobs', scheduleId ? `Jobs of schedule ${scheduleId}, newest first.` : 'Newest first, from every node.', chips, taskSelect),
+    h('section', { class: 'card flush' }, jobTable(app, page.items, now, status ? `No ${status} jobs.` : 'No jobs yet.')),
+    more,
+  ];
+}
+
+function jobTable(app, jobs, now, emptyText) {
+  const rows = jobs.map((job) => ({
+    attrs: { 'data-id': job.id, class: `clickable ${app.flashClass(job.id)}`, onclick: () => (location.hash = `#/jobs/${encodeURIComponent(job.id)}`) },
+    cells: [
+      h('a', { href: `#/jobs/${encodeURIComponent(job.id)}`, class: 'mono', title: job.id }, shortId(job.id)),
+      h('span', { class: 'tag' }, job.task),
+      statusBadge(job.status),
+      `${job.attempt} / ${job.maxAttempts}`,
+      job.scheduleId ? h('span', { class: 'clip' }, job.scheduleId) : h('span', { class: 'muted' }, job.origin),
+      liveTime(job.createdAtMs, now),
+      job.startedAtMs && job.finishedAtMs ? duration(job.finishedAtMs - job.startedAtMs) : h('span', { class: 'muted' }, '–'),
+    ],
+  }));
+  return table(['Job', 'Task', 'Status', 'Attempt', 'Schedule', 'Created', 'Took'], rows, emptyText);
+}
+
+/** One job: fields, actions, the attempts as a timeline, and its error with stack. */
+export async function renderJob(app, id) {
+  const job = await api(`jobs/${encodeURIComponent(id)}`);
+  const now = app.now();
+  const isFinal = finals.includes(job.status);
+  const field = (label, value) => [h('dt', null, label), h('dd', null, value)];
+  return [
+    pageHeader(
+      h('span', null, `${job.task} `, statusBadge(job.status)),
+      h('span', { class: 'mono' }, job.id),
+      !isFinal ? actionButton(app, 'Cancel', () => api(`jobs/${encodeURIComponent(job.id)}/cancel`, { method: 'POST' }), { kind: 'danger', confirmText: 'Cancel this job?', done: 'Cancel requested' }) : null,
+      job.status === 'dead' || job.status === 'cancelled' ? actionButton(app, 'Retry', () => api(`jobs/${encodeURIComponent(job.id)}/retry`, { method: 'POST' }), { kind: 'primary', done: 'Queued for one more attempt' }) : null,
+    ),
+    h(
+      'div',
+      { class: 'grid-detail' },
+      card(
+        'Details',
+        h(
+          'dl',
+          { class: 'fields' },
+          field('Origin', job.scheduleId ? h('span', null, `${job.origin} · `, h('a', { href: `#/jobs${query({ scheduleId: job.scheduleId })}` }, job.scheduleId)) : job.origin),
+          field('Attempt', `${job.attempt} of ${job.maxAttempts}`),
+          field('Fire time', job.fireAtMs === null ? '–' : absolute(job.fireAtMs)),
+          field('Run at', absolute(job.runAtMs)),
+          field('Created', liveTime(job.createdAtMs, now)),
+          field('Started', liveTime(job.startedAtMs, now)),
+          field('Finished', liveTime(job.finishedAtMs, now)),
+          field('Took', job.startedAtMs && job.finishedAtMs ? duration(job.finishedAtMs - job.startedAtMs) : '–'),
+          field('Lease', job.leaseOwner ? h('span', null, `${job.leaseOwner} `, liveTime(job.leaseExpiresAtMs, now)) : '–'),
+          field('Fencing token', String(job.fencingToken)),
+          field('Priority', String(job.priority)),
+          job.dedupeKey ? field('Dedupe key', job.dedupeKey) : null,
+          job.cancelRequested ? field('Cancel', 'requested') : null,
+        ),
+      ),
+      card('Attempts', attemptsTimeline(job, now)),
+    ),
+    job.error
+      ? card(
+          'Error',
+          h(
+            'div',
+            { class: 'error-block' },
+            h('p', { class: 'error-title' }, `${job.error.name}${job.error.code ? ` [${job.error.code}]` : ''}: ${job.error.message}`),
+            job.error.stack ? h('pre', { class: 'stack' }, job.error.stack) : null,
+          ),
+        )
+      : null,
+    h('div', { class: 'grid-2' }, card('Data', h('pre', { class: 'json' }, JSON.stringify(job.data, null, 2))), card('Result', h('pre', { class: 'json' }, JSON.stringify(job.result, null, 2)))),
+  ];
+}
+
+function attemptsTimeline(job, now) {
+  if (job.attempts.length === 0) return h('p', { class: 'empty' }, 'Not started yet.');
+  return h(
+    'ol',
+    { class: 'timeline' },
+    job.attempts.map((attempt) =>
+      h(
+        'li',
+        { class: `outcome-${attempt.outcome}` },
+        h('div', { class: 'timeline-head' }, h('strong', null, `Attempt ${attempt.attempt}`), badge(attempt.outcome.replace('_', ' '), attempt.outcome), h('span', { class: 'muted small' }, liveTime(attempt.startedAtMs, now))),
+        h(
+          'div',
+          { class: 'muted small' },
+          `node ${attempt.nodeId} · fencing token ${attempt.fencingToken} · `,
+          attempt.finishedAtMs === null ? 'running' : `took ${duration(attempt.finishedAtMs - attempt.startedAtMs)}`,
+        ),
+        attempt.error ? h('div', { class: 'attempt-error' }, `${attempt.error.name}: ${attempt.error.message}`) : null,
+      ),
+    ),
+  );
+}
+
+/** Dead letters: jobs with no attempt left, their last error, and Retry. */
+export async function renderDead(app) {
+  const page = await api('jobs?status=dead&limit=200');
+  const now = app.now();
+  app.setDeadCount(page.items.length);
+  const rows = page.items.map((job) => ({
+    attrs: { 'data-id': job.id, class: app.flashClass(job.id) },
+    cells: [
+      h('a', { href: `#/jobs/${encodeURIComponent(job.id)}`, class: 'mono', title: job.id }, shortId(job.id)),
+      h('span', { class: 'tag' }, job.task),
+      h('div', { class: 'error-cell' }, job.error ? `${job.error.name}: ${job.error.message}` : '–'),
+      `${job.attempt} / ${job.maxAttempts}`,
+      liveTime(job.finishedAtMs, now),
+      actionButton(app, 'Retry', () => api(`jobs/${encodeURIComponent(job.id)}/retry`, { method: 'POST' }), { kind: 'primary', done: 'Queued for one more attempt' }),
+    ],
+  }));
+  return [
+    pageHeader('Dead letters', 'Jobs that used all their attempts, failed with a non-retryable error, or had no task to run. Retry gives one more attempt.'),
+    h('section', { class: 'card flush' }, table(['Job', 'Task', 'Last error', 'Attempts', 'Died', ''], rows, 'No dead jobs. ')),
+  ];
+}

@@ -1,0 +1,53 @@
+import { api, query } from './api.js';
+import { badge, h, table } from './dom.js';
+import { describeTrigger } from './format.js';
+import { actionButton, liveTime, pageHeader } from './view-kit.js';
+
+/** Every schedule: its trigger in words, when it fires next and last, its counters and actions. */
+export async function renderSchedules(app, params) {
+  const filter = params.get('q') || '';
+  const { items } = await api(`schedules${query({ idPrefix: filter, limit: 500 })}`);
+  const now = app.now();
+  const paused = items.filter((schedule) => schedule.paused).length;
+  const search = h('input', {
+    type: 'search',
+    placeholder: 'Filter by id prefix',
+    value: filter,
+    'aria-label': 'Filter schedules by id prefix',
+    onchange(event) {
+      app.navigate('schedules', { q: event.target.value });
+    },
+  });
+  const rows = items.map((schedule) => ({
+    attrs: { 'data-id': schedule.id, class: app.flashClass(schedule.id) },
+    cells: [
+      h('div', null, h('a', { href: `#/jobs${query({ scheduleId: schedule.id })}`, class: 'strong', title: 'Jobs of this schedule' }, schedule.id), schedule.paused ? [' ', badge('paused', 'paused')] : null),
+      h('span', { class: 'tag' }, schedule.task),
+      describeTrigger(schedule.trigger),
+      schedule.paused ? h('span', { class: 'muted' }, 'paused') : liveTime(schedule.nextFireAtMs, now),
+      h('span', { 'data-field': 'last-fire' }, liveTime(schedule.lastFireAtMs, now)),
+      h('span', { class: 'counters', title: 'fired · skipped (maxRunning) · missed' }, h('b', { 'data-field': 'fired' }, String(schedule.firedCount)), h('span', null, ` · ${schedule.skippedCount} · ${schedule.missedCount}`)),
+      h(
+        'div',
+        { class: 'row-actions' },
+        schedule.paused
+          ? actionButton(app, 'Resume', () => api(`schedules/${encodeURIComponent(schedule.id)}/resume`, { method: 'POST' }), { done: `Resumed ${schedule.id}` })
+          : actionButton(app, 'Pause', () => api(`schedules/${encodeURIComponent(schedule.id)}/pause`, { method: 'POST' }), { done: `Paused ${schedule.id}` }),
+        actionButton(app, 'Trigger', () => api(`schedules/${encodeURIComponent(schedule.id)}/trigger`, { method: 'POST' }), { done: `Triggered ${schedule.id}: a job is queued` }),
+        actionButton(app, 'Remove', () => api(`schedules/${encodeURIComponent(schedule.id)}`, { method: 'DELETE' }), {
+          kind: 'danger',
+          confirmText: `Remove schedule "${schedule.id}"? Its jobs stay.`,
+          done: `Removed ${schedule.id}`,
+        }),
+      ),
+    ],
+  }));
+  return [
+    pageHeader('Schedules', `${items.length} schedule${items.length === 1 ? '' : 's'}${paused ? `, ${paused} paused` : ''}.`, search),
+    h(
+      'section',
+      { class: 'card flush' },
+      table(['Schedule', 'Task', 'Trigger', 'Next fire', 'Last fire', 'Fired · skipped · missed', ''], rows, filter ? 'No schedule id starts with that.' : 'No schedules yet.'),
+    ),
+  ];
+}
