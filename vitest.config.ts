@@ -13,5 +13,7 @@ export default defineConfig({
       },
     ],
     testTimeout: 15_000,
+    // Fails a test file that leaves a scheduler running (see test/setup/leak-guard.ts).
+    setupFiles: ['test/setup/leak-guard.ts'],
   },
 });

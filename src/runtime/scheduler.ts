@@ -14,6 +14,7 @@ import { parseDuration, type Duration } from '../time/duration.ts';
 import { firstFireAtMs, nextFireAfterMs } from '../triggers/next-fire.ts';
 import { assertTriggerSpec } from '../domain/assert-trigger.ts';
 import { SchedulerEventEmitter, type SchedulerEventListener, type SchedulerEventName, type SchedulerEvents } from './events.ts';
+import { markSchedulerStarted, markSchedulerStopped } from './live-schedulers.ts';
 import { NodeLoop } from './node-loop.ts';
 import { resolveSchedulerOptions, type ResolvedSchedulerOptions, type SchedulerOptions } from './scheduler-options.ts';
 
@@ -91,6 +92,7 @@ export class Scheduler<Services = unknown> {
     await this.#ready();
     if (this.#loop.isRunning) return;
     this.#loop.start();
+    markSchedulerStarted(this.nodeId);
     this.#keepAlive = setInterval(() => {}, 2 ** 30);
     this.#events.emit('scheduler.started', { nodeId: this.nodeId });
   }
@@ -114,6 +116,7 @@ export class Scheduler<Services = unknown> {
     } finally {
       if (this.#keepAlive) clearInterval(this.#keepAlive);
       this.#keepAlive = null;
+      markSchedulerStopped(this.nodeId);
     }
     this.#events.emit('scheduler.stopped', { nodeId: this.nodeId });
   }

@@ -1,6 +1,7 @@
 // `sundial/testing`: the virtual clock for tests of code that uses Sundial, and the store
 // conformance suite for anyone writing a store.
 export { VirtualClock } from './virtual-clock.ts';
+export { liveSchedulers } from '../runtime/live-schedulers.ts';
 export {
   defineStoreConformanceSuite,
   type ConformanceRunner,
