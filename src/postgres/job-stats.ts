@@ -1,5 +1,6 @@
+import { jobStatuses, type JobStatus } from '../domain/job.ts';
 import { InvalidArgumentError } from '../errors.ts';
-import type { JobStatsQuery } from '../store/store.ts';
+import type { JobStats, JobStatsQuery } from '../store/store.ts';
 
 /** More buckets than a dashboard can draw is a caller's mistake (a bucketMs in seconds, …). */
 const maxBuckets = 10_000;
@@ -19,4 +20,22 @@ export function bucketRange(query: JobStatsQuery): { firstBucketMs: number; last
     throw new InvalidArgumentError(`jobStats would return more than ${maxBuckets} buckets; use a wider \`bucketMs\` or a later \`sinceMs\``);
   }
   return { firstBucketMs, lastBucketMs, bucketMs };
+}
+
+/** The `JobStats` of the two grouped queries: counts per status, and final outcomes per bucket (empty buckets included). */
+export function assembleJobStats(
+  counts: ReadonlyArray<Record<string, unknown>>,
+  buckets: ReadonlyArray<Record<string, unknown>>,
+  range: { firstBucketMs: number; lastBucketMs: number; bucketMs: number },
+): JobStats {
+  const { firstBucketMs, lastBucketMs, bucketMs } = range;
+  const byStatus = Object.fromEntries(jobStatuses.map((status) => [status, 0])) as JobStats['byStatus'];
+  for (const row of counts) byStatus[row.status as JobStatus] = Number(row.n);
+  const finished: JobStats['finished'] = [];
+  for (let start = firstBucketMs; start <= lastBucketMs; start += bucketMs) finished.push({ bucketStartMs: start, succeeded: 0, dead: 0, cancelled: 0 });
+  for (const row of buckets) {
+    const bucket = finished[(Number(row.bucket_start_ms) - firstBucketMs) / bucketMs];
+    if (bucket) bucket[row.status as 'succeeded' | 'dead' | 'cancelled'] += Number(row.n);
+  }
+  return { byStatus, finished };
 }

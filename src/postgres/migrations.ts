@@ -119,3 +119,13 @@ async function readVersion(client: ClientBase, schema: string): Promise<number> 
   const result = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${quoteIdent(schema)}.${versionTable}`);
   return Number(result.rows[0]?.version ?? 0);
 }
+
+/** For `migrate: false`: throws `StoreSchemaError` unless the schema is exactly at this code's version. Reads only. */
+export async function checkSchemaVersion(client: ClientBase, schema: string): Promise<void> {
+  const version = await readVersion(client, schema);
+  if (version !== latestSchemaVersion()) {
+    throw new StoreSchemaError(
+      `PostgreSQL schema ${quoteIdent(schema)} is at version ${version}, this Sundial needs ${latestSchemaVersion()}; run \`sundial migrate\` (or open with migrate: true)`,
+    );
+  }
+}

@@ -1,9 +1,9 @@
 import type { ClientBase, Pool, QueryResult } from 'pg';
-import { jobStatuses, finalJobStatuses } from '../domain/job.ts';
+import { finalJobStatuses } from '../domain/job.ts';
 import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import type { NodeRecord } from '../domain/node.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
-import { InvalidArgumentError, InvalidJobStateError, PayloadNotSerializableError, StoreSchemaError, StoreUnavailableError } from '../errors.ts';
+import { InvalidArgumentError, InvalidJobStateError, PayloadNotSerializableError, StoreUnavailableError } from '../errors.ts';
 import type {
   AcquiredSchedule,
   AcquireSchedulesRequest,
@@ -31,10 +31,10 @@ import { createPool, openListenConnection, resolveConnection, type PostgresConne
 import { sqlState, toStoreError } from './errors.ts';
 import { quoteIdent } from './identifiers.ts';
 import { jobStatements } from './job-statements.ts';
-import { bucketRange } from './job-stats.ts';
+import { assembleJobStats, bucketRange } from './job-stats.ts';
 import { buildJobListQuery, buildScheduleListQuery } from './list-queries.ts';
 import { PgListener } from './listener.ts';
-import { latestSchemaVersion, migrateSchema, versionTable } from './migrations.ts';
+import { checkSchemaVersion, migrateSchema } from './migrations.ts';
 import { claimOrder, rowToJob, rowToNode, rowToSchedule, type Row } from './row-mapping.ts';
 import { scheduleStatements } from './schedule-statements.ts';
 
@@ -70,6 +70,8 @@ export class PostgresStore implements Store {
   #pool: Pool | null = null;
   #opening: Promise<void> | null = null;
   #listener: PgListener | null = null;
+  /** A listener being stopped by the last unsubscribe; close() waits for it. */
+  #listenerStopping: Promise<void> = Promise.resolve();
 
   constructor(options: PostgresStoreOptions = {}) {
     this.#connection = resolveConnection(options);
@@ -103,7 +105,7 @@ export class PostgresStore implements Store {
       const client = await pool.connect();
       try {
         if (this.#migrate) await migrateSchema(client, this.schema);
-        else await this.#checkVersion(client);
+        else await checkSchemaVersion(client, this.schema);
         client.release();
       } catch (error) {
         client.release(error as Error);
@@ -118,21 +120,6 @@ export class PostgresStore implements Store {
     if (this.#listeners.size > 0) this.#startListener();
   }
 
-  async #checkVersion(client: ClientBase): Promise<void> {
-    const result = await client
-      .query<{ version: number | null }>(`SELECT max(version) AS version FROM ${this.#q}.${versionTable}`)
-      .catch((error: unknown) => {
-        if (sqlState(error) === '42P01') return { rows: [{ version: 0 }] };
-        throw error;
-      });
-    const version = Number(result.rows[0]?.version ?? 0);
-    if (version !== latestSchemaVersion()) {
-      throw new StoreSchemaError(
-        `PostgreSQL schema ${this.#q} is at version ${version}, this Sundial needs ${latestSchemaVersion()}; run \`sundial migrate\` (or open with migrate: true)`,
-      );
-    }
-  }
-
   readonly #onPoolError = (): void => {
     // Nothing to do: the pool already removed the broken client (see #open).
   };
@@ -144,7 +131,7 @@ export class PostgresStore implements Store {
     await opening.catch(() => {});
     const listener = this.#listener;
     this.#listener = null;
-    await listener?.stop();
+    await Promise.all([listener?.stop(), this.#listenerStopping]);
     const pool = this.#pool;
     this.#pool = null;
     if (!pool) return;
@@ -307,15 +294,7 @@ export class PostgresStore implements Store {
       this.#read('jobStats', 'countByStatus', this.#admin.countByStatus, []),
       this.#read('jobStats', 'finishedByBucket', this.#admin.finishedByBucket, [bucketMs, firstBucketMs, lastBucketMs + bucketMs]),
     ]);
-    const byStatus = Object.fromEntries(jobStatuses.map((status) => [status, 0])) as JobStats['byStatus'];
-    for (const row of counts) byStatus[row.status as JobStatus] = Number(row.n);
-    const finished: JobStats['finished'] = [];
-    for (let start = firstBucketMs; start <= lastBucketMs; start += bucketMs) finished.push({ bucketStartMs: start, succeeded: 0, dead: 0, cancelled: 0 });
-    for (const row of buckets) {
-      const bucket = finished[(Number(row.bucket_start_ms) - firstBucketMs) / bucketMs];
-      if (bucket) bucket[row.status as 'succeeded' | 'dead' | 'cancelled'] += Number(row.n);
-    }
-    return { byStatus, finished };
+    return assembleJobStats(counts, buckets, { firstBucketMs, lastBucketMs, bucketMs });
   }
 
   async purgeJobs(request: { finishedBeforeMs: number; statuses?: readonly JobStatus[] }): Promise<number> {
@@ -355,7 +334,7 @@ export class PostgresStore implements Store {
       if (this.#listeners.size > 0 || !this.#listener) return;
       const stopping = this.#listener;
       this.#listener = null;
-      void stopping.stop();
+      this.#listenerStopping = stopping.stop();
     };
   }
 
