@@ -8,6 +8,7 @@ import { ApiError } from '../api-error.ts';
 import { formatEventId, jobEventName, parseEventId, readJobChanges, type FeedCursor } from '../job-feed.ts';
 import { ScheduleWatcher } from '../schedule-watcher.ts';
 import { jobSummary } from './job-routes.ts';
+import { publicSchedule } from './schedule-routes.ts';
 
 export interface EventStreamOptions {
   /** How often each stream reads the store's change feed. */
@@ -55,6 +56,8 @@ export function eventRoutes(ctx: AdminContext, options: EventStreamOptions, stre
   async function run(stream: SSEStreamingApi, start: FeedCursor, signal: AbortSignal): Promise<void> {
     let cursor = start;
     const watcher = new ScheduleWatcher();
+    // The baseline listing comes first: a change made once `ready` is seen is reported.
+    await watcher.poll(ctx.store);
     await stream.writeSSE({ event: 'ready', id: formatEventId(cursor), data: JSON.stringify({ nowMs: ctx.clock.now() }), retry: 2000 });
     let sinceHeartbeatMs = 0;
     for (let tick = 0; !signal.aborted && !stream.aborted && !stream.closed; tick++) {
@@ -65,10 +68,10 @@ export function eventRoutes(ctx: AdminContext, options: EventStreamOptions, stre
           await stream.writeSSE({ event: jobEventName(job.status), id, data: JSON.stringify(jobSummary(job)) });
         }
         cursor = changes.cursor;
-        if (tick % schedulePollEvery === 0) {
+        if (tick % schedulePollEvery === schedulePollEvery - 1) {
           // No `id:` on schedule events: the browser keeps the job cursor as its Last-Event-ID.
           for (const change of await watcher.poll(ctx.store)) {
-            await stream.writeSSE({ event: change.event, data: JSON.stringify({ scheduleId: change.scheduleId, schedule: change.schedule }) });
+            await stream.writeSSE({ event: change.event, data: JSON.stringify({ scheduleId: change.scheduleId, schedule: change.schedule && publicSchedule(change.schedule) }) });
           }
         }
         sinceHeartbeatMs += options.pollIntervalMs;

@@ -43,7 +43,7 @@ export function scheduleRoutes(ctx: AdminContext): Hono<AdminEnv> {
 }
 
 /** The schedule without its lease bookkeeping token, which means nothing to an operator. */
-function publicSchedule(schedule: ScheduleRecord): Omit<ScheduleRecord, 'leaseToken'> {
+export function publicSchedule(schedule: ScheduleRecord): Omit<ScheduleRecord, 'leaseToken'> {
   const { leaseToken: _leaseToken, ...rest } = schedule;
   return rest;
 }
