@@ -63,12 +63,17 @@ export function jobStatements(s: string) {
       RETURNING *`,
 
     // $1 job ids, $2 fencing tokens, $3 nodeId, $4 leaseExpiresAtMs.
+    // Batched writes lock their rows in id order first (`locked`): a renewal and a completion
+    // batch of the same node run on two connections at once, and locking in two different orders
+    // deadlocked them.
     renew: `
       WITH r AS (SELECT * FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS r(job_id, fencing_token, i)),
+      locked AS (SELECT j.id FROM ${s}.jobs j WHERE j.id IN (SELECT job_id FROM r) ORDER BY j.id FOR UPDATE),
       renewed AS (
         UPDATE ${s}.jobs j SET lease_expires_at_ms = $4
         FROM r
-        WHERE j.id = r.job_id AND j.fencing_token = r.fencing_token AND j.status = 'running' AND j.lease_owner = $3
+        WHERE j.id = r.job_id AND j.id IN (SELECT id FROM locked)
+          AND j.fencing_token = r.fencing_token AND j.status = 'running' AND j.lease_owner = $3
         RETURNING j.id, j.cancel_requested)
       SELECT r.i, renewed.id IS NOT NULL AS held,
         COALESCE(renewed.cancel_requested, (SELECT j.cancel_requested FROM ${s}.jobs j WHERE j.id = r.job_id), false) AS cancel_requested
@@ -82,6 +87,7 @@ export function jobStatements(s: string) {
       WITH r AS (
         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, job_id text, fencing_token bigint, now_ms bigint, kind text,
           result jsonb, error jsonb, retry_at_ms bigint, outcome text, end_schedule boolean)),
+      locked AS (SELECT j.id FROM ${s}.jobs j WHERE j.id IN (SELECT job_id FROM r) ORDER BY j.id FOR UPDATE),
       done AS (
         UPDATE ${s}.jobs j SET
           status = CASE r.kind WHEN 'succeeded' THEN 'succeeded' WHEN 'retry' THEN 'failed' WHEN 'dead' THEN 'dead'
@@ -97,7 +103,7 @@ export function jobStatements(s: string) {
             || CASE WHEN r.kind IN ('retry', 'dead', 'cancelled') THEN jsonb_build_object('error', COALESCE(r.error, 'null'::jsonb))
                     ELSE '{}'::jsonb END)
         FROM r
-        WHERE j.id = r.job_id AND j.fencing_token = r.fencing_token AND j.status = 'running'
+        WHERE j.id = r.job_id AND j.id IN (SELECT id FROM locked) AND j.fencing_token = r.fencing_token AND j.status = 'running'
         RETURNING j.*, r.end_schedule AS end_schedule, r.kind AS kind),
       ended AS (
         DELETE FROM ${s}.schedules WHERE id IN (SELECT schedule_id FROM done WHERE end_schedule AND schedule_id IS NOT NULL)
