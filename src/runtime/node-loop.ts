@@ -16,6 +16,17 @@ const purgeEveryMs = 60_000;
 /** How often a node reports itself in the store's node registry (the admin view calls a node gone after 15 s). */
 const nodeReportEveryMs = 5_000;
 const maxErrorBackoffMs = 30_000;
+/**
+ * Under load, a freed slot only claims (one round trip); reaping expired leases and firing due
+ * schedules still run at least this often. An idle node does the full round on every wake-up.
+ */
+const fullPassEveryMs = 20;
+
+/** What a round did: took work, found none, or could not take any because every slot is busy. */
+type PassOutcome = 'progressed' | 'idle' | 'saturated';
+
+/** Why a sleeping loop woke: its timer, a freed slot, or new work (see `NodeLoop.wake`). */
+type WakeReason = 'timer' | 'slot' | 'work';
 
 /**
  * The background work of one node: fire due schedules, take over expired leases, claim and run
@@ -31,8 +42,11 @@ export class NodeLoop {
   readonly #keeper: LeaseKeeperContext;
   #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   #loopDone: Promise<void> = Promise.resolve();
-  #wakeSleeper: (() => void) | null = null;
+  #wakeSleeper: ((reason: WakeReason) => void) | null = null;
   #wakePending = false;
+  #lastWakeReason: WakeReason = 'timer';
+  #fullPassRequested = true;
+  #lastFullPassAtMs = Number.NEGATIVE_INFINITY;
   #heartbeatTimer: TimerHandle | null = null;
   #nextPurgeAtMs = 0;
   #nextNodeReportAtMs = 0;
@@ -62,11 +76,19 @@ export class NodeLoop {
     this.#loopDone = this.#loop();
   }
 
-  /** Ends the loop early from its sleep: there may be work now. */
-  wake(): void {
+  /**
+   * Ends the loop early from its sleep: there may be work now. `slot`: a running job finished, so
+   * only claiming is worth a round trip; `work`: something changed (a job, a schedule, another
+   * node's signal), so the next round looks at everything.
+   */
+  wake(reason: WakeReason = 'work'): void {
+    if (reason === 'work') this.#fullPassRequested = true;
     const wake = this.#wakeSleeper;
-    if (wake) wake();
-    else this.#wakePending = true;
+    if (wake) wake(reason);
+    else {
+      this.#wakePending = true;
+      this.#lastWakeReason = reason;
+    }
   }
 
   /**
@@ -111,34 +133,57 @@ export class NodeLoop {
 
   async #loop(): Promise<void> {
     while (this.#state === 'running') {
-      let progressed = false;
+      let outcome: PassOutcome = 'idle';
+      const nowMs = this.#options.clock.now();
+      const full = this.#fullPassRequested || nowMs - this.#lastFullPassAtMs >= fullPassEveryMs;
       try {
-        progressed = await this.#pass();
+        outcome = full ? await this.#fullPass() : await this.#claimPass();
+        if (full) {
+          this.#lastFullPassAtMs = nowMs;
+          this.#fullPassRequested = false;
+        }
         this.#consecutiveErrors = 0;
       } catch (error) {
         this.#consecutiveErrors++;
         this.#events.emit('error', { error: toError(error), during: 'scheduler loop' });
       }
       if (this.#state !== 'running') break;
-      if (progressed && this.#consecutiveErrors === 0) {
+      if (this.#consecutiveErrors > 0) {
+        await this.#sleep(this.#errorBackoffMs());
+        this.#fullPassRequested = true;
+      } else if (outcome === 'progressed') {
         await new Promise<void>((resolve) => setImmediate(resolve)); // let handlers and I/O run between passes
-        continue;
+      } else if (outcome === 'saturated') {
+        // Every slot is busy: nothing to ask the store until a slot frees (a 'slot' wake-up) or
+        // the next full round is due.
+        await this.#sleep(Math.max(0, this.#lastFullPassAtMs + fullPassEveryMs - this.#options.clock.now()), 'slot');
+      } else if (!full) {
+        this.#fullPassRequested = true; // nothing to claim: look at everything before sleeping
+      } else {
+        await this.#sleep(await this.#sleepMs());
+        this.#fullPassRequested ||= this.#lastWakeReason !== 'slot';
       }
-      await this.#sleep(await this.#sleepMs());
     }
   }
 
-  /** One round of work. True when it did something, so the next round should follow at once. */
-  async #pass(): Promise<boolean> {
+  /** Reap expired leases, fire due schedules, claim jobs, and the periodic chores. */
+  async #fullPass(): Promise<PassOutcome> {
     let progressed = false;
     if (this.#options.runsJobs) progressed = (await reapExpiredLeases(this.#keeper, this.running, reapBatchSize)) > 0;
     if (this.#options.runsSchedules && this.#state === 'running') {
       progressed = (await fireDueSchedules(this.#firer)) > 0 || progressed;
     }
-    if (this.#options.runsJobs && this.#state === 'running') progressed = (await this.#claimAndStart()) > 0 || progressed;
+    let claimed: PassOutcome = 'idle';
+    if (this.#options.runsJobs && this.#state === 'running') claimed = await this.#claimPass();
     await this.#purgeHistoryWhenDue();
     await this.#reportNodeWhenDue();
-    return progressed;
+    return progressed ? 'progressed' : claimed;
+  }
+
+  async #claimPass(): Promise<PassOutcome> {
+    if (!this.#options.runsJobs) return 'idle';
+    if (this.running.size >= this.#options.concurrency) return 'saturated';
+    return (await this.#claimAndStart()) > 0 ? 'progressed' : 'idle';
   }
 
   async #claimAndStart(): Promise<number> {
@@ -158,17 +203,18 @@ export class NodeLoop {
         .catch((error: unknown) => this.#events.emit('error', { error: toError(error), during: `running job ${job.id}` }))
         .finally(() => {
           this.running.delete(job.id);
-          this.wake();
+          this.wake('slot');
         });
     }
     return jobs.length;
   }
 
+  #errorBackoffMs(): number {
+    return Math.min(maxErrorBackoffMs, this.#options.pollIntervalMs * 2 ** Math.min(this.#consecutiveErrors, 10));
+  }
+
   async #sleepMs(): Promise<number> {
     const { pollIntervalMs, clock } = this.#options;
-    if (this.#consecutiveErrors > 0) {
-      return Math.min(maxErrorBackoffMs, pollIntervalMs * 2 ** Math.min(this.#consecutiveErrors, 10));
-    }
     let wakeAtMs: number | null;
     try {
       wakeAtMs = await this.#options.store.nextWakeAtMs();
@@ -184,18 +230,20 @@ export class NodeLoop {
     return Math.min(delayMs, pollIntervalMs);
   }
 
-  #sleep(delayMs: number): Promise<void> {
+  /** Sleeps on the clock until `delayMs` passes ('timer') or `wake()` is called; records why it woke. */
+  #sleep(delayMs: number, onTimer: WakeReason = 'timer'): Promise<void> {
     if (this.#wakePending) {
       this.#wakePending = false;
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const finish = () => {
+      const finish = (reason: WakeReason) => {
         timer.cancel();
         this.#wakeSleeper = null;
+        this.#lastWakeReason = reason;
         resolve();
       };
-      const timer = this.#options.clock.setTimer(finish, delayMs);
+      const timer = this.#options.clock.setTimer(() => finish(onTimer), delayMs);
       this.#wakeSleeper = finish;
     });
   }
