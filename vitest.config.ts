@@ -11,6 +11,7 @@ export default defineConfig({
         extends: true,
         test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
       },
+      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 60_000 } },
     ],
     testTimeout: 15_000,
     // Fails a test file that leaves a scheduler running (see test/setup/leak-guard.ts).

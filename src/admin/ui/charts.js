@@ -42,7 +42,12 @@ export function stackedBars({ buckets, series, bucketMs, height = 170, label }) 
   });
   const ticks = [0, Math.floor(buckets.length / 2), buckets.length - 1]
     .filter((i, index, all) => buckets[i] && all.indexOf(i) === index)
-    .map((i) => s('text', { class: 'axis', x: pad.left + i * slot + slot / 2, y: height - 6, 'text-anchor': 'middle' }, clockTime(buckets[i].bucketStartMs)));
+    .map((i) => {
+      // The outer labels align to the plot's edges, so they are never clipped.
+      const anchor = i === 0 ? 'start' : i === buckets.length - 1 ? 'end' : 'middle';
+      const x = anchor === 'start' ? pad.left : anchor === 'end' ? width - pad.right : pad.left + i * slot + slot / 2;
+      return s('text', { class: 'axis', x, y: height - 6, 'text-anchor': anchor }, clockTime(buckets[i].bucketStartMs));
+    });
   return s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img', 'aria-label': label }, grid, bars, ticks);
 }
 
@@ -55,9 +60,11 @@ function formatTick(value) {
  * @param {Array<{ label: string, value: number, className: string, href?: string }>} rows
  */
 export function horizontalBars(rows, label) {
-  const rowH = 26;
-  const labelW = 86;
-  const valueW = 56;
+  // Narrower than the time charts: it sits in a third of the page and must keep readable text.
+  const width = 380;
+  const rowH = 30;
+  const labelW = 82;
+  const valueW = 48;
   const height = rows.length * rowH;
   const max = Math.max(1, ...rows.map((row) => row.value));
   const barSpace = width - labelW - valueW;
@@ -70,10 +77,10 @@ export function horizontalBars(rows, label) {
       return s(
         'g',
         null,
-        s('text', { x: 0, y: y + 17, class: 'label' }, row.label),
-        s('rect', { x: labelW, y: y + 5, width: barSpace, height: 16, rx: 4, class: 'track' }),
-        w > 0 ? s('rect', { x: labelW, y: y + 5, width: w, height: 16, rx: 4, class: row.className }) : null,
-        s('text', { x: width, y: y + 17, 'text-anchor': 'end', class: 'value' }, String(row.value)),
+        s('text', { x: 0, y: y + 19, class: 'label' }, row.label),
+        s('rect', { x: labelW, y: y + 7, width: barSpace - 8, height: 16, rx: 5, class: 'track' }),
+        w > 0 ? s('rect', { x: labelW, y: y + 7, width: Math.min(w, barSpace - 8), height: 16, rx: 5, class: row.className }) : null,
+        s('text', { x: width, y: y + 19, 'text-anchor': 'end', class: 'value' }, String(row.value)),
       );
     }),
   );

@@ -68,6 +68,10 @@ export async function renderJob(app, id) {
   const now = app.now();
   const isFinal = finals.includes(job.status);
   const field = (label, value) => [h('dt', null, label), h('dd', null, value)];
+  // The job's error, or else the newest attempt's (a retried job that then succeeded keeps its history).
+  const failedAttempt = [...job.attempts].reverse().find((attempt) => attempt.error);
+  const lastError = job.error || (failedAttempt ? failedAttempt.error : null);
+  const lastErrorAttempt = failedAttempt ? failedAttempt.attempt : null;
   return [
     pageHeader(
       h('span', null, `${job.task} `, statusBadge(job.status)),
@@ -90,7 +94,7 @@ export async function renderJob(app, id) {
           field('Created', liveTime(job.createdAtMs, now)),
           field('Started', liveTime(job.startedAtMs, now)),
           field('Finished', liveTime(job.finishedAtMs, now)),
-          field('Took', job.startedAtMs && job.finishedAtMs ? duration(job.finishedAtMs - job.startedAtMs) : '–'),
+          field('Start to finish', job.startedAtMs && job.finishedAtMs ? duration(job.finishedAtMs - job.startedAtMs) : '–'),
           field('Lease', job.leaseOwner ? h('span', null, `${job.leaseOwner} `, liveTime(job.leaseExpiresAtMs, now)) : '–'),
           field('Fencing token', String(job.fencingToken)),
           field('Priority', String(job.priority)),
@@ -100,14 +104,15 @@ export async function renderJob(app, id) {
       ),
       card('Attempts', attemptsTimeline(job, now)),
     ),
-    job.error
+    lastError
       ? card(
-          'Error',
+          job.error ? 'Error' : 'Last error',
           h(
             'div',
             { class: 'error-block' },
-            h('p', { class: 'error-title' }, `${job.error.name}${job.error.code ? ` [${job.error.code}]` : ''}: ${job.error.message}`),
-            job.error.stack ? h('pre', { class: 'stack' }, job.error.stack) : null,
+            job.error ? null : h('p', { class: 'muted small' }, `From attempt ${lastErrorAttempt}; the job went on after it.`),
+            h('p', { class: 'error-title' }, `${lastError.name}${lastError.code ? ` [${lastError.code}]` : ''}: ${lastError.message}`),
+            lastError.stack ? h('pre', { class: 'stack' }, lastError.stack) : null,
           ),
         )
       : null,
