@@ -1,0 +1,56 @@
+// The project's performance targets, checked against the medians of one run (met / not met).
+import { median, pick } from './metrics.ts';
+
+type Row = Record<string, unknown> & { step: string; system: string; variant: string };
+
+export function targetLines(rows: readonly Row[]): string[] {
+  const medianOf = (step: string, system: string, variant: string, path: string): number | null =>
+    median(rows.filter((r) => r.step === step && r.system === system && r.variant === variant && !r.na && !r.error).map((r) => pick(r, path)).filter((v): v is number => v !== null));
+  /** The peer's best variant (its fast path when that is better). */
+  const bestPeer = (step: string, system: string, path: string): { value: number | null; variant: string } => {
+    const candidates = ['default', 'fast'].map((variant) => ({ variant, value: medianOf(step, system, variant, path) })).filter((c) => c.value !== null);
+    candidates.sort((a, b) => b.value! - a.value!);
+    return candidates[0] ?? { value: null, variant: '–' };
+  };
+  const lines = ['| target | measured (medians) | met? |', '| --- | --- | --- |'];
+  const verdict = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? '**met**' : '**not met**');
+  const fmt = (v: number | null) => (v === null ? '–' : Math.round(v).toLocaleString('en-US'));
+
+  for (const step of ['process-10', 'process-50']) {
+    const c = step.split('-')[1];
+    const pairs: [string, string, number][] = [['sundial-postgres', 'graphile-worker', 1.5], ['sundial-postgres', 'pg-boss', 3], ['sundial-redis', 'bullmq', 1.5], ['sundial-sqlite', 'bullmq', 1]];
+    for (const [own, peer, factor] of pairs) {
+      const ours = medianOf(step, own, 'default', 'jobsPerSecond');
+      const theirs = bestPeer(step, peer, 'jobsPerSecond');
+      const ok = ours === null || theirs.value === null ? null : ours >= factor * theirs.value;
+      const ratio = ours !== null && theirs.value ? ` = ${(ours / theirs.value).toFixed(2)}×` : '';
+      lines.push(`| ${own} ≥ ${factor}× ${peer} processed jobs/s (concurrency ${c}) | ${fmt(ours)} vs ${fmt(theirs.value)} (${peer} ${theirs.variant})${ratio} | ${verdict(ok)} |`);
+    }
+  }
+  for (const store of ['sundial-sqlite', 'sundial-postgres', 'sundial-redis']) {
+    const p99 = medianOf('fire-burst', store, 'default', 'latenessMs.p99');
+    lines.push(`| ${store}: scenario 2 p99 lateness ≤ 50 ms | ${fmt(p99)} ms | ${verdict(p99 === null ? null : p99 <= 50)} |`);
+  }
+  for (const store of ['sundial-sqlite', 'sundial-postgres', 'sundial-redis']) {
+    const p99 = medianOf('recurrent', store, 'default', 'latenessMs.p99');
+    const missed = rows.filter((r) => r.step === 'recurrent' && r.system === store && !r.na && !r.error).reduce((sum, r) => sum + (pick(r, 'missed') ?? 0), 0);
+    const dups = rows.filter((r) => r.step === 'recurrent' && r.system === store && !r.na && !r.error).reduce((sum, r) => sum + (pick(r, 'duplicates') ?? 0), 0);
+    lines.push(`| ${store}: scenario 3 p99 ≤ 10 ms, 0 missed, 0 duplicates | p99 ${fmt(p99)} ms, ${missed} missed, ${dups} duplicates (all runs) | ${verdict(p99 === null ? null : p99 <= 10 && missed === 0 && dups === 0)} |`);
+  }
+  for (const store of ['sundial-sqlite', 'sundial-postgres', 'sundial-redis']) {
+    const runs = rows.filter((r) => r.step === 'nodes' && r.system === store && !r.na && !r.error);
+    const missed = runs.reduce((sum, r) => sum + (pick(r, 'missed') ?? 0), 0);
+    const dups = runs.reduce((sum, r) => sum + (pick(r, 'duplicates') ?? 0), 0);
+    lines.push(`| ${store}: scenario 4, 0 missed and 0 duplicate fires across 3 processes | ${missed} missed, ${dups} duplicates (all runs) | ${verdict(runs.length === 0 ? null : missed === 0 && dups === 0)} |`);
+  }
+  for (const store of ['sundial-sqlite', 'sundial-postgres', 'sundial-redis']) {
+    const ms = medianOf('takeover', store, 'default', 'takeoverMs');
+    lines.push(`| ${store}: takeover ≤ 5 s with defaults | ${fmt(ms)} ms | ${verdict(ms === null ? null : ms <= 5000)} |`);
+  }
+  for (const store of ['sundial-sqlite', 'sundial-postgres', 'sundial-redis']) {
+    const rss = medianOf('scale', store, 'default', 'peakRssMb');
+    const stored = medianOf('scale', store, 'default', 'stored');
+    lines.push(`| ${store}: scenario 6 node RSS ≤ 150 MB | ${fmt(rss)} MB with ${fmt(stored)} stored | ${verdict(rss === null ? null : rss <= 150)} |`);
+  }
+  return lines;
+}
