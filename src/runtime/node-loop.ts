@@ -155,8 +155,10 @@ export class NodeLoop {
         await new Promise<void>((resolve) => setImmediate(resolve)); // let handlers and I/O run between passes
       } else if (outcome === 'saturated') {
         // Every slot is busy: nothing to ask the store until a slot frees (a 'slot' wake-up) or
-        // the next full round is due.
+        // the next full round is due. Then one more turn of the event loop, so that every job of a
+        // completed batch frees its slot and the claim takes them all in one round trip.
         await this.#sleep(Math.max(0, this.#lastFullPassAtMs + fullPassEveryMs - this.#options.clock.now()), 'slot');
+        await new Promise<void>((resolve) => setImmediate(resolve));
       } else if (!full) {
         this.#fullPassRequested = true; // nothing to claim: look at everything before sleeping
       } else {
