@@ -20,7 +20,8 @@ export interface Command {
 
 /** The options every command takes, for the help texts. */
 export const commonOptionsHelp = [
-  '  --store <url>   sqlite:./file.db, sqlite:///abs/file.db, file.db or memory:',
+  '  --store <url>   sqlite:./file.db, sqlite:///abs/file.db, file.db, memory:,',
+  '                  postgres://user@host/db[?schema=sundial] or redis://host:6379[?prefix=sundial]',
   '                  (default: $SUNDIAL_STORE, else sqlite:./sundial.db)',
   '  --json          print JSON instead of a table',
   '  -h, --help      show this help',

@@ -6,34 +6,36 @@ import { InvalidArgumentError, type Store } from '../index.ts';
 export const defaultStoreUrl = 'sqlite:./sundial.db';
 
 /** What a store URL names, before any driver is loaded. */
-export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'memory' };
+export type StoreLocation =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'memory' }
+  | { kind: 'postgres'; connectionString: string; schema: string | undefined }
+  | { kind: 'redis'; url: string; prefix: string | undefined };
 
 const acceptedForms =
-  'sqlite:./path.db, sqlite:///absolute/path.db, a path ending in .db, or memory: ' +
-  '(postgres:// and redis:// are planned)';
-
-// Stores that later versions bring: named here so their URLs get a clear answer, not "unknown".
-const plannedStores: ReadonlyArray<{ prefixes: readonly string[]; name: string }> = [
-  { prefixes: ['postgres://', 'postgresql://'], name: 'The PostgreSQL store' },
-  { prefixes: ['redis://', 'rediss://'], name: 'The Redis store' },
-];
+  'sqlite:./path.db, sqlite:///absolute/path.db, a path ending in .db, memory:, ' +
+  'postgres://user@host/db[?schema=sundial] or redis://host:6379[/db][?prefix=sundial]';
 
 /**
- * Reads a store URL without touching any file. Pure, so the accepted forms are unit-tested.
+ * Reads a store URL without touching any file or server. Pure, so the accepted forms are
+ * unit-tested. The store-specific parameter (`schema` for PostgreSQL, `prefix` for Redis) is
+ * taken out of the URL before it reaches the driver.
  *
- * @throws InvalidArgumentError for a planned store (PostgreSQL, Redis) or an unknown form.
+ * @throws InvalidArgumentError for an unknown form.
  * @example parseStoreUrl('sqlite:./sundial.db') // { kind: 'sqlite', path: './sundial.db' }
+ * @example parseStoreUrl('redis://cache:6379?prefix=jobs') // { kind: 'redis', url: 'redis://cache:6379', prefix: 'jobs' }
  */
 export function parseStoreUrl(url: string): StoreLocation {
   const value = url.trim();
   if (value === '') throw new InvalidArgumentError(`Expected a store URL, got an empty string; use ${acceptedForms}`);
   const lower = value.toLowerCase();
-  for (const planned of plannedStores) {
-    if (planned.prefixes.some((prefix) => lower.startsWith(prefix))) {
-      throw new InvalidArgumentError(
-        `${planned.name} (${JSON.stringify(redact(value))}) is not available yet in this version of Sundial; use sqlite:./sundial.db or memory:`,
-      );
-    }
+  if (lower.startsWith('postgres://') || lower.startsWith('postgresql://')) {
+    const { base, parameter } = takeParameter(value, 'schema');
+    return { kind: 'postgres', connectionString: base, schema: parameter };
+  }
+  if (lower.startsWith('redis://') || lower.startsWith('rediss://')) {
+    const { base, parameter } = takeParameter(value, 'prefix');
+    return { kind: 'redis', url: base, prefix: parameter };
   }
   if (lower === 'memory:' || lower === 'memory://') return { kind: 'memory' };
   if (lower.startsWith('sqlite:')) return { kind: 'sqlite', path: sqlitePath(value.slice('sqlite:'.length), value) };
@@ -62,6 +64,13 @@ export async function openStoreFromUrl(url: string, options: OpenStoreOptions = 
   if (location.kind === 'memory') {
     const { MemoryStore } = await import('../memory/index.ts');
     store = new MemoryStore();
+  } else if (location.kind === 'postgres') {
+    // Loaded only when named: pg is an optional peer dependency.
+    const { PostgresStore } = await import('../postgres/index.ts');
+    store = new PostgresStore({ connectionString: location.connectionString, ...(location.schema ? { schema: location.schema } : {}) });
+  } else if (location.kind === 'redis') {
+    const { RedisStore } = await import('../redis/index.ts');
+    store = new RedisStore({ url: location.url, ...(location.prefix ? { prefix: location.prefix } : {}) });
   } else {
     if (options.mustExist && location.path !== ':memory:' && !existsSync(location.path)) {
       throw new InvalidArgumentError(
@@ -87,6 +96,17 @@ function sqlitePath(rest: string, url: string): string {
   const path = rest.startsWith('//') ? decodeURIComponent(rest.slice(2)) : rest;
   if (path === '') throw new InvalidArgumentError(`Expected a file path after "sqlite:" in ${JSON.stringify(url)}, e.g. sqlite:./sundial.db`);
   return path;
+}
+
+/** Splits `name=value` off a URL's query string, keeping the rest of the URL as the driver wants it. */
+function takeParameter(url: string, name: string): { base: string; parameter: string | undefined } {
+  const queryAt = url.indexOf('?');
+  if (queryAt === -1) return { base: url, parameter: undefined };
+  const query = new URLSearchParams(url.slice(queryAt + 1));
+  const parameter = query.get(name) ?? undefined;
+  query.delete(name);
+  const rest = query.toString();
+  return { base: url.slice(0, queryAt) + (rest === '' ? '' : `?${rest}`), parameter: parameter === '' ? undefined : parameter };
 }
 
 /** Hides a password in a URL before it goes into a message. */

@@ -6,32 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Scheduler, at, cron, every, type JobRecord, type ScheduleRecord } from '../../src/index.ts';
 import { SqliteStore } from '../../src/sqlite/index.ts';
+import { bin, sundial, type Run } from '../fixtures/cli-process.ts';
 
 // The CLI as users run it: the built bin (npm test builds first), in its own process.
-const bin = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `sundial …` to its end. */
-function sundial(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: options.cwd,
-      env: { ...process.env, SUNDIAL_STORE: '', ...options.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 /** Starts `sundial demo`, waits until its output matches `until`, then sends SIGINT and waits for the exit. */
 function runDemoUntil(cwd: string, until: RegExp, timeoutMs = 30_000): Promise<Run> {
   return new Promise((resolve, reject) => {
@@ -135,7 +112,6 @@ describe('sundial admin commands', () => {
 
   it.each([
     [['schedules', 'ls', '--store', 'mysql://db/app'], /^sundial schedules ls: Unknown store URL "mysql:\/\/db\/app"; expected sqlite:/],
-    [['jobs', 'ls', '--store', 'postgres://db/app'], /not available yet in this version of Sundial/],
     [['schedules', 'ls', '--store', join(dir, 'missing.db')], /No store at .*missing\.db/],
     [['jobs', 'ls', '--status', 'bogus', '--store', store], /Expected `--status` to be one or more of/],
     [['jobs', 'show', 'no-such-job', '--store', store], /No job with id "no-such-job".*\(JOB_NOT_FOUND\)/],

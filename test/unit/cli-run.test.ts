@@ -37,11 +37,10 @@ describe('runCli', () => {
   });
 
   it('reports a bad store as a one-line error with its code and exit code 1', async () => {
-    const run = io({ SUNDIAL_STORE: 'redis://localhost:6379' });
+    const run = io({ SUNDIAL_STORE: 'mysql://db/app' });
     expect(await runCli(['schedules', 'ls'], run.cli)).toBe(1);
-    expect(run.err).toEqual([
-      'sundial schedules ls: The Redis store ("redis://localhost:6379") is not available yet in this version of Sundial; use sqlite:./sundial.db or memory: (INVALID_ARGUMENT)',
-    ]);
+    expect(run.err).toHaveLength(1);
+    expect(run.err[0]).toMatch(/^sundial schedules ls: Unknown store URL "mysql:\/\/db\/app"; expected sqlite:.*\(INVALID_ARGUMENT\)$/);
   });
 
   it('works against the memory store (empty in a new process)', async () => {

@@ -24,17 +24,18 @@ describe('parseStoreUrl', () => {
     expect(parseStoreUrl('MEMORY:')).toEqual({ kind: 'memory' });
   });
 
-  it.each(['postgres://user:secret@db/app', 'postgresql://db/app', 'redis://localhost:6379', 'rediss://cache:6380'])(
-    'says %s is not available yet',
-    (url) => {
-      expect(() => parseStoreUrl(url)).toThrow(/not available yet in this version/);
-      expect(() => parseStoreUrl(url)).toThrow(InvalidArgumentError);
-    },
-  );
+  it.each([
+    ['postgres://user:secret@db/app', { kind: 'postgres', connectionString: 'postgres://user:secret@db/app', schema: undefined }],
+    ['postgresql://db/app?schema=jobs&sslmode=require', { kind: 'postgres', connectionString: 'postgresql://db/app?sslmode=require', schema: 'jobs' }],
+    ['redis://localhost:6379', { kind: 'redis', url: 'redis://localhost:6379', prefix: undefined }],
+    ['rediss://cache:6380/2?prefix=app-jobs', { kind: 'redis', url: 'rediss://cache:6380/2', prefix: 'app-jobs' }],
+  ])('reads %s, taking the store parameter out of the driver URL', (url, location) => {
+    expect(parseStoreUrl(url)).toEqual(location);
+  });
 
   it('never repeats a password in its message', () => {
-    expect(() => parseStoreUrl('postgres://user:secret@db/app')).toThrow(/postgres:\/\/user:\*\*\*@db\/app/);
-    expect(() => parseStoreUrl('postgres://user:secret@db/app')).not.toThrow(/secret/);
+    expect(() => parseStoreUrl('mysql://user:secret@db/app')).toThrow(/mysql:\/\/user:\*\*\*@db\/app/);
+    expect(() => parseStoreUrl('mysql://user:secret@db/app')).not.toThrow(/secret/);
   });
 
   it.each(['mysql://db/app', 'app.txt', 'sqlite:', 'sqlite://', 'http://x/app.db', ''])('refuses %j and lists the accepted forms', (url) => {

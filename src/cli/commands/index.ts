@@ -3,6 +3,7 @@ import { cancel } from './cancel.ts';
 import { demo } from './demo.ts';
 import { jobsLs } from './jobs-ls.ts';
 import { jobsShow } from './jobs-show.ts';
+import { migrate } from './migrate.ts';
 import { pause } from './pause.ts';
 import { remove } from './remove.ts';
 import { resume } from './resume.ts';
@@ -12,4 +13,4 @@ import { serve } from './serve.ts';
 import { trigger } from './trigger.ts';
 
 /** Every command, in the order `sundial --help` lists them. */
-export const commands: readonly Command[] = [schedulesLs, jobsLs, jobsShow, trigger, pause, resume, remove, cancel, retry, serve, demo];
+export const commands: readonly Command[] = [schedulesLs, jobsLs, jobsShow, trigger, pause, resume, remove, cancel, retry, migrate, serve, demo];
