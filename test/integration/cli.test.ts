@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Scheduler, at, cron, every, type JobRecord, type ScheduleRecord } from '../../src/index.ts';
 import { SqliteStore } from '../../src/sqlite/index.ts';
