@@ -31,7 +31,8 @@ import { createPool, openListenConnection, resolveConnection, type PostgresConne
 import { sqlState, toStoreError } from './errors.ts';
 import { quoteIdent } from './identifiers.ts';
 import { jobStatements } from './job-statements.ts';
-import { assembleJobStats, bucketRange } from './job-stats.ts';
+import { assembleJobStats } from './job-stats.ts';
+import { jobStatsRange } from '../store/job-stats-buckets.ts';
 import { buildJobListQuery, buildScheduleListQuery } from './list-queries.ts';
 import { PgListener } from './listener.ts';
 import { checkSchemaVersion, migrateSchema } from './migrations.ts';
@@ -289,7 +290,7 @@ export class PostgresStore implements Store {
   }
 
   async jobStats(query: JobStatsQuery): Promise<JobStats> {
-    const { firstBucketMs, lastBucketMs, bucketMs } = bucketRange(query);
+    const { firstBucketMs, lastBucketMs, bucketMs } = jobStatsRange(query);
     const [counts, buckets] = await Promise.all([
       this.#read('jobStats', 'countByStatus', this.#admin.countByStatus, []),
       this.#read('jobStats', 'finishedByBucket', this.#admin.finishedByBucket, [bucketMs, firstBucketMs, lastBucketMs + bucketMs]),

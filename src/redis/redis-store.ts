@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Cluster, RedisOptions } from 'ioredis';
-import { jobStatuses } from '../domain/job.ts';
 import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import type { NodeRecord } from '../domain/node.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
@@ -36,7 +35,8 @@ import { toStoreError } from './redis-errors.ts';
 import { defineScripts, runScript } from './scripts.ts';
 import type { ScriptName } from './scripts.ts';
 import { Subscriber } from './subscriber.ts';
-import { completionArgs, jobStatsRange } from './store-args.ts';
+import { completionArgs } from './store-args.ts';
+import { addFinished, emptyJobStats, jobStatsRange, setStatusCount } from '../store/job-stats-buckets.ts';
 
 export interface RedisStoreOptions {
   /**
@@ -294,18 +294,18 @@ export class RedisStore implements Store {
   }
 
   async jobStats(query: JobStatsQuery): Promise<JobStats> {
-    const { firstBucketMs, lastBucketMs, bucketMs } = jobStatsRange(query);
+    const range = jobStatsRange(query);
+    const { firstBucketMs, lastBucketMs, bucketMs } = range;
     const [countsFlat, buckets] = (await this.#script('jobStats', [firstBucketMs, lastBucketMs, bucketMs])) as [string[], number[]];
-    const byStatus = Object.fromEntries(jobStatuses.map((status) => [status, 0])) as JobStats['byStatus'];
-    for (let i = 0; i + 1 < countsFlat.length; i += 2) {
-      const status = countsFlat[i] as JobStatus;
-      if (status in byStatus) byStatus[status] = Number(countsFlat[i + 1]);
-    }
-    const finished: JobStats['finished'] = [];
-    for (let i = 0, start = firstBucketMs; start <= lastBucketMs; i += 3, start += bucketMs) {
-      finished.push({ bucketStartMs: start, succeeded: Number(buckets[i] ?? 0), dead: Number(buckets[i + 1] ?? 0), cancelled: Number(buckets[i + 2] ?? 0) });
-    }
-    return { byStatus, finished };
+    const stats = emptyJobStats(range);
+    for (let i = 0; i + 1 < countsFlat.length; i += 2) setStatusCount(stats, String(countsFlat[i]), Number(countsFlat[i + 1]));
+    // The script answers three counts per bucket, oldest bucket first.
+    stats.finished.forEach(({ bucketStartMs }, index) => {
+      addFinished(stats, range, 'succeeded', bucketStartMs, Number(buckets[index * 3] ?? 0));
+      addFinished(stats, range, 'dead', bucketStartMs, Number(buckets[index * 3 + 1] ?? 0));
+      addFinished(stats, range, 'cancelled', bucketStartMs, Number(buckets[index * 3 + 2] ?? 0));
+    });
+    return stats;
   }
 
   async purgeJobs(request: { finishedBeforeMs: number; statuses?: readonly JobStatus[] }): Promise<number> {
