@@ -1,39 +1,18 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ClientBase } from 'pg';
 import { StoreSchemaError } from '../errors.ts';
+import { readMigrationFiles, type Migration } from '../store/migration-files.ts';
 import { quoteIdent } from './identifiers.ts';
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
 
 /** The table, inside the store's schema, that records which migrations ran. */
 export const versionTable = 'sundial_migrations';
 
 let cached: Migration[] | undefined;
 
-/**
- * The numbered migrations (`migrations/0001_init.sql`, …), in order. Read relative to this
- * module, so they are found both in src (tests) and in dist (the build copies the .sql files).
- */
+/** This store's numbered migrations (`migrations/0001_init.sql`, …), in order; read once. */
 export function loadMigrations(): Migration[] {
-  if (cached) return cached;
-  const dir = fileURLToPath(new URL('./migrations/', import.meta.url));
-  const migrations = readdirSync(dir)
-    .filter((name) => /^\d{4}_[\w-]+\.sql$/.test(name))
-    .sort()
-    .map((name, index) => {
-      const version = Number(name.slice(0, 4));
-      // A gap or duplicate would silently skip a migration on some databases: refuse to start instead.
-      if (version !== index + 1) throw new StoreSchemaError(`PostgreSQL migrations are not numbered 0001, 0002, … (found ${name})`);
-      return { version, name, sql: readFileSync(join(dir, name), 'utf8') };
-    });
-  cached = migrations;
-  return migrations;
+  cached ??= readMigrationFiles(new URL('./migrations/', import.meta.url), 'PostgreSQL');
+  return cached;
 }
 
 export function latestSchemaVersion(): number {

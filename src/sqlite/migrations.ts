@@ -1,38 +1,17 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
-import { fileURLToPath } from 'node:url';
 import { StoreSchemaError } from '../errors.ts';
+import { readMigrationFiles, type Migration } from '../store/migration-files.ts';
 
 /** The `format` row of `sundial_meta` that marks a file as a Sundial store. */
 export const storeFormatMarker = 'sundial-store';
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
 
 let cached: Migration[] | undefined;
 
-/**
- * The numbered migrations (`migrations/0001_init.sql`, …), in order. Read relative to this
- * module, so they are found both in src (tests) and in dist (the build copies the .sql files).
- */
+/** This store's numbered migrations (`migrations/0001_init.sql`, …), in order; read once. */
 export function loadMigrations(): Migration[] {
-  if (cached) return cached;
-  const dir = fileURLToPath(new URL('./migrations/', import.meta.url));
-  const migrations = readdirSync(dir)
-    .filter((name) => /^\d{4}_[\w-]+\.sql$/.test(name))
-    .sort()
-    .map((name, index) => {
-      const version = Number(name.slice(0, 4));
-      // A gap or duplicate would silently skip a migration on some files: refuse to start instead.
-      if (version !== index + 1) throw new StoreSchemaError(`SQLite migrations are not numbered 0001, 0002, … (found ${name})`);
-      return { version, name, sql: readFileSync(join(dir, name), 'utf8') };
-    });
-  cached = migrations;
-  return migrations;
+  cached ??= readMigrationFiles(new URL('./migrations/', import.meta.url), 'SQLite');
+  return cached;
 }
 
 export function latestSchemaVersion(): number {
