@@ -29,8 +29,8 @@ afterEach(async () => {
 
 async function startTwo(args: string[] = []): Promise<[WorkerProcess, WorkerProcess]> {
   const pair: [WorkerProcess, WorkerProcess] = [
-    startWorker({ db, outFile: join(directory, 'node-a.jsonl'), nodeId: 'node-a', args }),
-    startWorker({ db, outFile: join(directory, 'node-b.jsonl'), nodeId: 'node-b', args }),
+    startWorker({ store: { db }, outFile: join(directory, 'node-a.jsonl'), nodeId: 'node-a', args }),
+    startWorker({ store: { db }, outFile: join(directory, 'node-b.jsonl'), nodeId: 'node-b', args }),
   ];
   workers = pair;
   await Promise.all(pair.map((worker) => worker.ready));

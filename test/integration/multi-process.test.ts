@@ -30,8 +30,12 @@ async function runWorkers(processCount: number): Promise<void> {
   const client = new Scheduler({ store: new SqliteStore(db), roles: { schedules: false, jobs: false } });
   await client.listSchedules(); // creates the file and its schema before any worker opens it
 
+  // Each second brings 20 jobs; with 4 slots a node, no two nodes can take them all, so every
+  // node shares the work (nodes wake together on the file's change signal, and the first two to
+  // get the write lock would otherwise claim everything).
+  const concurrency = String(Math.ceil(scheduleCount / processCount) - 2);
   workers = Array.from({ length: processCount }, (_, i) =>
-    startWorker({ db, outFile: join(directory, `node-${i}.jsonl`), nodeId: `node-${i}` }),
+    startWorker({ store: { db }, outFile: join(directory, `node-${i}.jsonl`), nodeId: `node-${i}`, args: ['--concurrency', concurrency] }),
   );
   await Promise.all(workers.map((worker) => worker.ready));
 

@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { Scheduler, every } from '../../src/index.ts';
 import { PostgresStore } from '../../src/postgres/index.ts';
-import { killAll, percentile, pollUntil, type WorkerLine, type WorkerProcess } from '../fixtures/node-processes.ts';
+import { killAll, percentile, pollUntil, startWorker, type WorkerLine, type WorkerProcess } from '../fixtures/node-processes.ts';
 import { adminPool, dropSchema, pgUrl, randomSchema, requirePostgres, terminateBackends } from '../fixtures/pg-env.ts';
-import { startPgWorker } from '../fixtures/pg-processes.ts';
 
 const available = await requirePostgres('test/integration/postgres-multi-process.test.ts');
 const admin = adminPool();
@@ -36,7 +35,7 @@ afterEach(async () => {
 
 async function startNodes(count: number, args: string[] = []): Promise<WorkerProcess[]> {
   workers = Array.from({ length: count }, (_, i) =>
-    startPgWorker({ url: pgUrl(), schema, outFile: join(directory, `node-${i}.jsonl`), nodeId: `node-${i}`, args }),
+    startWorker({ store: { postgres: pgUrl(), schema }, outFile: join(directory, `node-${i}.jsonl`), nodeId: `node-${i}`, args }),
   );
   await Promise.all(workers.map((worker) => worker.ready));
   return workers;

@@ -1,4 +1,4 @@
-// Real OS processes sharing one Redis (test/fixtures/redis-worker.ts): each interval fire runs
+// Real OS processes sharing one Redis (test/fixtures/node-worker.ts): each interval fire runs
 // exactly once across three nodes; a SIGKILLed node's job is taken over within the lease; killed
 // connections (CLIENT KILL) lose no job; an idle node wakes on pub/sub within milliseconds.
 // The real clock is used: these are real processes. Each test has its own key prefix.
@@ -9,8 +9,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { Scheduler, every } from '../../src/index.ts';
 import { RedisStore } from '../../src/redis/index.ts';
-import { killAll, percentile, pollUntil, type WorkerLine, type WorkerProcess } from '../fixtures/node-processes.ts';
-import { startRedisWorker } from '../fixtures/redis-processes.ts';
+import { killAll, percentile, pollUntil, startWorker, type WorkerLine, type WorkerProcess } from '../fixtures/node-processes.ts';
 import { deletePrefix, randomPrefix, redisUrl, requireRedis } from '../fixtures/redis-test-helpers.ts';
 
 const available = await requireRedis();
@@ -37,7 +36,7 @@ afterEach(async () => {
 
 function start(count: number, args: string[] = []): WorkerProcess[] {
   const started = Array.from({ length: count }, (_, i) =>
-    startRedisWorker({ url: redisUrl, prefix, outFile: join(directory, `node-${i}.jsonl`), nodeId: `node-${i}`, args }),
+    startWorker({ store: { redis: redisUrl, prefix }, outFile: join(directory, `node-${i}.jsonl`), nodeId: `node-${i}`, args }),
   );
   workers.push(...started);
   return started;
