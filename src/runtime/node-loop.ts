@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
-import { SchedulerStateError, ShutdownError } from '../errors.ts';
+import { JobCancelledError, SchedulerStateError, ShutdownError } from '../errors.ts';
 import type { TaskRegistry } from '../tasks/task-registry.ts';
 import type { TimerHandle } from '../time/clock.ts';
 import { sundialVersion } from '../version.ts';
 import { toError, type SchedulerEventEmitter } from './events.ts';
 import { CompletionBatcher } from './completion-batcher.ts';
 import { executeJob, RunningJob, type JobExecutorContext } from './job-executor.ts';
+import { toJobError } from './job-error.ts';
 import { reapExpiredLeases, renewLeases, type LeaseKeeperContext } from './lease-keeper.ts';
 import { fireDueSchedules, type ScheduleFirerContext } from './schedule-firer.ts';
 import type { ResolvedSchedulerOptions } from './scheduler-options.ts';
@@ -34,12 +35,18 @@ type WakeReason = 'timer' | 'slot' | 'work';
  * instant, a poll interval, or a local wake-up (a new job, a freed slot, a store notification).
  */
 export class NodeLoop {
+  /** Jobs whose handler runs now. */
   readonly running = new Map<string, RunningJob>();
+  /** Every job this node holds a lease on: running ones and prefetched ones waiting for a slot. */
+  readonly held = new Map<string, RunningJob>();
+  /** Prefetched jobs, in claim order (priority first), waiting for a slot. */
+  readonly #buffer: RunningJob[] = [];
   readonly #options: ResolvedSchedulerOptions;
   readonly #events: SchedulerEventEmitter;
   readonly #executor: JobExecutorContext;
   readonly #firer: ScheduleFirerContext;
   readonly #keeper: LeaseKeeperContext;
+  readonly #completions: CompletionBatcher;
   #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   #loopDone: Promise<void> = Promise.resolve();
   #wakeSleeper: ((reason: WakeReason) => void) | null = null;
@@ -52,13 +59,16 @@ export class NodeLoop {
   #nextNodeReportAtMs = 0;
   #startedAtMs = 0;
   #consecutiveErrors = 0;
+  /** The last claim returned fewer jobs than asked: the store had no more due. */
+  #claimedDry = false;
   #unsubscribe: (() => void) | null = null;
 
   constructor(options: ResolvedSchedulerOptions, registry: TaskRegistry, events: SchedulerEventEmitter) {
     this.#options = options;
     this.#events = events;
     const { store, clock, nodeId } = options;
-    this.#executor = { completions: new CompletionBatcher(store), clock, nodeId, registry, events, services: options.services, logger: options.logger, random: options.random };
+    this.#completions = new CompletionBatcher(store);
+    this.#executor = { completions: this.#completions, clock, nodeId, registry, events, services: options.services, logger: options.logger, random: options.random };
     this.#firer = { store, clock, nodeId, registry, events, scheduleLeaseMs: Math.max(options.leaseMs, 5_000), batchSize: scheduleBatchSize };
     this.#keeper = { store, clock, nodeId, events, leaseMs: options.leaseMs };
   }
@@ -105,6 +115,7 @@ export class NodeLoop {
     this.#state = 'stopping';
     this.wake();
     await this.#loopDone;
+    await this.#releaseBuffered();
     const drained = Promise.all([...this.running.values()].map((job) => job.done));
     if (this.running.size > 0) {
       let timer: TimerHandle | null = null;
@@ -171,44 +182,115 @@ export class NodeLoop {
   /** Reap expired leases, fire due schedules, claim jobs, and the periodic chores. */
   async #fullPass(): Promise<PassOutcome> {
     let progressed = false;
-    if (this.#options.runsJobs) progressed = (await reapExpiredLeases(this.#keeper, this.running, reapBatchSize)) > 0;
+    if (this.#options.runsJobs) progressed = (await reapExpiredLeases(this.#keeper, this.held, reapBatchSize)) > 0;
     if (this.#options.runsSchedules && this.#state === 'running') {
       progressed = (await fireDueSchedules(this.#firer)) > 0 || progressed;
     }
     let claimed: PassOutcome = 'idle';
-    if (this.#options.runsJobs && this.#state === 'running') claimed = await this.#claimPass();
+    if (this.#options.runsJobs && this.#state === 'running') claimed = await this.#claimPass(true);
     await this.#purgeHistoryWhenDue();
     await this.#reportNodeWhenDue();
     return progressed ? 'progressed' : claimed;
   }
 
-  async #claimPass(): Promise<PassOutcome> {
+  /**
+   * Starts held jobs in free slots and claims more when the prefetch buffer runs low (with
+   * `prefetch` 0: exactly the free slots). A claim is the only store call here.
+   */
+  async #claimPass(full = false): Promise<PassOutcome> {
     if (!this.#options.runsJobs) return 'idle';
-    if (this.running.size >= this.#options.concurrency) return 'saturated';
-    return (await this.#claimAndStart()) > 0 ? 'progressed' : 'idle';
+    const { concurrency, prefetch } = this.#options;
+    let started = this.#startBuffered();
+    let claimed = 0;
+    const capacity = concurrency + prefetch;
+    // Refill at half the prefetch buffer, so that one claim serves several freed slots; after a
+    // claim came back short (nothing more is due), only a full round claims again.
+    if (this.#buffer.length <= Math.floor(prefetch / 2) && this.held.size < capacity && (full || !this.#claimedDry)) {
+      claimed = await this.#claim(capacity - this.held.size);
+      started += this.#startBuffered();
+    }
+    if (started > 0 || claimed > 0) return 'progressed';
+    return this.running.size >= concurrency ? 'saturated' : 'idle';
   }
 
-  async #claimAndStart(): Promise<number> {
-    const free = this.#options.concurrency - this.running.size;
-    if (free <= 0) return 0;
+  async #claim(limit: number): Promise<number> {
     const jobs = await this.#options.store.claimJobs({
       nodeId: this.#options.nodeId,
       nowMs: this.#options.clock.now(),
       leaseMs: this.#options.leaseMs,
-      limit: free,
+      limit,
     });
+    this.#claimedDry = jobs.length < limit;
     for (const job of jobs) {
-      const running = new RunningJob(job);
-      this.running.set(job.id, running);
-      this.#ensureHeartbeat();
-      running.done = executeJob(this.#executor, running)
-        .catch((error: unknown) => this.#events.emit('error', { error: toError(error), during: `running job ${job.id}` }))
+      const held = new RunningJob(job);
+      this.held.set(job.id, held);
+      this.#buffer.push(held);
+    }
+    if (jobs.length > 0) this.#ensureHeartbeat();
+    return jobs.length;
+  }
+
+  /** Moves held jobs into free slots and starts their handlers. Returns how many started. */
+  #startBuffered(): number {
+    let started = 0;
+    while (this.running.size < this.#options.concurrency && this.#buffer.length > 0 && this.#state === 'running') {
+      const held = this.#buffer.shift()!;
+      if (held.controller.signal.aborted) {
+        this.#dropHeld(held);
+        continue;
+      }
+      this.running.set(held.job.id, held);
+      started++;
+      held.done = executeJob(this.#executor, held)
+        .catch((error: unknown) => this.#events.emit('error', { error: toError(error), during: `running job ${held.job.id}` }))
         .finally(() => {
-          this.running.delete(job.id);
+          this.running.delete(held.job.id);
+          this.held.delete(held.job.id);
           this.wake('slot');
         });
     }
-    return jobs.length;
+    return started;
+  }
+
+  /**
+   * A held job whose lease renewal aborted it before it started: a lost lease lets it go (its new
+   * owner runs it); an operator's cancel request ends it as cancelled.
+   */
+  #dropHeld(held: RunningJob): void {
+    this.held.delete(held.job.id);
+    const reason: unknown = held.controller.signal.reason;
+    if (!(reason instanceof JobCancelledError)) return;
+    void this.#completions
+      .complete({
+        jobId: held.job.id,
+        fencingToken: held.job.fencingToken,
+        nowMs: this.#options.clock.now(),
+        completion: { status: 'cancelled', error: toJobError(reason) },
+      })
+      .then((job) => job && this.#events.emit('job.cancelled', { job }))
+      .catch((error: unknown) => this.#events.emit('error', { error: toError(error), during: `cancelling job ${held.job.id}` }));
+  }
+
+  /** At shutdown: gives prefetched jobs back to the queue at once (their attempt does not count). */
+  async #releaseBuffered(): Promise<void> {
+    const buffered = this.#buffer.splice(0);
+    await Promise.all(
+      buffered.map(async (held) => {
+        this.held.delete(held.job.id);
+        if (held.controller.signal.aborted) return;
+        try {
+          const job = await this.#completions.complete({
+            jobId: held.job.id,
+            fencingToken: held.job.fencingToken,
+            nowMs: this.#options.clock.now(),
+            completion: { status: 'released' },
+          });
+          if (job) this.#events.emit('job.released', { job });
+        } catch (error) {
+          this.#events.emit('error', { error: toError(error), during: `releasing job ${held.job.id}` });
+        }
+      }),
+    );
   }
 
   #errorBackoffMs(): number {
@@ -254,11 +336,11 @@ export class NodeLoop {
   #ensureHeartbeat(): void {
     if (this.#heartbeatTimer) return;
     this.#heartbeatTimer = this.#options.clock.setTimer(() => {
-      void renewLeases(this.#keeper, this.running)
+      void renewLeases(this.#keeper, this.held)
         .catch((error: unknown) => this.#events.emit('error', { error: toError(error), during: 'renewing leases' }))
         .finally(() => {
           this.#heartbeatTimer = null;
-          if (this.#state !== 'stopped' && this.running.size > 0) this.#ensureHeartbeat();
+          if (this.#state !== 'stopped' && this.held.size > 0) this.#ensureHeartbeat();
         });
     }, this.#options.heartbeatMs);
   }
