@@ -3,30 +3,26 @@
 import { args, emit, uniqueName } from './lib/common.ts';
 import * as scenarios from './lib/scenarios.ts';
 import type { BenchSystem } from './lib/system.ts';
-import { bullmqSystem } from './systems/bullmq.ts';
-import { cronerSystem } from './systems/croner.ts';
-import { graphileSystem } from './systems/graphile-worker.ts';
-import { pgBossSystem } from './systems/pg-boss.ts';
-import { sundialSystem } from './systems/sundial.ts';
 
 export const systems = ['sundial-sqlite', 'sundial-postgres', 'sundial-redis', 'bullmq', 'pg-boss', 'graphile-worker', 'croner'] as const;
 
-function makeSystem(system: string, name: string): BenchSystem {
+/** Loads only the system under test, so no other library's code or memory is in this process. */
+async function makeSystem(system: string, name: string): Promise<BenchSystem> {
   switch (system) {
-    case 'sundial-sqlite': return sundialSystem('sqlite', name);
-    case 'sundial-postgres': return sundialSystem('postgres', name);
-    case 'sundial-redis': return sundialSystem('redis', name);
-    case 'bullmq': return bullmqSystem(name);
-    case 'pg-boss': return pgBossSystem(name);
-    case 'graphile-worker': return graphileSystem(name);
-    case 'croner': return cronerSystem();
+    case 'sundial-sqlite': return (await import('./systems/sundial.ts')).sundialSystem('sqlite', name);
+    case 'sundial-postgres': return (await import('./systems/sundial.ts')).sundialSystem('postgres', name);
+    case 'sundial-redis': return (await import('./systems/sundial.ts')).sundialSystem('redis', name);
+    case 'bullmq': return (await import('./systems/bullmq.ts')).bullmqSystem(name);
+    case 'pg-boss': return (await import('./systems/pg-boss.ts')).pgBossSystem(name);
+    case 'graphile-worker': return (await import('./systems/graphile-worker.ts')).graphileSystem(name);
+    case 'croner': return (await import('./systems/croner.ts')).cronerSystem();
     default: throw new Error(`unknown system ${system}`);
   }
 }
 
 const name = args.name || uniqueName('bench');
 const caseArgs = ['--system', String(args.system), '--scenario', String(args.scenario), '--variant', String(args.variant), '--name', name, ...(args.quick ? ['--quick'] : [])];
-const system = makeSystem(String(args.system), name);
+const system = await makeSystem(String(args.system), name);
 
 if (args.role !== 'main') {
   await scenarios.childRole(system, String(args.role));
@@ -41,7 +37,7 @@ const guard = setTimeout(() => {
 }, Number(process.env.BENCH_CASE_TIMEOUT_MS ?? 900_000));
 guard.unref();
 
-const producer = args.scenario === 'latency' ? makeSystem(String(args.system), name) : null;
+const producer = args.scenario === 'latency' ? await makeSystem(String(args.system), name) : null;
 try {
   const figures = await run();
   emit({ ...figures, system: String(args.system), settings: system.describe() });
@@ -51,7 +47,7 @@ try {
 } finally {
   await system.close().catch(() => undefined);
   await producer?.close().catch(() => undefined);
-  await makeSystem(String(args.system), name).teardown().catch(() => undefined);
+  await (await makeSystem(String(args.system), name)).teardown().catch(() => undefined);
 }
 process.exit();
 

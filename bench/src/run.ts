@@ -5,7 +5,7 @@
 //   node bench/src/run.ts --quick    smoke run: 1 repetition, counts ÷10 (< 3 minutes)
 //   node bench/src/run.ts --only fire-burst,latency   some scenarios only
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, platform, release } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -42,15 +42,21 @@ if (values['report-only']) {
   console.log(`wrote ${writeReport(rawFile, quick)}`);
   process.exit(0);
 }
+const inPlan = (step: string) => !only || only.includes(step) || only.includes(step.replace(/-\d+$/, ''));
+// With --only, the other steps' lines of the previous run are kept (the report covers them all).
+const kept = only && existsSync(rawFile)
+  ? readFileSync(rawFile, 'utf8').split('\n').filter((line) => line.startsWith('{') && !('machine' in JSON.parse(line)) && !inPlan(String((JSON.parse(line) as { step?: string }).step)))
+  : [];
 writeFileSync(rawFile, '');
 
 const machine = await describeMachine();
 appendFileSync(rawFile, `${JSON.stringify({ machine })}\n`);
+for (const line of kept) appendFileSync(rawFile, `${line}\n`);
 console.log(`machine: ${JSON.stringify(machine)}`);
 
 const startedAt = Date.now();
 for (const step of plan) {
-  if (only && !only.includes(step.scenario) && !only.includes(step.scenario.replace(/-\d+$/, ''))) continue;
+  if (!inPlan(step.scenario)) continue;
   const reps = Math.min(repetitions, step.reps ?? repetitions);
   for (let rep = 0; rep < reps; rep++) {
     // Rotate the order each repetition so no system always runs first (or right after another).

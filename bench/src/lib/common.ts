@@ -2,7 +2,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 
-export const { values: args } = parseArgs({
+const { values: parsed } = parseArgs({
   options: {
     system: { type: 'string', default: '' },
     scenario: { type: 'string', default: '' },
@@ -12,7 +12,19 @@ export const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '10' },
   },
+  // run.ts imports this module too, with options of its own.
+  strict: false,
 });
+const text = (value: unknown, fallback: string): string => (typeof value === 'string' ? value : fallback);
+export const args = {
+  system: text(parsed.system, ''),
+  scenario: text(parsed.scenario, ''),
+  variant: text(parsed.variant, 'default'),
+  role: text(parsed.role, 'main'),
+  name: text(parsed.name, ''),
+  quick: parsed.quick === true,
+  concurrency: text(parsed.concurrency, '10'),
+};
 
 /** Full counts, divided by 10 in quick mode (at least 1). */
 export const count = (full: number): number => Math.max(1, Math.round(full * (args.quick ? 0.1 : 1)));
