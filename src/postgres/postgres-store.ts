@@ -194,11 +194,22 @@ export class PostgresStore implements Store {
     const { releases, jobs } = releaseParams(requests);
     const rows = await this.#run('releaseSchedules', 'releaseSchedules', this.#schedules.release, [releases, jobs, this.channel]);
     const results: ReleaseScheduleResult[] = requests.map((request) => ({ scheduleId: request.scheduleId, released: false, created: [] }));
+    const indexBySchedule = new Map(requests.map((request, i) => [request.scheduleId, i]));
     for (const row of rows) {
-      const result = results[Number(row.release_index)]!;
-      result.released = true;
-      if (row.job !== null && row.job !== undefined) result.created.push(rowToJob(row.job as Row));
+      if (row.release_index !== null && row.release_index !== undefined) {
+        results[Number(row.release_index)]!.released = true;
+      } else {
+        const job = rowToJob(row.job as Row);
+        const index = indexBySchedule.get(job.scheduleId ?? '');
+        if (index !== undefined) results[index]!.created.push(job);
+      }
     }
+    // Each request's jobs in the order it listed them.
+    results.forEach((result, i) => {
+      if (result.created.length < 2) return;
+      const order = new Map(requests[i]!.jobs.map((job, k) => [job.id, k]));
+      result.created.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+    });
     return results;
   }
 

@@ -71,13 +71,15 @@ export function scheduleStatements(s: string) {
         FROM input ORDER BY ri, i
         ON CONFLICT DO NOTHING
         RETURNING *),
-      fired AS (SELECT input.ri, count(*) AS n FROM created JOIN input ON input.id = created.id GROUP BY input.ri),
+      -- Counted once per schedule (a batch releases each schedule once), then joined: a correlated
+      -- subquery here scanned created × input for every schedule (33 ms for 100 schedules).
+      fired AS (SELECT schedule_id, count(*) AS n FROM created GROUP BY schedule_id),
       released AS (
         UPDATE ${s}.schedules sc SET next_fire_at_ms = r.next_fire_at_ms, last_fire_at_ms = r.last_fire_at_ms,
-          fired_count = sc.fired_count + COALESCE((SELECT fired.n FROM fired WHERE fired.ri = r.i), 0),
+          fired_count = sc.fired_count + COALESCE(fired.n, 0),
           skipped_count = sc.skipped_count + r.skipped, missed_count = sc.missed_count + r.missed,
           lease_owner = NULL, lease_expires_at_ms = NULL, updated_at_ms = r.now_ms
-        FROM r
+        FROM r LEFT JOIN fired ON fired.schedule_id = r.schedule_id
         WHERE sc.id = r.schedule_id AND NOT r.is_end AND r.i IN (SELECT held.i FROM held)
         RETURNING sc.id),
       ended AS (
@@ -85,12 +87,11 @@ export function scheduleStatements(s: string) {
         WHERE sc.id = r.schedule_id AND r.is_end AND r.i IN (SELECT held.i FROM held)
         RETURNING sc.id),
       notified AS (SELECT pg_notify($3, 'jobs') FROM (SELECT 1 FROM created LIMIT 1) AS any_created)
-      SELECT held.i AS release_index, input.i AS job_index, to_jsonb(created.*) AS job
-      FROM held
-        LEFT JOIN input ON input.ri = held.i
-        LEFT JOIN created ON created.id = input.id
-        LEFT JOIN notified ON true
-      ORDER BY held.i, input.i`,
+      -- Two plain row sets, no join (the planner sees one row per CTE and nested-loops them): the
+      -- releases that held, and the jobs created; the store regroups them per request.
+      SELECT held.i AS release_index, NULL::jsonb AS job FROM held LEFT JOIN notified ON true
+      UNION ALL
+      SELECT NULL, to_jsonb(created.*) FROM created`,
   };
 }
 
