@@ -148,11 +148,12 @@ export class NodeLoop {
       const nowMs = this.#options.clock.now();
       const full = this.#fullPassRequested || nowMs - this.#lastFullPassAtMs >= fullPassEveryMs;
       try {
-        outcome = full ? await this.#fullPass() : await this.#claimPass();
         if (full) {
+          // Cleared before the round, so that a request made during it (new work, a full batch) stands.
           this.#lastFullPassAtMs = nowMs;
           this.#fullPassRequested = false;
         }
+        outcome = full ? await this.#fullPass() : await this.#claimPass();
         this.#consecutiveErrors = 0;
       } catch (error) {
         this.#consecutiveErrors++;
@@ -182,9 +183,17 @@ export class NodeLoop {
   /** Reap expired leases, fire due schedules, claim jobs, and the periodic chores. */
   async #fullPass(): Promise<PassOutcome> {
     let progressed = false;
-    if (this.#options.runsJobs) progressed = (await reapExpiredLeases(this.#keeper, this.held, reapBatchSize)) > 0;
+    if (this.#options.runsJobs) {
+      const reaped = await reapExpiredLeases(this.#keeper, this.held, reapBatchSize);
+      progressed = reaped > 0;
+      if (reaped >= reapBatchSize) this.#fullPassRequested = true;
+    }
     if (this.#options.runsSchedules && this.#state === 'running') {
-      progressed = (await fireDueSchedules(this.#firer)) > 0 || progressed;
+      const fired = await fireDueSchedules(this.#firer);
+      progressed = fired > 0 || progressed;
+      // A full batch: more may be due right now, so the next round looks at everything again
+      // rather than only claiming for the next 20 ms.
+      if (fired >= scheduleBatchSize) this.#fullPassRequested = true;
     }
     let claimed: PassOutcome = 'idle';
     if (this.#options.runsJobs && this.#state === 'running') claimed = await this.#claimPass(true);
