@@ -128,6 +128,21 @@ local job_fields = {
 
 local function save_job(base, id, j) hwrite(base .. 'j:' .. id, j, job_fields) end
 
+-- The fields a claim and a completion change: the hot path writes only these, not the whole
+-- record (payload included), and answers with the record it holds instead of reading it back.
+local claim_fields = { 'st', 'att', 'ft', 'lo', 'lx', 'sat', 'ast', 'uat' }
+local complete_fields = { 'st', 'att', 'run', 'res', 'err', 'hist', 'lo', 'lx', 'ast', 'uat', 'fat' }
+
+-- A record as HGETALL would answer it (field, value, …; absent fields left out).
+local function flatten(m)
+  local flat = {}
+  for k, v in pairs(m) do
+    flat[#flat + 1] = k
+    flat[#flat + 1] = v
+  end
+  return flat
+end
+
 -- Creates a job from the caller's JSON `meta` (NewJob without data) and raw `data` JSON, unless
 -- it conflicts: same id, same (scheduleId, fireAtMs), or a live job with its dedupeKey.
 -- Returns created (true/false), and the id and flat record of the new or existing job.

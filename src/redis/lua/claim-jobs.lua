@@ -29,9 +29,9 @@ for _, pri in ipairs(levels) do
       j.sat = j.sat or num(now)
       j.ast = num(now)
       j.uat = num(now)
-      save_job(base, id, j)
+      hwrite(key, j, claim_fields)
       reindex_job(base, id, old, j)
-      out[#out + 1] = { id, rcall('HGETALL', key) }
+      out[#out + 1] = { id, flatten(j) }
     end
   end
 end

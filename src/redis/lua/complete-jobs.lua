@@ -48,10 +48,10 @@ for i = 3, #ARGV, 9 do
     j.uat = num(now)
     if is_final(j.st) then j.fat = num(now); freed = true end
     if is_claimable(j.st) then requeued = true end
-    save_job(base, id, j)
+    hwrite(key, j, complete_fields)
     reindex_job(base, id, old, j)
     if endSchedule and j.sid ~= nil then delete_schedule(base, j.sid) end
-    out[#out + 1] = rcall('HGETALL', key)
+    out[#out + 1] = flatten(j)
   end
 end
 if requeued then signal(base, ARGV[2], 'jobs') end
