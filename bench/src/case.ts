@@ -61,7 +61,7 @@ async function run(): Promise<Record<string, unknown>> {
     case 'recurrent': return scenarios.recurrent(system);
     case 'nodes': return scenarios.nodes(system, caseArgs);
     case 'takeover': return scenarios.takeover(system, caseArgs);
-    case 'scale': return scenarios.scale(system);
+    case 'scale': return scenarios.scale(system, caseArgs);
     case 'latency': return scenarios.latency(system, producer!);
     default: throw new Error(`unknown scenario ${String(args.scenario)}`);
   }

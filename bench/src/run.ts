@@ -63,7 +63,7 @@ for (const step of plan) {
     const entries = step.entries.map((_, i) => step.entries[(i + rep) % step.entries.length]!);
     for (const entry of entries) {
       const line = await runCase(entry, step.timeoutMs);
-      const record = { step: step.scenario, rep, ...line };
+      const record = { step: step.scenario, rep, at: new Date().toISOString(), ...line };
       appendFileSync(rawFile, `${JSON.stringify(record)}\n`);
       console.log(`[${Math.round((Date.now() - startedAt) / 1000)} s] ${step.scenario} ${entry.system}/${entry.variant} #${rep + 1}: ${JSON.stringify(line).slice(0, 300)}`);
     }

@@ -57,6 +57,7 @@ export const stepMetrics: Record<string, Metric[]> = {
   scale: [
     { label: 'stored', path: 'stored', better: 'higher' },
     { label: 'add/s', path: 'addPerSecond', better: 'higher' },
+    { label: 'node RSS at start MB', path: 'baselineRssMb', better: 'lower' },
     { label: 'node peak RSS MB', path: 'peakRssMb', better: 'lower' },
     { label: 'due lateness p50 ms', path: 'latenessMs.p50', better: 'lower' },
     { label: 'p99 ms', path: 'latenessMs.p99', better: 'lower', primary: true },
