@@ -22,7 +22,13 @@ interface Entry { scenario: string; system: string; variant: string; concurrency
 const sundial = ['sundial-sqlite', 'sundial-postgres', 'sundial-redis'];
 const peers = ['bullmq', 'pg-boss', 'graphile-worker'];
 // Quick mode runs only the fast path of pg-boss and graphile-worker, to stay under 3 minutes.
-const both = (systems: string[]) => systems.flatMap((system) => (system === 'pg-boss' || system === 'graphile-worker' ? (quick ? ['fast'] : ['default', 'fast']) : ['default']).map((variant) => ({ system, variant })));
+// Sundial's fast variant (prefetch) runs in full mode only, beside its defaults.
+const variantsOf = (system: string): string[] => {
+  if (system === 'pg-boss' || system === 'graphile-worker') return quick ? ['fast'] : ['default', 'fast'];
+  if (system.startsWith('sundial-') && !quick) return ['default', 'fast'];
+  return ['default'];
+};
+const both = (systems: string[]) => systems.flatMap((system) => variantsOf(system).map((variant) => ({ system, variant })));
 const plan: { scenario: string; entries: Entry[]; reps?: number; timeoutMs: number }[] = [
   { scenario: 'enqueue', entries: [...sundial, ...peers].map((system) => ({ scenario: 'enqueue', system, variant: 'default' })), timeoutMs: 300_000 },
   ...[10, 50].map((concurrency) => ({ scenario: `process-${concurrency}`, entries: both([...sundial, ...peers]).map((e) => ({ ...e, scenario: 'process', concurrency })), timeoutMs: 300_000 })),
