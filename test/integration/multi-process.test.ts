@@ -30,12 +30,18 @@ async function runWorkers(processCount: number): Promise<void> {
   const client = new Scheduler({ store: new SqliteStore(db), roles: { schedules: false, jobs: false } });
   await client.listSchedules(); // creates the file and its schema before any worker opens it
 
-  // Each second brings 20 jobs; with 4 slots a node, no two nodes can take them all, so every
-  // node shares the work (nodes wake together on the file's change signal, and the first two to
-  // get the write lock would otherwise claim everything).
+  // Each second brings 20 jobs of 100 ms; with fewer slots a node than jobs a second, no node
+  // can take them all before the others wake (50 ms change watch), so every node shares the work.
+  // (No-op jobs would let the firing node drain the whole second alone: fairness between nodes
+  // is not a promise, exactly-once is.)
   const concurrency = String(Math.ceil(scheduleCount / processCount) - 2);
   workers = Array.from({ length: processCount }, (_, i) =>
-    startWorker({ store: { db }, outFile: join(directory, `node-${i}.jsonl`), nodeId: `node-${i}`, args: ['--concurrency', concurrency] }),
+    startWorker({
+      store: { db },
+      outFile: join(directory, `node-${i}.jsonl`),
+      nodeId: `node-${i}`,
+      args: ['--concurrency', concurrency, '--tick-ms', '100'],
+    }),
   );
   await Promise.all(workers.map((worker) => worker.ready));
 
