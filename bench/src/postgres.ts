@@ -6,24 +6,13 @@
 // Connects with the PG* environment variables (default 127.0.0.1:5432, database `test`, the OS
 // user); each scenario works in its own schema, dropped at the end. Real time on purpose.
 import { randomBytes } from 'node:crypto';
-import { userInfo } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Scheduler, at, task, type EnqueueInput } from '../../src/index.ts';
 import { PostgresStore } from '../../src/postgres/index.ts';
+import { count, pgConnection as connection, perSecond, round, summary } from './lib/common.ts';
+import { clientOf, whenSucceeded } from './lib/sundial-helpers.ts';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
-const scale = values.quick ? 0.1 : 1;
-const count = (full: number) => Math.max(1, Math.round(full * scale));
-
-const connection = {
-  host: process.env.PGHOST ?? '127.0.0.1',
-  port: Number(process.env.PGPORT ?? 5432),
-  database: process.env.PGDATABASE ?? 'test',
-  user: process.env.PGUSER ?? process.env.USER ?? userInfo().username,
-  ...(process.env.PGPASSWORD ? { password: process.env.PGPASSWORD } : {}),
-};
 const run = randomBytes(3).toString('hex');
 const schemas: string[] = [];
 /** A fresh schema per scenario, so one scenario's rows never slow another. */
@@ -34,41 +23,13 @@ function freshSchema(): string {
 }
 const store = (schema: string) => new PostgresStore({ poolConfig: connection, schema });
 
+/** A client node: it writes and reads the store but fires and runs nothing. */
+const client = (schema: string): Scheduler => clientOf(store(schema));
+
 function report(scenario: string, figures: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ scenario, store: 'postgres', ...figures })}\n`);
 }
 
-const round = (value: number, digits = 1) => Number(value.toFixed(digits));
-const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000);
-
-function percentile(sortedValues: readonly number[], p: number): number {
-  const rank = Math.min(sortedValues.length - 1, Math.max(0, Math.ceil((p / 100) * sortedValues.length) - 1));
-  return sortedValues[rank] ?? Number.NaN;
-}
-
-function summary(values: number[]): Record<string, number | undefined> {
-  const sorted = values.sort((a, b) => a - b);
-  return { min: sorted[0], p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) };
-}
-
-/** A client node: it writes and reads the store but fires and runs nothing. */
-function client(schema: string): Scheduler {
-  return new Scheduler({ store: store(schema), roles: { schedules: false, jobs: false }, logger: 'error' });
-}
-
-/** Resolves when `n` jobs have succeeded on `scheduler`, or rejects after `timeoutMs`. */
-function whenSucceeded(scheduler: Scheduler, n: number, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let done = 0;
-    const deadline = setTimeout(() => reject(new Error(`only ${done} of ${n} jobs succeeded in ${timeoutMs} ms`)), timeoutMs);
-    const off = scheduler.on('job.succeeded', () => {
-      if (++done < n) return;
-      clearTimeout(deadline);
-      off();
-      resolve();
-    });
-  });
-}
 
 async function enqueueThroughput(): Promise<void> {
   const manyCount = count(20_000);

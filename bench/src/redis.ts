@@ -13,12 +13,11 @@ import { Redis } from 'ioredis';
 import { Scheduler, at, every, task, type EnqueueInput } from '../../src/index.ts';
 import { RedisStore } from '../../src/redis/index.ts';
 import { keyPattern } from '../../src/redis/key-layout.ts';
+import { count, perSecond, round, summary, redisUrl as url } from './lib/common.ts';
+import { clientOf, whenSucceeded } from './lib/sundial-helpers.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const runs = (scenario: string) => values.only === undefined || values.only === scenario;
-const scale = values.quick ? 0.1 : 1;
-const count = (full: number) => Math.max(1, Math.round(full * scale));
-const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const admin = new Redis(url);
 
 const prefixes: string[] = [];
@@ -29,34 +28,12 @@ function freshPrefix(): string {
 }
 const store = (prefix: string) => new RedisStore({ url, prefix });
 
+const client = (prefix: string): Scheduler => clientOf(store(prefix));
+
 function report(scenario: string, figures: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ scenario, store: 'redis', ...figures })}\n`);
 }
 
-const round = (value: number, digits = 1) => Number(value.toFixed(digits));
-const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000);
-
-function percentile(sortedValues: readonly number[], p: number): number {
-  const rank = Math.min(sortedValues.length - 1, Math.max(0, Math.ceil((p / 100) * sortedValues.length) - 1));
-  return sortedValues[rank] ?? Number.NaN;
-}
-
-function client(prefix: string): Scheduler {
-  return new Scheduler({ store: store(prefix), roles: { schedules: false, jobs: false }, logger: 'error' });
-}
-
-function whenSucceeded(scheduler: Scheduler, n: number, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let done = 0;
-    const deadline = setTimeout(() => reject(new Error(`only ${done} of ${n} jobs succeeded in ${timeoutMs} ms`)), timeoutMs);
-    const off = scheduler.on('job.succeeded', () => {
-      if (++done < n) return;
-      clearTimeout(deadline);
-      off();
-      resolve();
-    });
-  });
-}
 
 /** Keys of a prefix and the bytes Redis reports for them (MEMORY USAGE … SAMPLES 0: exact). */
 async function prefixMemory(prefix: string): Promise<{ keys: number; bytes: number }> {
@@ -93,8 +70,7 @@ async function idleLatency(): Promise<void> {
     latencyMs.push(startedAt.get(job.id)! - sentAt);
   }
   await Promise.all([worker.stop(), sender.stop()]);
-  const sorted = latencyMs.sort((a, b) => a - b);
-  report('idle-latency', { jobs, pollInterval: '30s', latencyMs: { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1)!) } });
+  report('idle-latency', { jobs, pollInterval: '30s', latencyMs: summary(latencyMs) });
 }
 
 async function enqueueThroughput(): Promise<void> {
@@ -161,14 +137,7 @@ async function oneShotBurst(): Promise<void> {
   const startedBeforeDue = Date.now() < dueAtMs;
   await finished;
   await scheduler.stop();
-  const sorted = latenessMs.sort((a, b) => a - b);
-  report('at-burst', {
-    schedules: scheduleCount,
-    concurrency,
-    createMs: round(createMs),
-    startedBeforeDue,
-    latenessMs: { min: sorted[0], p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) },
-  });
+  report('at-burst', { schedules: scheduleCount, concurrency, createMs: round(createMs), startedBeforeDue, latenessMs: summary(latenessMs) });
 }
 
 /** Bytes per schedule (N `every('1m')` schedules) and per finished job (N succeeded no-op jobs), all keys and indexes included. */

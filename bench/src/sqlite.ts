@@ -8,13 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { Scheduler, at, task, type EnqueueInput } from '../../src/index.ts';
 import { SqliteStore } from '../../src/sqlite/index.ts';
-
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
-const scale = values.quick ? 0.1 : 1;
-const count = (full: number) => Math.max(1, Math.round(full * scale));
+import { count, perSecond, round, rssSampler, summary } from './lib/common.ts';
+import { clientOf, whenSucceeded } from './lib/sundial-helpers.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'sundial-bench-'));
 let fileNumber = 0;
@@ -25,45 +22,8 @@ function report(scenario: string, figures: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ scenario, ...figures })}\n`);
 }
 
-const round = (value: number, digits = 1) => Number(value.toFixed(digits));
-const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000);
-const mb = (bytes: number) => round(bytes / 1024 / 1024);
+const client = (db: string): Scheduler => clientOf(new SqliteStore(db));
 
-function percentile(sortedValues: readonly number[], p: number): number {
-  const rank = Math.min(sortedValues.length - 1, Math.max(0, Math.ceil((p / 100) * sortedValues.length) - 1));
-  return sortedValues[rank] ?? Number.NaN;
-}
-
-/** A client node: it writes and reads the store but fires and runs nothing. */
-function client(db: string): Scheduler {
-  return new Scheduler({ store: new SqliteStore(db), roles: { schedules: false, jobs: false }, logger: 'error' });
-}
-
-/** Samples this process's resident set size until stopped; returns the peak seen. */
-function rssSampler(): { stop(): number } {
-  let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
-  return {
-    stop() {
-      clearInterval(timer);
-      return Math.max(peak, process.memoryUsage.rss());
-    },
-  };
-}
-
-/** Resolves when `n` jobs have succeeded on `scheduler`, or rejects after `timeoutMs`. */
-function whenSucceeded(scheduler: Scheduler, n: number, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let done = 0;
-    const deadline = setTimeout(() => reject(new Error(`only ${done} of ${n} jobs succeeded in ${timeoutMs} ms`)), timeoutMs);
-    const off = scheduler.on('job.succeeded', () => {
-      if (++done < n) return;
-      clearTimeout(deadline);
-      off();
-      resolve();
-    });
-  });
-}
 
 async function enqueueThroughput(): Promise<void> {
   const manyCount = count(20_000);
@@ -118,7 +78,7 @@ async function processThroughput(concurrency: number): Promise<void> {
     concurrency,
     ms: round(elapsedMs),
     jobsPerSecond: perSecond(jobCount, elapsedMs),
-    peakRssMb: mb(peakRss),
+    peakRssMb: peakRss,
     unfinishedAfter: left,
   });
 }
@@ -158,20 +118,14 @@ async function oneShotBurst(): Promise<void> {
   await finished;
   await scheduler.stop();
 
-  const sorted = latenessMs.sort((a, b) => a - b);
+  const lateness = summary(latenessMs);
   report('at-burst', {
     schedules: scheduleCount,
     concurrency,
     createMs: round(createMs),
     startedBeforeDue,
-    latenessMs: {
-      min: sorted[0],
-      p50: percentile(sorted, 50),
-      p95: percentile(sorted, 95),
-      p99: percentile(sorted, 99),
-      max: sorted.at(-1),
-    },
-    allStartedAfterDueMs: sorted.at(-1),
+    latenessMs: lateness,
+    allStartedAfterDueMs: lateness.max,
   });
 }
 
@@ -198,11 +152,7 @@ async function idleLatency(): Promise<void> {
     latencyMs.push(startedAt.get(job.id)! - sentAt);
   }
   await Promise.all([worker.stop(), sender.stop()]);
-  const sorted = latencyMs.sort((a, b) => a - b);
-  report('idle-latency', {
-    jobs,
-    latencyMs: { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1)!) },
-  });
+  report('idle-latency', { jobs, latencyMs: summary(latencyMs) });
 }
 
 try {
