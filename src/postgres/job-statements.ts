@@ -46,48 +46,41 @@ export function jobStatements(s: string) {
         ORDER BY preference LIMIT 1) AS found
       ORDER BY r.i`,
 
-    // $1 nodeId, $2 nowMs, $3 leaseExpiresAtMs, $4 limit. The inner SELECT walks jobs_claim in
-    // claim order and skips rows another node is claiming right now (SKIP LOCKED), so concurrent
-    // claims never wait for each other nor hand out a job twice.
-    claim: `
-      UPDATE ${s}.jobs SET status = 'running', attempt = attempt + 1, fencing_token = fencing_token + 1,
-        lease_owner = $1, lease_expires_at_ms = $3, started_at_ms = COALESCE(started_at_ms, $2), updated_at_ms = $2,
-        attempts = attempts || jsonb_build_array(jsonb_build_object('attempt', attempt + 1, 'nodeId', $1::text,
-          'fencingToken', fencing_token + 1, 'startedAtMs', $2::bigint, 'finishedAtMs', NULL, 'outcome', 'running', 'error', NULL))
-      WHERE id IN (
-        SELECT id FROM ${s}.jobs
-        WHERE status IN ('queued', 'failed') AND run_at_ms <= $2
-        ORDER BY priority DESC, run_at_ms, seq
-        LIMIT $4
-        FOR UPDATE SKIP LOCKED)
-      RETURNING *`,
+    // $1 nodeId, $2 nowMs, $3 leaseExpiresAtMs, $4 limit. The statement lives in the schema
+    // (migrations/0002_claim_function.sql) for the planner settings it needs.
+    claim: `SELECT * FROM ${s}.claim_jobs($1, $2, $3, $4)`,
 
     // $1 job ids, $2 fencing tokens, $3 nodeId, $4 leaseExpiresAtMs.
     // Batched writes lock their rows in id order first (`locked`): a renewal and a completion
     // batch of the same node run on two connections at once, and locking in two different orders
-    // deadlocked them.
+    // deadlocked them. `locked` finds the rows by `id = ANY(ids)`, which only the primary key
+    // serves, and the checks (status, owner, fencing token) read the row as locked, which is its
+    // latest version; the UPDATE is then driven by `locked` alone. Written as a join against the
+    // batch with the checks on the table, the planner chose a sequential scan of the whole table,
+    // or a scan of every running job, whenever its statistics were stale (3 ms per batch of 10
+    // at 20,000 jobs, against 0.3 ms).
     renew: `
       WITH r AS (SELECT * FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS r(job_id, fencing_token, i)),
-      locked AS (SELECT j.id FROM ${s}.jobs j WHERE j.id IN (SELECT job_id FROM r) ORDER BY j.id FOR UPDATE),
+      locked AS (
+        SELECT j.id, j.status, j.lease_owner, j.fencing_token, j.cancel_requested FROM ${s}.jobs j
+        WHERE j.id = ANY($1::text[]) ORDER BY j.id FOR UPDATE),
       renewed AS (
         UPDATE ${s}.jobs j SET lease_expires_at_ms = $4
-        FROM r
-        WHERE j.id = r.job_id AND j.id IN (SELECT id FROM locked)
-          AND j.fencing_token = r.fencing_token AND j.status = 'running' AND j.lease_owner = $3
-        RETURNING j.id, j.cancel_requested)
-      SELECT r.i, renewed.id IS NOT NULL AS held,
-        COALESCE(renewed.cancel_requested, (SELECT j.cancel_requested FROM ${s}.jobs j WHERE j.id = r.job_id), false) AS cancel_requested
-      FROM r LEFT JOIN renewed ON renewed.id = r.job_id
+        FROM locked l JOIN r ON r.job_id = l.id AND r.fencing_token = l.fencing_token
+        WHERE j.id = l.id AND l.status = 'running' AND l.lease_owner = $3
+        RETURNING j.id)
+      SELECT r.i, renewed.id IS NOT NULL AS held, COALESCE(l.cancel_requested, false) AS cancel_requested
+      FROM r LEFT JOIN renewed ON renewed.id = r.job_id LEFT JOIN locked l ON l.id = r.job_id
       ORDER BY r.i`,
 
-    // $1 completions (jsonb), $2 channel. Each row is guarded by its fencing token; the last
-    // attempt record is updated in place (jsonb_set on index -1). Jobs given back to the queue
+    // $1 completions (jsonb), $2 channel, $3 the job ids. Each row is guarded by its fencing
+    // token; the last attempt record is updated in place (jsonb_set on index -1). Jobs given back to the queue
     // (released, retry) wake the other nodes.
     complete: `
       WITH r AS (
         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, job_id text, fencing_token bigint, now_ms bigint, kind text,
           result jsonb, error jsonb, retry_at_ms bigint, outcome text, end_schedule boolean)),
-      locked AS (SELECT j.id FROM ${s}.jobs j WHERE j.id IN (SELECT job_id FROM r) ORDER BY j.id FOR UPDATE),
+      locked AS (SELECT j.id, j.status, j.fencing_token FROM ${s}.jobs j WHERE j.id = ANY($3::text[]) ORDER BY j.id FOR UPDATE),
       done AS (
         UPDATE ${s}.jobs j SET
           status = CASE r.kind WHEN 'succeeded' THEN 'succeeded' WHEN 'retry' THEN 'failed' WHEN 'dead' THEN 'dead'
@@ -102,8 +95,8 @@ export function jobStatements(s: string) {
             || jsonb_build_object('finishedAtMs', r.now_ms, 'outcome', r.outcome)
             || CASE WHEN r.kind IN ('retry', 'dead', 'cancelled') THEN jsonb_build_object('error', COALESCE(r.error, 'null'::jsonb))
                     ELSE '{}'::jsonb END)
-        FROM r
-        WHERE j.id = r.job_id AND j.id IN (SELECT id FROM locked) AND j.fencing_token = r.fencing_token AND j.status = 'running'
+        FROM locked l JOIN r ON r.job_id = l.id AND r.fencing_token = l.fencing_token
+        WHERE j.id = l.id AND l.status = 'running'
         RETURNING j.*, r.end_schedule AS end_schedule, r.kind AS kind),
       ended AS (
         DELETE FROM ${s}.schedules WHERE id IN (SELECT schedule_id FROM done WHERE end_schedule AND schedule_id IS NOT NULL)

@@ -261,7 +261,9 @@ export class PostgresStore implements Store {
 
   async completeJobs(requests: readonly CompleteJobRequest[]): Promise<CompleteJobResult[]> {
     if (requests.length === 0) return [];
-    const rows = await this.#run('completeJobs', 'completeJobs', this.#jobs.complete, [completionParams(requests), this.channel]);
+    const rows = await this.#run('completeJobs', 'completeJobs', this.#jobs.complete, [
+      completionParams(requests), this.channel, requests.map((request) => request.jobId),
+    ]);
     return rows.map((row, index) => ({ jobId: requests[index]!.jobId, job: row.id === null ? null : rowToJob(row) }));
   }
 

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { Scheduler, task } from '../../src/index.ts';
 import { InvalidArgumentError, StoreSchemaError, StoreUnavailableError } from '../../src/errors.ts';
 import { PostgresStore, migrate } from '../../src/postgres/index.ts';
+import { loadMigrations } from '../../src/postgres/migrations.ts';
 import { newJob, scheduleWrite } from '../../src/testing/conformance/index.ts';
 import { adminPool, dropSchema, pgEnv, randomSchema, requirePostgres } from '../fixtures/pg-env.ts';
 import { PgProxy } from '../fixtures/pg-proxy.ts';
@@ -39,12 +40,15 @@ describe('schema names', () => {
 });
 
 describe.skipIf(!available)('migrations', () => {
+  const allVersions = loadMigrations().map((migration) => migration.version);
+  const latest = allVersions.at(-1)!;
+
   test('five stores opening a fresh schema at once migrate it once', async () => {
     const schema = freshSchema();
     const stores = Array.from({ length: 5 }, () => new PostgresStore({ poolConfig: pgEnv, schema, poolSize: 1 }));
     await Promise.all(stores.map((store) => store.open()));
     const versions = await admin.query(`SELECT version FROM "${schema}".sundial_migrations ORDER BY version`);
-    expect(versions.rows.map((row) => row.version)).toEqual([1]);
+    expect(versions.rows.map((row) => row.version)).toEqual(allVersions);
     expect(await tableList(schema)).toEqual(['jobs', 'nodes', 'schedules', 'sundial_migrations']);
     await stores[0]!.enqueueJobs([newJob('job-1')]);
     expect((await stores[4]!.getJob('job-1'))?.id).toBe('job-1');
@@ -55,8 +59,8 @@ describe.skipIf(!available)('migrations', () => {
     const schema = freshSchema();
     await expect(new PostgresStore({ poolConfig: pgEnv, schema, migrate: false }).open()).rejects.toThrow(StoreSchemaError);
     expect(await tableList(schema)).toEqual([]);
-    expect(await migrate({ poolConfig: pgEnv, schema })).toEqual({ fromVersion: 0, toVersion: 1, applied: ['0001_init.sql'] });
-    expect(await migrate({ poolConfig: pgEnv, schema })).toEqual({ fromVersion: 1, toVersion: 1, applied: [] });
+    expect(await migrate({ poolConfig: pgEnv, schema })).toEqual({ fromVersion: 0, toVersion: latest, applied: loadMigrations().map((migration) => migration.name) });
+    expect(await migrate({ poolConfig: pgEnv, schema })).toEqual({ fromVersion: latest, toVersion: latest, applied: [] });
     const store = new PostgresStore({ poolConfig: pgEnv, schema, migrate: false });
     await store.open();
     await store.close();
@@ -71,15 +75,67 @@ describe.skipIf(!available)('migrations', () => {
     await expect(store.open()).rejects.toThrow(/version 99.*newer Sundial/);
     await expect(migrate({ poolConfig: pgEnv, schema })).rejects.toBeInstanceOf(StoreSchemaError);
     const versions = await admin.query(`SELECT version FROM "${schema}".sundial_migrations ORDER BY version`);
-    expect(versions.rows.map((row) => row.version)).toEqual([1, 99]);
+    expect(versions.rows.map((row) => row.version)).toEqual([...allVersions, 99]);
     const column = await admin.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND column_name = 'future_column'`, [schema]);
     expect(column.rowCount).toBe(1);
+  });
+
+  test('a schema at version 1 is upgraded in place: its queued jobs stay and are claimed through the new claim function', async () => {
+    const schema = freshSchema();
+    const store = new PostgresStore({ poolConfig: pgEnv, schema });
+    await store.open();
+    await store.enqueueJobs([newJob('job-before-upgrade')]);
+    await store.close();
+    // Back to what Sundial 0.x with schema 1 left: no claim function, version 1 recorded.
+    await admin.query(`DROP FUNCTION "${schema}".claim_jobs; DELETE FROM "${schema}".sundial_migrations WHERE version > 1`);
+    expect(await migrate({ poolConfig: pgEnv, schema })).toEqual({ fromVersion: 1, toVersion: latest, applied: loadMigrations().slice(1).map((migration) => migration.name) });
+    const upgraded = new PostgresStore({ poolConfig: pgEnv, schema, migrate: false });
+    await upgraded.open();
+    const claimed = await upgraded.claimJobs({ nodeId: 'node-a', nowMs: Date.now() + 60_000, leaseMs: 1_000, limit: 10 });
+    expect(claimed.map((job) => [job.id, job.status, job.attempt])).toEqual([['job-before-upgrade', 'running', 1]]);
+    await upgraded.close();
   });
 
   test("another application's tables in the schema are refused", async () => {
     const schema = freshSchema();
     await admin.query(`CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".jobs (id int)`);
     await expect(new PostgresStore({ poolConfig: pgEnv, schema }).open()).rejects.toThrow(/tables named jobs but no sundial_migrations/);
+  });
+});
+
+describe.skipIf(!available)('query plans with stale statistics', () => {
+  // A job queue's statistics are nearly always wrong: a just-filled table has none, and one
+  // analysed while its queue was empty says no job is queued. The hot path must not depend on
+  // them. auto_explain reports the plan of every statement (also inside the claim function)
+  // to the client as a LOG notice.
+  test('claiming 10 of 5,000 fresh jobs walks jobs_claim in order; completing them goes by primary key', async () => {
+    const schema = freshSchema();
+    const plans: string[] = [];
+    const pool = new pg.Pool({ ...pgEnv, max: 1 });
+    pool.on('connect', (client) => {
+      client.on('notice', (notice) => plans.push(String(notice.message)));
+      void client.query(`LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; SET client_min_messages = log`);
+    });
+    const store = new PostgresStore({ pool, schema });
+    await store.open();
+    await store.enqueueJobs(Array.from({ length: 5000 }, (_, i) => newJob(`job-${String(i).padStart(5, '0')}`)));
+    plans.length = 0;
+    const claimed = await store.claimJobs({ nodeId: 'node-a', nowMs: Date.now() + 60_000, leaseMs: 60_000, limit: 10 });
+    expect(claimed).toHaveLength(10);
+    const claimPlan = plans.find((plan) => plan.includes('SKIP LOCKED'));
+    expect(claimPlan).toMatch(/Index Scan using jobs_claim/);
+    expect(claimPlan).not.toMatch(/Seq Scan|Bitmap|Sort/);
+
+    plans.length = 0;
+    const completed = await store.completeJobs(claimed.map((job) => ({
+      jobId: job.id, fencingToken: job.fencingToken, nowMs: Date.now() + 60_000, completion: { status: 'succeeded', result: null },
+    })));
+    expect(completed.map((result) => result.job?.status)).toEqual(Array(10).fill('succeeded'));
+    const completePlan = plans.find((plan) => plan.includes('jsonb_to_recordset'));
+    expect(completePlan).toMatch(/jobs_pkey/);
+    expect(completePlan).not.toMatch(/Seq Scan on jobs|jobs_status_created|jobs_lease_expiry/);
+    await store.close();
+    await pool.end();
   });
 });
 
