@@ -15,11 +15,12 @@ export function adminStatements(s: string) {
         (SELECT min(lease_expires_at_ms) FROM ${s}.jobs WHERE status = 'running')) AS wake_at_ms`,
 
     countByStatus: `SELECT status, count(*) AS n FROM ${s}.jobs GROUP BY status`,
-    // $1 bucketMs, $2 fromMs (inclusive), $3 toMs (exclusive): a range scan of jobs_finished.
+    // $1 bucketMs, $2 fromMs (inclusive), $3 toMs (exclusive): a range scan of jobs_updated (a
+    // final job's updatedAtMs is its finishedAtMs or later; there is no index on finishedAtMs).
     finishedByBucket: `
       SELECT (finished_at_ms / $1::bigint) * $1::bigint AS bucket_start_ms, status, count(*) AS n
       FROM ${s}.jobs
-      WHERE finished_at_ms >= $2 AND finished_at_ms < $3 AND status IN ('succeeded', 'dead', 'cancelled')
+      WHERE updated_at_ms >= $2 AND finished_at_ms >= $2 AND finished_at_ms < $3 AND status IN ('succeeded', 'dead', 'cancelled')
       GROUP BY 1, 2`,
 
     upsertNode: `

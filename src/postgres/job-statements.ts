@@ -138,10 +138,13 @@ export function jobStatements(s: string) {
 
     get: `SELECT * FROM ${s}.jobs WHERE id = $1`,
 
-    // $1 statuses, $2 finishedBeforeMs. Only final jobs, whatever statuses were asked for.
+    // $1 statuses, $2 finishedBeforeMs. Only final jobs, whatever statuses were asked for. The
+    // created_at_ms bound (a job is created before it finishes) makes it a range of
+    // jobs_status_created per status; there is no index on finishedAtMs.
     purge: `
       DELETE FROM ${s}.jobs
-      WHERE status IN ('succeeded', 'dead', 'cancelled') AND status = ANY($1::text[]) AND finished_at_ms < $2`,
+      WHERE status IN ('succeeded', 'dead', 'cancelled') AND status = ANY($1::text[])
+        AND created_at_ms < $2 AND finished_at_ms < $2`,
   };
 }
 

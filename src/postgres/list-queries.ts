@@ -1,3 +1,4 @@
+import { jobStatuses } from '../domain/job.ts';
 import type { JobQuery, ScheduleQuery } from '../store/store.ts';
 
 /** A listing statement and its parameters. The text depends only on which filters are set. */
@@ -40,14 +41,11 @@ export function buildScheduleListQuery(s: string, query: ScheduleQuery): ListQue
 
 export function buildJobListQuery(s: string, query: JobQuery): ListQuery {
   const f = new Filters();
-  if (query.status !== undefined) {
-    const statuses = typeof query.status === 'string' ? [query.status] : [...query.status];
-    f.terms.push(`status = ANY(${f.param(statuses)}::text[])`);
-  }
   if (query.task !== undefined) f.terms.push(`task = ${f.param(query.task)}`);
   if (query.scheduleId !== undefined) f.terms.push(`schedule_id = ${f.param(query.scheduleId)}`);
   if (query.createdAfterMs !== undefined) f.terms.push(`created_at_ms > ${f.param(query.createdAfterMs)}`);
   if (query.createdBeforeMs !== undefined) f.terms.push(`created_at_ms < ${f.param(query.createdBeforeMs)}`);
+  const statuses = query.status === undefined ? undefined : typeof query.status === 'string' ? [query.status] : [...new Set(query.status)];
   const feed = query.updatedAfterMs !== undefined;
   if (feed) {
     // The change feed's cursor is the pair (updatedAfterMs, afterId) itself, never looked up: a
@@ -63,6 +61,20 @@ export function buildJobListQuery(s: string, query: JobQuery): ListQuery {
     f.terms.push(`(created_at_ms, id) < (SELECT created_at_ms, id FROM ${s}.jobs WHERE id = ${f.param(query.afterId)})`);
   }
   const limit = f.param(query.limit ?? defaultLimit);
-  const order = feed ? 'updated_at_ms, id' : 'created_at_ms DESC, id DESC';
-  return { text: `SELECT * FROM ${s}.jobs ${f.where()} ORDER BY ${order} LIMIT ${limit}`, values: f.values };
+  if (feed || query.scheduleId !== undefined || (statuses !== undefined && statuses.length <= 1)) {
+    if (statuses !== undefined) f.terms.push(`status = ANY(${f.param(statuses)}::text[])`);
+    const order = feed ? 'updated_at_ms, id' : 'created_at_ms DESC, id DESC';
+    return { text: `SELECT * FROM ${s}.jobs ${f.where()} ORDER BY ${order} LIMIT ${limit}`, values: f.values };
+  }
+  // Newest first across several statuses: there is no index on creation time alone (it would
+  // cost every job state change an entry), so each status reads its own range of
+  // jobs_status_created up to the limit, and the ranges are merged.
+  const ranges = (statuses ?? jobStatuses).map((status) => {
+    const terms = [`status = ${f.param(status)}`, ...f.terms];
+    return `(SELECT * FROM ${s}.jobs WHERE ${terms.join(' AND ')} ORDER BY created_at_ms DESC, id DESC LIMIT ${limit})`;
+  });
+  return {
+    text: `SELECT * FROM (${ranges.join(' UNION ALL ')}) AS newest ORDER BY created_at_ms DESC, id DESC LIMIT ${limit}`,
+    values: f.values,
+  };
 }

@@ -80,19 +80,20 @@ describe.skipIf(!available)('migrations', () => {
     expect(column.rowCount).toBe(1);
   });
 
-  test('a schema at version 1 is upgraded in place: its queued jobs stay and are claimed through the new claim function', async () => {
+  test('a schema at version 1 is upgraded in place: its queued job stays and is claimed', async () => {
     const schema = freshSchema();
-    const store = new PostgresStore({ poolConfig: pgEnv, schema });
-    await store.open();
-    await store.enqueueJobs([newJob('job-before-upgrade')]);
-    await store.close();
-    // Back to what Sundial 0.x with schema 1 left: no claim function, version 1 recorded.
-    await admin.query(`DROP FUNCTION "${schema}".claim_jobs; DELETE FROM "${schema}".sundial_migrations WHERE version > 1`);
+    // What a Sundial that knew only schema 1 left behind: its tables, its version, a queued job.
+    const [first] = loadMigrations();
+    await admin.query(`CREATE SCHEMA "${schema}"; SET search_path TO "${schema}"; ${first!.sql}; RESET search_path`);
+    await admin.query(`CREATE TABLE "${schema}".sundial_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+      INSERT INTO "${schema}".sundial_migrations (version, name) VALUES (1, '${first!.name}')`);
+    await admin.query(`INSERT INTO "${schema}".jobs (id, task, data, origin, status, priority, run_at_ms, created_at_ms, updated_at_ms, max_attempts)
+      VALUES ('job-before-upgrade', 'task-a', '{"n":1}', 'enqueue', 'queued', 0, 1000, 1000, 1000, 3)`);
     expect(await migrate({ poolConfig: pgEnv, schema })).toEqual({ fromVersion: 1, toVersion: latest, applied: loadMigrations().slice(1).map((migration) => migration.name) });
     const upgraded = new PostgresStore({ poolConfig: pgEnv, schema, migrate: false });
     await upgraded.open();
-    const claimed = await upgraded.claimJobs({ nodeId: 'node-a', nowMs: Date.now() + 60_000, leaseMs: 1_000, limit: 10 });
-    expect(claimed.map((job) => [job.id, job.status, job.attempt])).toEqual([['job-before-upgrade', 'running', 1]]);
+    const claimed = await upgraded.claimJobs({ nodeId: 'node-a', nowMs: 2000, leaseMs: 1_000, limit: 10 });
+    expect(claimed.map((job) => [job.id, job.status, job.attempt, job.data])).toEqual([['job-before-upgrade', 'running', 1, { n: 1 }]]);
     await upgraded.close();
   });
 
