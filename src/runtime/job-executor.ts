@@ -43,8 +43,10 @@ export class RunningJob {
  * Runs one claimed job to the end of its attempt: resolves the task, validates the payload,
  * calls the handler with a context, enforces the timeout, and writes the outcome under the
  * job's fencing token. Never throws: every failure becomes a stored outcome or an `error` event.
+ * `onHandlerSettled` is called once the outcome is known, before it is written: the caller's
+ * slot is free from then on (the write joins a batch with other jobs' outcomes).
  */
-export async function executeJob(ctx: JobExecutorContext, running: RunningJob): Promise<void> {
+export async function executeJob(ctx: JobExecutorContext, running: RunningJob, onHandlerSettled: () => void = () => undefined): Promise<void> {
   const { job } = running;
   const startedAtMs = ctx.clock.now();
   ctx.events.emit('job.started', { job });
@@ -79,6 +81,7 @@ export async function executeJob(ctx: JobExecutorContext, running: RunningJob): 
       }));
     }
   }
+  onHandlerSettled();
   await writeOutcome(ctx, running, completion, endSchedule && job.scheduleId !== null, startedAtMs);
 }
 

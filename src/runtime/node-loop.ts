@@ -17,6 +17,8 @@ const purgeEveryMs = 60_000;
 /** How often a node reports itself in the store's node registry (the admin view calls a node gone after 15 s). */
 const nodeReportEveryMs = 5_000;
 const maxErrorBackoffMs = 30_000;
+/** Outcomes being written beyond which no more jobs are claimed (or twice concurrency + prefetch). */
+const maxOutcomeBacklog = 1_000;
 /**
  * Under load, a freed slot only claims (one round trip); reaping expired leases and firing due
  * schedules still run at least this often. An idle node does the full round on every wake-up.
@@ -35,10 +37,15 @@ type WakeReason = 'timer' | 'slot' | 'work';
  * instant, a poll interval, or a local wake-up (a new job, a freed slot, a store notification).
  */
 export class NodeLoop {
-  /** Jobs whose handler runs now. */
+  /** Jobs whose handler runs now: each takes one of the `concurrency` slots. */
   readonly running = new Map<string, RunningJob>();
-  /** Every job this node holds a lease on: running ones and prefetched ones waiting for a slot. */
+  /**
+   * Every job this node holds a lease on: running ones, prefetched ones waiting for a slot, and
+   * finished ones whose outcome is being written (their slot is already free).
+   */
   readonly held = new Map<string, RunningJob>();
+  /** Finished jobs whose outcome is being written. */
+  #writing = 0;
   /** Prefetched jobs, in claim order (priority first), waiting for a slot. */
   readonly #buffer: RunningJob[] = [];
   readonly #options: ResolvedSchedulerOptions;
@@ -116,8 +123,9 @@ export class NodeLoop {
     this.wake();
     await this.#loopDone;
     await this.#releaseBuffered();
-    const drained = Promise.all([...this.running.values()].map((job) => job.done));
-    if (this.running.size > 0) {
+    // Running handlers, and the outcomes of finished ones still being written.
+    const drained = Promise.all([...this.held.values()].map((job) => job.done));
+    if (this.held.size > 0) {
       let timer: TimerHandle | null = null;
       const deadline = new Promise<'deadline'>((resolve) => {
         timer = this.#options.clock.setTimer(() => resolve('deadline'), timeoutMs);
@@ -212,14 +220,22 @@ export class NodeLoop {
     let started = this.#startBuffered();
     let claimed = 0;
     const capacity = concurrency + prefetch;
+    const taken = this.running.size + this.#buffer.length;
     // Refill at half the prefetch buffer, so that one claim serves several freed slots; after a
-    // claim came back short (nothing more is due), only a full round claims again.
-    if (this.#buffer.length <= Math.floor(prefetch / 2) && this.held.size < capacity && (full || !this.#claimedDry)) {
-      claimed = await this.#claim(capacity - this.held.size);
+    // claim came back short (nothing more is due), only a full round claims again. Outcomes
+    // being written do not take slots, but a store that writes them slower than handlers finish
+    // stops the claims (backpressure) rather than piling up leases.
+    const backlogged = this.#writing >= this.#outcomeBacklogLimit();
+    if (this.#buffer.length <= Math.floor(prefetch / 2) && taken < capacity && !backlogged && (full || !this.#claimedDry)) {
+      claimed = await this.#claim(capacity - taken);
       started += this.#startBuffered();
     }
     if (started > 0 || claimed > 0) return 'progressed';
     return this.running.size >= concurrency ? 'saturated' : 'idle';
+  }
+
+  #outcomeBacklogLimit(): number {
+    return Math.max(maxOutcomeBacklog, 2 * (this.#options.concurrency + this.#options.prefetch));
   }
 
   async #claim(limit: number): Promise<number> {
@@ -250,12 +266,21 @@ export class NodeLoop {
       }
       this.running.set(held.job.id, held);
       started++;
-      held.done = executeJob(this.#executor, held)
+      let writing = false;
+      const freeSlot = () => {
+        if (!this.running.delete(held.job.id)) return;
+        this.wake('slot');
+      };
+      held.done = executeJob(this.#executor, held, () => {
+        writing = true;
+        this.#writing++;
+        freeSlot();
+      })
         .catch((error: unknown) => this.#events.emit('error', { error: toError(error), during: `running job ${held.job.id}` }))
         .finally(() => {
-          this.running.delete(held.job.id);
           this.held.delete(held.job.id);
-          this.wake('slot');
+          if (writing && this.#writing-- === this.#outcomeBacklogLimit()) this.wake('slot'); // claims may resume
+          freeSlot();
         });
     }
     return started;
