@@ -26,12 +26,17 @@ const readOnly: ReadonlySet<ScriptName> = new Set(['findExpiredLeases', 'jobStat
 
 let sources: Map<ScriptName, string> | null = null;
 
-/** Each script's source with the shared helpers (lua/_lib.lua) in front; read once per process. */
+/**
+ * Each script's source with the shared helpers (lua/_lib.lua) in front; read once per process.
+ * The script's own body runs as a function, so that the index writes it deferred are applied
+ * after it returns, whichever `return` it took (flush_later in _lib.lua).
+ */
 function scriptSources(): Map<ScriptName, string> {
   if (sources) return sources;
   const read = (file: string) => readFileSync(new URL(`./lua/${file}.lua`, import.meta.url), 'utf8');
   const lib = read('_lib');
-  sources = new Map(Object.entries(scriptFiles).map(([name, file]) => [name as ScriptName, `${lib}\n${read(file)}`]));
+  const wrap = (body: string) => `${lib}\nlocal function script_body()\n${body}\nend\nlocal reply = script_body()\nflush_later()\nreturn reply\n`;
+  sources = new Map(Object.entries(scriptFiles).map(([name, file]) => [name as ScriptName, wrap(read(file))]));
   return sources;
 }
 

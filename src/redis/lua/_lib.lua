@@ -41,6 +41,51 @@ local function is_final(st) return st == 'succeeded' or st == 'dead' or st == 'c
 local function is_active(st) return st == 'queued' or st == 'running' or st == 'failed' end
 local function is_claimable(st) return st == 'queued' or st == 'failed' end
 
+-- ---- deferred index writes ----------------------------------------------------------------
+-- A hot-path script changes many jobs, and each change moved the job in several sorted sets and
+-- counters: eight or nine commands per job. Those writes are gathered here and applied once
+-- when the script ends (flush_later, which scripts.ts appends to every script): one ZADD/ZREM
+-- per sorted set and one HINCRBY per counter for the whole batch. Only writes that no later step
+-- of the same script reads are deferred (queues, leases, the change feed, final-status sets,
+-- status counts); records, fire slots, dedupe keys and schedule counters are written at once.
+-- Per key and member the last write wins, as if each had been applied in order.
+
+-- queues: the priority queues touched, each with its qprio key and level.
+local later = { sets = {}, counts = {}, countsKey = nil, queues = {} }
+
+-- score: the new score, or false to remove the member.
+local function zset_later(key, member, score)
+  local set = later.sets[key]
+  if set == nil then set = {}; later.sets[key] = set end
+  set[member] = score
+end
+
+local function count(base, field, by)
+  later.countsKey = base .. 'counts'
+  later.counts[field] = (later.counts[field] or 0) + by
+end
+
+-- At most this many arguments per command: Lua's unpack is bounded by its C stack.
+local chunk = 1000
+
+local function flush_later()
+  for key, set in pairs(later.sets) do
+    local add, rem = {}, {}
+    for member, score in pairs(set) do
+      if score then add[#add + 1] = score; add[#add + 1] = member else rem[#rem + 1] = member end
+    end
+    for i = 1, #rem, chunk do rcall('ZREM', key, unpack(rem, i, math.min(i + chunk - 1, #rem))) end
+    for i = 1, #add, 2 * chunk do rcall('ZADD', key, unpack(add, i, math.min(i + 2 * chunk - 1, #add))) end
+  end
+  for field, by in pairs(later.counts) do
+    if by ~= 0 and rcall('HINCRBY', later.countsKey, field, by) <= 0 then rcall('HDEL', later.countsKey, field) end
+  end
+  -- qprio lists the priority levels whose queue is not empty.
+  for queueKey, level in pairs(later.queues) do
+    if rcall('EXISTS', queueKey) == 1 then rcall('ZADD', level[1], level[2], level[2]) else rcall('ZREM', level[1], level[2]) end
+  end
+end
+
 -- ---- schedules ------------------------------------------------------------------------------
 
 -- Puts a schedule in the index its state calls for: `sdue` (by nextFireAtMs) when it is
@@ -75,18 +120,13 @@ end
 local function queue_member(j, id) return string.format('%016.0f', tonumber(j.seq)) .. ':' .. id end
 
 local function queue_add(base, j, id)
-  rcall('ZADD', base .. 'q:' .. j.pri, j.run, queue_member(j, id))
-  rcall('ZADD', base .. 'qprio', j.pri, j.pri)
+  zset_later(base .. 'q:' .. j.pri, queue_member(j, id), j.run)
+  later.queues[base .. 'q:' .. j.pri] = { base .. 'qprio', j.pri }
 end
 
 local function queue_remove(base, pri, member)
-  local key = base .. 'q:' .. pri
-  rcall('ZREM', key, member)
-  if rcall('ZCARD', key) == 0 then rcall('ZREM', base .. 'qprio', pri) end
-end
-
-local function count(base, field, by)
-  if rcall('HINCRBY', base .. 'counts', field, by) <= 0 then rcall('HDEL', base .. 'counts', field) end
+  zset_later(base .. 'q:' .. pri, member, false)
+  later.queues[base .. 'q:' .. pri] = { base .. 'qprio', pri }
 end
 
 -- Moves the indexes of job `id` from its previous state `old` ({st, pri, run, seq}) to the
@@ -96,13 +136,13 @@ local function reindex_job(base, id, old, j)
   local oldst = old and old.st
   if old ~= nil and is_claimable(oldst) then queue_remove(base, old.pri, queue_member(old, id)) end
   if is_claimable(st) then queue_add(base, j, id) end
-  if oldst == 'running' and st ~= 'running' then rcall('ZREM', base .. 'jlease', id) end
-  if st == 'running' then rcall('ZADD', base .. 'jlease', j.lx, id) end
+  if oldst == 'running' and st ~= 'running' then zset_later(base .. 'jlease', id, false) end
+  if st == 'running' then zset_later(base .. 'jlease', id, j.lx) end
   if oldst ~= st then
     if oldst ~= nil then count(base, oldst, -1) end
     count(base, st, 1)
-    if oldst ~= nil and is_final(oldst) then rcall('ZREM', base .. 'done:' .. oldst, id) end
-    if is_final(st) then rcall('ZADD', base .. 'done:' .. st, j.fat, id) end
+    if oldst ~= nil and is_final(oldst) then zset_later(base .. 'done:' .. oldst, id, false) end
+    if is_final(st) then zset_later(base .. 'done:' .. st, id, j.fat) end
     if j.sid ~= nil and is_active(st) ~= (oldst ~= nil and is_active(oldst)) then
       local n = rcall('HINCRBY', base .. 'sactive', j.sid, is_active(st) and 1 or -1)
       if n <= 0 then rcall('HDEL', base .. 'sactive', j.sid) end
@@ -116,7 +156,7 @@ local function reindex_job(base, id, old, j)
       end
     end
   end
-  rcall('ZADD', base .. 'jfeed', j.uat, id)
+  zset_later(base .. 'jfeed', id, j.uat)
 end
 
 local function job_state(j) return { st = j.st, pri = j.pri, run = j.run, seq = j.seq } end
