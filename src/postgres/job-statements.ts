@@ -74,8 +74,8 @@ export function jobStatements(s: string) {
       ORDER BY r.i`,
 
     // $1 completions (jsonb), $2 channel, $3 the job ids. Each row is guarded by its fencing
-    // token; the last attempt record is updated in place (jsonb_set on index -1). Jobs given back to the queue
-    // (released, retry) wake the other nodes.
+    // token; the attempt under way (its columns) joins `attempts` as a finished record. Jobs
+    // given back to the queue (released, retry) wake the other nodes.
     complete: `
       WITH r AS (
         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, job_id text, fencing_token bigint, now_ms bigint, kind text,
@@ -91,10 +91,10 @@ export function jobStatements(s: string) {
           run_at_ms = CASE r.kind WHEN 'retry' THEN r.retry_at_ms WHEN 'released' THEN r.now_ms ELSE j.run_at_ms END,
           attempt = CASE WHEN r.kind = 'released' THEN j.attempt - 1 ELSE j.attempt END,
           lease_owner = NULL, lease_expires_at_ms = NULL, updated_at_ms = r.now_ms,
-          attempts = jsonb_set(j.attempts, '{-1}', (j.attempts -> -1)
-            || jsonb_build_object('finishedAtMs', r.now_ms, 'outcome', r.outcome)
-            || CASE WHEN r.kind IN ('retry', 'dead', 'cancelled') THEN jsonb_build_object('error', COALESCE(r.error, 'null'::jsonb))
-                    ELSE '{}'::jsonb END)
+          attempt_started_at_ms = NULL,
+          attempts = j.attempts || jsonb_build_array(jsonb_build_object('attempt', j.attempt, 'nodeId', j.lease_owner,
+            'fencingToken', j.fencing_token, 'startedAtMs', j.attempt_started_at_ms, 'finishedAtMs', r.now_ms, 'outcome', r.outcome,
+            'error', CASE WHEN r.kind IN ('retry', 'dead', 'cancelled') THEN COALESCE(r.error, 'null'::jsonb) END))
         FROM locked l JOIN r ON r.job_id = l.id AND r.fencing_token = l.fencing_token
         WHERE j.id = l.id AND l.status = 'running'
         RETURNING j.*, r.end_schedule AS end_schedule, r.kind AS kind),

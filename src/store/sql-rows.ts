@@ -6,7 +6,7 @@ import type { TriggerSpec } from '../domain/trigger.ts';
 
 /**
  * The SQL stores (SQLite, PostgreSQL) share one table layout, so a row maps to a record the same
- * way; only their drivers hand over JSON and booleans differently (text and 0/1 from node:sqlite,
+ * way (but for where the attempt under way is kept); only their drivers hand over JSON and booleans differently (text and 0/1 from node:sqlite,
  * parsed values from pg). Numbers may arrive as strings (pg's bigint): `Number` reads both.
  */
 export type SqlRow = Record<string, unknown>;
@@ -46,6 +46,19 @@ export function sqlRowToSchedule(row: SqlRow, decode: SqlValueDecoder): Schedule
 }
 
 export function sqlRowToJob(row: SqlRow, decode: SqlValueDecoder): JobRecord {
+  const attempts = decode.json<JobAttempt[]>(row.attempts) ?? [];
+  // PostgreSQL keeps the attempt under way in columns (schema 4), SQLite in `attempts` itself.
+  if (row.attempt_started_at_ms !== undefined && row.attempt_started_at_ms !== null && row.status === 'running') {
+    attempts.push({
+      attempt: num(row.attempt),
+      nodeId: String(row.lease_owner ?? ''),
+      fencingToken: num(row.fencing_token),
+      startedAtMs: num(row.attempt_started_at_ms),
+      finishedAtMs: null,
+      outcome: 'running',
+      error: null,
+    });
+  }
   return {
     id: String(row.id),
     task: String(row.task),
@@ -69,7 +82,7 @@ export function sqlRowToJob(row: SqlRow, decode: SqlValueDecoder): JobRecord {
     cancelRequested: decode.bool(row.cancel_requested),
     result: decode.json<JsonValue>(row.result),
     error: decode.json<JobError>(row.error),
-    attempts: decode.json<JobAttempt[]>(row.attempts) ?? [],
+    attempts,
   };
 }
 

@@ -89,11 +89,23 @@ describe.skipIf(!available)('migrations', () => {
       INSERT INTO "${schema}".sundial_migrations (version, name) VALUES (1, '${first!.name}')`);
     await admin.query(`INSERT INTO "${schema}".jobs (id, task, data, origin, status, priority, run_at_ms, created_at_ms, updated_at_ms, max_attempts)
       VALUES ('job-before-upgrade', 'task-a', '{"n":1}', 'enqueue', 'queued', 0, 1000, 1000, 1000, 3)`);
+    // A job running on a node of the old version: its open attempt is the last JSON record.
+    const openAttempt = { attempt: 2, nodeId: 'node-old', fencingToken: 2, startedAtMs: 1500, finishedAtMs: null, outcome: 'running', error: null };
+    const firstAttempt = { ...openAttempt, attempt: 1, fencingToken: 1, startedAtMs: 1100, finishedAtMs: 1200, outcome: 'failed', error: { name: 'Error', message: 'boom' } };
+    await admin.query(`INSERT INTO "${schema}".jobs (id, task, data, origin, status, priority, run_at_ms, created_at_ms, updated_at_ms, started_at_ms,
+        attempt, max_attempts, lease_owner, lease_expires_at_ms, fencing_token, attempts)
+      VALUES ('job-running-at-upgrade', 'task-a', '{"n":2}', 'enqueue', 'running', 0, 1000, 1000, 1500, 1100, 2, 3, 'node-old', 1000000, 2, $1)`,
+      [JSON.stringify([firstAttempt, openAttempt])]);
     expect(await migrate({ poolConfig: pgEnv, schema })).toEqual({ fromVersion: 1, toVersion: latest, applied: loadMigrations().slice(1).map((migration) => migration.name) });
     const upgraded = new PostgresStore({ poolConfig: pgEnv, schema, migrate: false });
     await upgraded.open();
     const claimed = await upgraded.claimJobs({ nodeId: 'node-a', nowMs: 2000, leaseMs: 1_000, limit: 10 });
     expect(claimed.map((job) => [job.id, job.status, job.attempt, job.data])).toEqual([['job-before-upgrade', 'running', 1, { n: 1 }]]);
+    expect(claimed[0]!.attempts).toEqual([{ attempt: 1, nodeId: 'node-a', fencingToken: 1, startedAtMs: 2000, finishedAtMs: null, outcome: 'running', error: null }]);
+    // The job running during the upgrade reads the same, and its attempt closes in place.
+    expect((await upgraded.getJob('job-running-at-upgrade'))?.attempts).toEqual([firstAttempt, openAttempt]);
+    const [completed] = await upgraded.completeJobs([{ jobId: 'job-running-at-upgrade', fencingToken: 2, nowMs: 2500, completion: { status: 'succeeded', result: null } }]);
+    expect(completed?.job?.attempts).toEqual([firstAttempt, { ...openAttempt, finishedAtMs: 2500, outcome: 'succeeded' }]);
     await upgraded.close();
   });
 
