@@ -14,7 +14,7 @@ import { Scheduler, at, every, task, type EnqueueInput } from '../../src/index.t
 import { RedisStore } from '../../src/redis/index.ts';
 import { keyPattern } from '../../src/redis/key-layout.ts';
 import { count, perSecond, round, summary, redisUrl as url } from './lib/common.ts';
-import { clientOf, whenSucceeded } from './lib/sundial-helpers.ts';
+import { clientOf, deleteRedisPrefix, whenSucceeded } from './lib/sundial-helpers.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const runs = (scenario: string) => values.only === undefined || values.only === scenario;
@@ -186,13 +186,6 @@ try {
   if (runs('at-burst')) await oneShotBurst();
   if (runs('memory')) await memory();
 } finally {
-  for (const prefix of prefixes) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', keyPattern(prefix), 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await admin.unlink(...keys);
-    } while (cursor !== '0');
-  }
+  for (const prefix of prefixes) await deleteRedisPrefix(admin, prefix);
   admin.disconnect();
 }

@@ -44,8 +44,6 @@ export class NodeLoop {
    * finished ones whose outcome is being written (their slot is already free).
    */
   readonly held = new Map<string, RunningJob>();
-  /** Finished jobs whose outcome is being written. */
-  #writing = 0;
   /** Prefetched jobs, in claim order (priority first), waiting for a slot. */
   readonly #buffer: RunningJob[] = [];
   readonly #options: ResolvedSchedulerOptions;
@@ -225,8 +223,7 @@ export class NodeLoop {
     // claim came back short (nothing more is due), only a full round claims again. Outcomes
     // being written do not take slots, but a store that writes them slower than handlers finish
     // stops the claims (backpressure) rather than piling up leases.
-    const backlogged = this.#writing >= this.#outcomeBacklogLimit();
-    if (this.#buffer.length <= Math.floor(prefetch / 2) && taken < capacity && !backlogged && (full || !this.#claimedDry)) {
+    if (this.#buffer.length <= Math.floor(prefetch / 2) && taken < capacity && !this.#outcomesBacklogged() && (full || !this.#claimedDry)) {
       claimed = await this.#claim(capacity - taken);
       started += this.#startBuffered();
     }
@@ -234,8 +231,15 @@ export class NodeLoop {
     return this.running.size >= concurrency ? 'saturated' : 'idle';
   }
 
-  #outcomeBacklogLimit(): number {
-    return Math.max(maxOutcomeBacklog, 2 * (this.#options.concurrency + this.#options.prefetch));
+  /** Held jobs neither running nor waiting for a slot are finished ones whose outcome is being written. */
+  #outcomesBacklogged(): boolean {
+    const writing = this.held.size - this.running.size - this.#buffer.length;
+    return writing >= Math.max(maxOutcomeBacklog, 2 * (this.#options.concurrency + this.#options.prefetch));
+  }
+
+  /** Frees the slot of a job whose handler has ended (once), and lets the loop fill it. */
+  #freeSlot(held: RunningJob): void {
+    if (this.running.delete(held.job.id)) this.wake('slot');
   }
 
   async #claim(limit: number): Promise<number> {
@@ -266,21 +270,13 @@ export class NodeLoop {
       }
       this.running.set(held.job.id, held);
       started++;
-      let writing = false;
-      const freeSlot = () => {
-        if (!this.running.delete(held.job.id)) return;
-        this.wake('slot');
-      };
-      held.done = executeJob(this.#executor, held, () => {
-        writing = true;
-        this.#writing++;
-        freeSlot();
-      })
+      held.done = executeJob(this.#executor, held, () => this.#freeSlot(held))
         .catch((error: unknown) => this.#events.emit('error', { error: toError(error), during: `running job ${held.job.id}` }))
         .finally(() => {
+          const backlogged = this.#outcomesBacklogged();
           this.held.delete(held.job.id);
-          if (writing && this.#writing-- === this.#outcomeBacklogLimit()) this.wake('slot'); // claims may resume
-          freeSlot();
+          this.#freeSlot(held); // a handler that ended without an outcome to write (lease lost)
+          if (backlogged) this.wake('slot'); // claims may resume
         });
     }
     return started;

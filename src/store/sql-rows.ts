@@ -6,8 +6,9 @@ import type { TriggerSpec } from '../domain/trigger.ts';
 
 /**
  * The SQL stores (SQLite, PostgreSQL) share one table layout, so a row maps to a record the same
- * way (but for where the attempt under way is kept); only their drivers hand over JSON and booleans differently (text and 0/1 from node:sqlite,
- * parsed values from pg). Numbers may arrive as strings (pg's bigint): `Number` reads both.
+ * way (but for where the attempt under way is kept); only their drivers hand over JSON and
+ * booleans differently (text and 0/1 from node:sqlite, parsed values from pg). Numbers may
+ * arrive as strings (pg's bigint): `Number` reads both.
  */
 export type SqlRow = Record<string, unknown>;
 

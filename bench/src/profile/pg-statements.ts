@@ -9,6 +9,7 @@ import { PostgresStore } from '../../../src/postgres/index.ts';
 import { completionParams } from '../../../src/postgres/batch-params.ts';
 import { jobStatements } from '../../../src/postgres/job-statements.ts';
 import { pgConnection } from '../lib/common.ts';
+import { enqueueNoopJobs } from '../lib/sundial-helpers.ts';
 
 const { values } = parseArgs({ options: { batch: { type: 'string', default: '100' }, queued: { type: 'string', default: '20000' }, rounds: { type: 'string', default: '40' }, plans: { type: 'boolean', default: false } } });
 const batch = Number(values.batch);
@@ -19,13 +20,7 @@ await store.open();
 const client = new pg.Client(pgConnection);
 await client.connect();
 try {
-  const nowMs = Date.now();
-  for (let offset = 0; offset < Number(values.queued); offset += 1000) {
-    await store.enqueueJobs(Array.from({ length: 1000 }, (_, i) => ({
-      id: `job-${String(offset + i).padStart(7, '0')}`, task: 'noop', data: { key: offset + i }, origin: 'enqueue' as const,
-      scheduleId: null, fireAtMs: null, priority: 0, runAtMs: nowMs, maxAttempts: 3, dedupeKey: null, createdAtMs: nowMs,
-    })));
-  }
+  await enqueueNoopJobs(store, Number(values.queued));
   const statements = jobStatements(`"${schema}"`);
   const explain = async (text: string, params: unknown[]) => (await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, params)).rows.map((row) => String(row['QUERY PLAN']));
   const executionMs = (plan: string[]) => Number(/Execution Time: ([\d.]+)/.exec(plan.at(-1) ?? '')?.[1]);

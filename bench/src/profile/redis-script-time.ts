@@ -6,8 +6,8 @@
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { RedisStore } from '../../../src/redis/index.ts';
-import { keyPattern } from '../../../src/redis/key-layout.ts';
 import { redisUrl } from '../lib/common.ts';
+import { deleteRedisPrefix, enqueueNoopJobs } from '../lib/sundial-helpers.ts';
 
 const { values } = parseArgs({ options: { batch: { type: 'string', default: '100' }, jobs: { type: 'string', default: '20000' } } });
 const batch = Number(values.batch);
@@ -17,13 +17,7 @@ await store.open();
 const admin = new Redis(redisUrl);
 const scriptUsec = async () => Number(/cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0);
 try {
-  const nowMs = Date.now();
-  for (let offset = 0; offset < Number(values.jobs); offset += 1000) {
-    await store.enqueueJobs(Array.from({ length: 1000 }, (_, i) => ({
-      id: `job-${String(offset + i).padStart(7, '0')}`, task: 'noop', data: { key: offset + i }, origin: 'enqueue' as const,
-      scheduleId: null, fireAtMs: null, priority: 0, runAtMs: nowMs, maxAttempts: 3, dedupeKey: null, createdAtMs: nowMs,
-    })));
-  }
+  await enqueueNoopJobs(store, Number(values.jobs));
   const server = { claim: 0, complete: 0 };
   const wall = { claim: 0, complete: 0 };
   let done = 0;
@@ -45,11 +39,6 @@ try {
   console.log(JSON.stringify({ batch, jobs: done, serverUsPerJob: { claim: perJob(server.claim), complete: perJob(server.complete) }, wallUsPerJob: { claim: perJob(wall.claim * 1000), complete: perJob(wall.complete * 1000) } }));
 } finally {
   await store.close();
-  let cursor = '0';
-  do {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', keyPattern(prefix), 'COUNT', 5000);
-    cursor = next;
-    if (keys.length > 0) await admin.unlink(...keys);
-  } while (cursor !== '0');
+  await deleteRedisPrefix(admin, prefix);
   admin.disconnect();
 }

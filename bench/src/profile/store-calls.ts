@@ -13,9 +13,9 @@ import { Redis } from 'ioredis';
 import { Scheduler, at, task } from '../../../src/index.ts';
 import { PostgresStore } from '../../../src/postgres/index.ts';
 import { RedisStore } from '../../../src/redis/index.ts';
-import { keyPattern } from '../../../src/redis/key-layout.ts';
 import { SqliteStore } from '../../../src/sqlite/index.ts';
 import type { Store } from '../../../src/store/store.ts';
+import { deleteRedisPrefix } from '../lib/sundial-helpers.ts';
 
 const { values } = parseArgs({ options: { store: { type: 'string', default: 'postgres' }, scenario: { type: 'string', default: 'process' }, concurrency: { type: 'string', default: '10' }, jobs: { type: 'string', default: '20000' } } });
 const name = `profile_${process.pid}`;
@@ -88,12 +88,7 @@ if (values.store === 'postgres') {
 }
 if (values.store === 'redis') {
   const admin = new Redis();
-  let cursor = '0';
-  do {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', keyPattern(name), 'COUNT', 5000);
-    cursor = next;
-    if (keys.length > 0) await admin.unlink(...keys);
-  } while (cursor !== '0');
+  await deleteRedisPrefix(admin, name);
   admin.disconnect();
 }
 process.exit(0);

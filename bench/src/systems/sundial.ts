@@ -7,11 +7,11 @@ import { Redis } from 'ioredis';
 import { Scheduler, at, every, task, type EnqueueInput } from '../../../src/index.ts';
 import { PostgresStore } from '../../../src/postgres/index.ts';
 import { RedisStore } from '../../../src/redis/index.ts';
-import { keyPattern } from '../../../src/redis/key-layout.ts';
 import { SqliteStore } from '../../../src/sqlite/index.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { sundialVersion } from '../../../src/version.ts';
 import { args, pgConnection, redisUrl, sleep } from '../lib/common.ts';
+import { deleteRedisPrefix } from '../lib/sundial-helpers.ts';
 import type { BenchSystem, WorkerOptions } from '../lib/system.ts';
 
 export type SundialStoreKind = 'sqlite' | 'postgres' | 'redis';
@@ -59,12 +59,7 @@ export function sundialSystem(kind: SundialStoreKind, name: string): BenchSystem
       }
       if (kind === 'redis') {
         const admin = new Redis(redisUrl);
-        let cursor = '0';
-        do {
-          const [next, keys] = await admin.scan(cursor, 'MATCH', keyPattern(name), 'COUNT', 5000);
-          cursor = next;
-          if (keys.length > 0) await admin.unlink(...keys);
-        } while (cursor !== '0');
+        await deleteRedisPrefix(admin, name);
         admin.disconnect();
       }
     },
