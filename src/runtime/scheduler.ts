@@ -13,6 +13,7 @@ import type { Clock } from '../time/clock.ts';
 import { parseDuration, type Duration } from '../time/duration.ts';
 import { firstFireAtMs, nextFireAfterMs } from '../triggers/next-fire.ts';
 import { assertTriggerSpec } from '../domain/assert-trigger.ts';
+import { sameTrigger } from '../domain/same-trigger.ts';
 import { SchedulerEventEmitter, type SchedulerEventListener, type SchedulerEventName, type SchedulerEvents } from './events.ts';
 import { markSchedulerStarted, markSchedulerStopped } from './live-schedulers.ts';
 import { NodeLoop } from './node-loop.ts';
@@ -162,8 +163,10 @@ export class Scheduler<Services = unknown> {
     await this.#ready();
     const nowMs = this.clock.now();
     const existing = await this.store.getSchedule(id);
-    const sameTrigger = existing !== null && JSON.stringify(existing.trigger) === JSON.stringify(trigger);
-    const nextFireAtMs = sameTrigger ? existing.nextFireAtMs : firstFireAtMs(trigger, nowMs);
+    // An unchanged trigger keeps the next fire, even a due one no node has taken yet: nodes that
+    // schedule their schedules at every start must not move (or drop) fires.
+    const unchanged = existing !== null && sameTrigger(existing.trigger, trigger);
+    const nextFireAtMs = unchanged ? existing.nextFireAtMs : firstFireAtMs(trigger, nowMs);
     if (nextFireAtMs === null) throw new InvalidArgumentError(`The trigger of schedule "${id}" has no fire left (its endAt has passed)`);
     const schedule = await this.store.upsertSchedule({
       id,

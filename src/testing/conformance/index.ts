@@ -11,6 +11,7 @@ import { defineNodeTests } from './nodes.ts';
 import { defineQueryTests } from './queries.ts';
 import { defineScheduleLeaseTests } from './schedule-leases.ts';
 import { defineScheduleTests } from './schedules.ts';
+import { defineSchedulerUpsertTests } from './scheduler-upsert.ts';
 import { defineStatsTests } from './stats.ts';
 import type { SuiteApi } from './suite-api.ts';
 import { defineWakeTests } from './wake.ts';
@@ -113,5 +114,6 @@ export function defineStoreConformanceSuite(storeName: string, options: StoreCon
     defineStatsTests(api);
     defineNodeTests(api);
     defineWriteOptionsTests(api);
+    defineSchedulerUpsertTests(api);
   });
 }
