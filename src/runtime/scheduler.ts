@@ -17,6 +17,7 @@ import { sameTrigger } from '../domain/same-trigger.ts';
 import { SchedulerEventEmitter, type SchedulerEventListener, type SchedulerEventName, type SchedulerEvents } from './events.ts';
 import { markSchedulerStarted, markSchedulerStopped } from './live-schedulers.ts';
 import { NodeLoop } from './node-loop.ts';
+import { isRetryableOpenError, StoreConnector } from './store-connector.ts';
 import { resolveSchedulerOptions, type ResolvedSchedulerOptions, type SchedulerOptions } from './scheduler-options.ts';
 
 /** A task by name, or its definition (which also types `data`). */
@@ -56,6 +57,16 @@ export interface EnqueueInput<Input = JsonValue> {
   dedupeKey?: string;
 }
 
+/** What `Scheduler.health()` reports. */
+export interface SchedulerHealth {
+  /** idle: not started; connecting: started, waiting for the store; running; stopped (or stopping). */
+  state: 'idle' | 'connecting' | 'running' | 'stopped';
+  /** Working: the store is open, the loop runs and its last store call did not fail. */
+  ready: boolean;
+  /** The last store error while not ready (unreachable at open, or failing calls), else null. */
+  storeError: string | null;
+}
+
 /**
  * The scheduler of one node. Many nodes may share one store: together they fire each schedule's
  * fire once and run each job once at a time.
@@ -66,7 +77,9 @@ export class Scheduler<Services = unknown> {
   readonly #registry: TaskRegistry;
   readonly #events = new SchedulerEventEmitter();
   readonly #loop: NodeLoop;
-  #opened: Promise<void> | null = null;
+  readonly #connector: StoreConnector;
+  /** The first start()'s work, shared by later calls; cleared when it fails for good. */
+  #starting: Promise<void> | null = null;
   #stopping: Promise<void> | null = null;
   /** A ref'd handle while started: a running scheduler keeps its process alive, as a listening server does. */
   #keepAlive: ReturnType<typeof setInterval> | null = null;
@@ -76,6 +89,20 @@ export class Scheduler<Services = unknown> {
     this.nodeId = this.#options.nodeId;
     this.#registry = new TaskRegistry(this.#options.tasks);
     this.#loop = new NodeLoop(this.#options, this.#registry, this.#events);
+    this.#connector = new StoreConnector({
+      store: this.#options.store,
+      clock: this.#options.clock,
+      random: this.#options.random,
+      onAttemptFailed: (error, attempt, retryInMs) => {
+        this.#options.logger.warn(`store ${this.store.name} not reachable (attempt ${attempt}), retrying in ${retryInMs} ms: ${error.message}`);
+        this.#events.emit('store.openFailed', { error, attempt, retryInMs });
+      },
+      onOpened: (attempts) => {
+        if (attempts > 1) this.#options.logger.info(`store ${this.store.name} opened after ${attempts} attempts`);
+        this.#events.emit('store.opened', { attempts });
+        if (this.#starting !== null && !this.#stopping) this.#startLoop();
+      },
+    });
     this.#events.on('error', ({ error, during }) => this.#options.logger.error(`${during}: ${error.message}`));
   }
 
@@ -87,15 +114,74 @@ export class Scheduler<Services = unknown> {
     return this.#options.clock;
   }
 
-  /** Opens the store and starts firing schedules and running jobs. Idempotent. */
-  async start(): Promise<void> {
+  /**
+   * Opens the store and starts firing schedules and running jobs. Idempotent.
+   *
+   * When the store cannot be reached (`StoreUnavailableError`: a database still starting in a
+   * rolling restart), `start()` still resolves: the node keeps trying in the background with
+   * backoff (`store.openFailed` events, warnings in the log) and starts working as soon as the
+   * store opens (`store.opened`, then `scheduler.started`). Meanwhile `health().ready` is false
+   * and API calls fail fast with `StoreUnavailableError`. Any other error (a store written by a
+   * newer Sundial, a foreign file) rejects: retrying would not help.
+   */
+  start(): Promise<void> {
     this.#assertNotStopped();
-    await this.#ready();
-    if (this.#loop.isRunning) return;
+    this.#starting ??= this.#start().catch((error: unknown) => {
+      this.#starting = null;
+      throw error;
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    try {
+      await this.#connector.openOnce();
+    } catch (error) {
+      if (!isRetryableOpenError(error) || this.#stopping) throw error;
+      this.#connector.retryUntilOpen(); // its success starts the loop (see onOpened)
+      // Alive while it waits for the store, as a started node is.
+      this.#keepAlive ??= setInterval(() => {}, 2 ** 30);
+      markSchedulerStarted(this.nodeId);
+      return;
+    }
+    this.#startLoop();
+  }
+
+  /** Starts the loop once the store is open (at once, or when a background retry succeeds). */
+  #startLoop(): void {
+    if (this.#loop.isRunning || this.#stopping) return;
     this.#loop.start();
     markSchedulerStarted(this.nodeId);
-    this.#keepAlive = setInterval(() => {}, 2 ** 30);
+    this.#keepAlive ??= setInterval(() => {}, 2 ** 30);
     this.#events.emit('scheduler.started', { nodeId: this.nodeId });
+  }
+
+  /**
+   * Whether this node is doing its work: `ready` once the store is open and the loop runs, false
+   * while it waits for the store (at start, or while the loop's store calls fail). For readiness
+   * probes.
+   */
+  health(): SchedulerHealth {
+    const state: SchedulerHealth['state'] = this.#stopping
+      ? 'stopped'
+      : this.#starting === null
+        ? 'idle'
+        : !this.#connector.isOpen
+          ? 'connecting'
+          : 'running';
+    const loopError = this.#loop.storeError;
+    const storeError = this.#connector.lastError ?? loopError;
+    return {
+      state,
+      ready: state === 'running' && this.#loop.isRunning && loopError === null,
+      storeError: storeError === null ? null : storeError.message,
+    };
+  }
+
+  /** Resolves once the store is open (at once when it is). */
+  async whenOpen(): Promise<void> {
+    if (this.#connector.isOpen) return;
+    await this.waitFor('store.opened');
   }
 
   /**
@@ -112,8 +198,9 @@ export class Scheduler<Services = unknown> {
 
   async #stop(timeoutMs: number): Promise<void> {
     try {
+      await this.#connector.stop();
       await this.#loop.stop(timeoutMs);
-      if (this.#opened) await this.#options.store.close();
+      if (this.#connector.everTried) await this.#options.store.close();
     } finally {
       if (this.#keepAlive) clearInterval(this.#keepAlive);
       this.#keepAlive = null;
@@ -324,10 +411,10 @@ export class Scheduler<Services = unknown> {
     return schedule;
   }
 
+  /** The store, open: at once, after the attempt under way, or a fast `StoreUnavailableError`. */
   #ready(): Promise<void> {
     this.#assertNotStopped();
-    this.#opened ??= this.store.open();
-    return this.#opened;
+    return this.#connector.ensureOpen();
   }
 
   #assertNotStopped(): void {
