@@ -14,6 +14,7 @@ import { parseDuration, type Duration } from '../time/duration.ts';
 import { firstFireAtMs, nextFireAfterMs } from '../triggers/next-fire.ts';
 import { assertTriggerSpec } from '../domain/assert-trigger.ts';
 import { sameTrigger } from '../domain/same-trigger.ts';
+import { assertIdentifier, assertOptionalIdentifier } from '../domain/identifier.ts';
 import { SchedulerEventEmitter, type SchedulerEventListener, type SchedulerEventName, type SchedulerEvents } from './events.ts';
 import { markSchedulerStarted, markSchedulerStopped } from './live-schedulers.ts';
 import { NodeLoop } from './node-loop.ts';
@@ -234,7 +235,7 @@ export class Scheduler<Services = unknown> {
    * BEGIN) the write joins the caller's transaction.
    */
   async schedule<Input = JsonValue>(input: ScheduleInput<Input>, options: WriteOptions = {}): Promise<ScheduleRecord> {
-    const id = checkId(input?.id);
+    const id = assertIdentifier(input?.id, 'schedule `id`');
     const trigger = assertTriggerSpec(input.trigger, `trigger of schedule "${id}"`);
     const definition = this.#taskFor(input.task);
     const taskName = typeof input.task === 'string' ? input.task : input.task.name;
@@ -275,6 +276,7 @@ export class Scheduler<Services = unknown> {
 
   /** Removes the schedule; its jobs stay. False when there was none. */
   async unschedule(id: string): Promise<boolean> {
+    assertIdentifier(id, 'schedule id');
     await this.#ready();
     const removed = await this.store.removeSchedule(id);
     if (removed) this.#events.emit('schedule.removed', { scheduleId: id });
@@ -282,6 +284,7 @@ export class Scheduler<Services = unknown> {
   }
 
   async pause(id: string): Promise<ScheduleRecord> {
+    assertIdentifier(id, 'schedule id');
     await this.#ready();
     const schedule = await this.store.updateSchedule(id, { paused: true }, this.clock.now());
     if (!schedule) throw new ScheduleNotFoundError(`No schedule with id "${id}"`);
@@ -337,9 +340,7 @@ export class Scheduler<Services = unknown> {
       const definition = this.#taskFor(input?.task);
       const taskName = typeof input.task === 'string' ? input.task : input.task.name;
       const data = await this.#checkPayload(definition, input.data, `data of job ${index} (${taskName})`);
-      if (input.dedupeKey !== undefined && (typeof input.dedupeKey !== 'string' || input.dedupeKey === '')) {
-        throw new InvalidArgumentError(`Expected \`dedupeKey\` to be a non-empty string, got ${JSON.stringify(input.dedupeKey)}`);
-      }
+      assertOptionalIdentifier(input.dedupeKey, '`dedupeKey`', 1000);
       jobs.push(
         this.#newJob(taskName, data, {
           origin: 'enqueue',
@@ -362,27 +363,32 @@ export class Scheduler<Services = unknown> {
   }
 
   async getSchedule(id: string): Promise<ScheduleRecord | null> {
+    assertIdentifier(id, 'schedule id');
     await this.#ready();
     return this.store.getSchedule(id);
   }
 
   async listSchedules(query?: ScheduleQuery): Promise<ScheduleRecord[]> {
+    assertScheduleQuery(query);
     await this.#ready();
     return this.store.listSchedules(query);
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
+    assertIdentifier(id, 'job id');
     await this.#ready();
     return this.store.getJob(id);
   }
 
   async listJobs(query?: JobQuery): Promise<JobRecord[]> {
+    assertJobQuery(query);
     await this.#ready();
     return this.store.listJobs(query);
   }
 
   /** Cancels a queued job at once, or asks the node running it to abort it. Null when there is no such job. */
   async cancelJob(id: string, reason = 'cancelled by request'): Promise<JobRecord | null> {
+    assertIdentifier(id, 'job id');
     await this.#ready();
     const job = await this.store.cancelJob({ jobId: id, nowMs: this.clock.now(), reason });
     if (job?.status === 'cancelled') this.#events.emit('job.cancelled', { job });
@@ -391,6 +397,7 @@ export class Scheduler<Services = unknown> {
 
   /** Gives a dead or cancelled job one more attempt. */
   async retryJob(id: string): Promise<JobRecord | null> {
+    assertIdentifier(id, 'job id');
     await this.#ready();
     const job = await this.store.retryJob({ jobId: id, nowMs: this.clock.now() });
     if (job) {
@@ -427,6 +434,7 @@ export class Scheduler<Services = unknown> {
     if (typeof ref !== 'string' || ref === '') {
       throw new InvalidArgumentError(`Expected \`task\` to be a task name or a task() definition, got ${JSON.stringify(ref)}`);
     }
+    assertIdentifier(ref, '`task`');
     const definition = this.#registry.get(ref);
     if (!definition && this.#registry.size > 0) {
       throw new UnknownTaskError(`No task named "${ref}" is registered (known: ${this.#registry.names().join(', ')})`);
@@ -461,13 +469,6 @@ export class Scheduler<Services = unknown> {
   }
 }
 
-function checkId(id: unknown): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > 200) {
-    throw new InvalidArgumentError(`Expected schedule \`id\` to be a string of 1 to 200 characters, got ${JSON.stringify(id)}`);
-  }
-  return id;
-}
-
 function checkPriority(priority: number): number {
   if (!Number.isInteger(priority)) throw new InvalidArgumentError(`Expected \`priority\` to be an integer, got ${String(priority)}`);
   return priority;
@@ -482,4 +483,20 @@ function runAtOf(input: EnqueueInput<unknown>, nowMs: number): number {
     return ms;
   }
   return input.delay === undefined ? nowMs : nowMs + parseDuration(input.delay, 'delay', { allowZero: true });
+}
+
+/** The text filters of a schedule listing, checked like the ids they are compared with. */
+function assertScheduleQuery(query: ScheduleQuery | undefined): void {
+  if (!query) return;
+  assertOptionalIdentifier(query.task, 'the `task` filter');
+  assertOptionalIdentifier(query.idPrefix, 'the `idPrefix` filter');
+  assertOptionalIdentifier(query.afterId, 'the `afterId` cursor');
+}
+
+/** The text filters of a job listing, checked like the ids they are compared with. */
+function assertJobQuery(query: JobQuery | undefined): void {
+  if (!query) return;
+  assertOptionalIdentifier(query.task, 'the `task` filter');
+  assertOptionalIdentifier(query.scheduleId, 'the `scheduleId` filter');
+  assertOptionalIdentifier(query.afterId, 'the `afterId` cursor');
 }

@@ -11,6 +11,7 @@ import { defineNodeTests } from './nodes.ts';
 import { defineQueryTests } from './queries.ts';
 import { defineScheduleLeaseTests } from './schedule-leases.ts';
 import { defineScheduleTests } from './schedules.ts';
+import { defineSchedulerIdTests } from './scheduler-ids.ts';
 import { defineSchedulerUpsertTests } from './scheduler-upsert.ts';
 import { defineStatsTests } from './stats.ts';
 import type { SuiteApi } from './suite-api.ts';
@@ -115,5 +116,6 @@ export function defineStoreConformanceSuite(storeName: string, options: StoreCon
     defineNodeTests(api);
     defineWriteOptionsTests(api);
     defineSchedulerUpsertTests(api);
+    defineSchedulerIdTests(api);
   });
 }
