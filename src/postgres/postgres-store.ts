@@ -244,9 +244,10 @@ export class PostgresStore implements Store {
   }
 
   async claimJobs(request: ClaimJobsRequest): Promise<JobRecord[]> {
-    if (request.limit <= 0) return [];
+    const tasks = [...new Set(request.tasks)];
+    if (request.limit <= 0 || tasks.length === 0) return [];
     const rows = await this.#run('claimJobs', 'claimJobs', this.#jobs.claim, [
-      request.nodeId, request.nowMs, request.nowMs + request.leaseMs, request.limit,
+      request.nodeId, request.nowMs, request.nowMs + request.leaseMs, request.limit, tasks,
     ]);
     return rows.sort(claimOrder).map(rowToJob);
   }

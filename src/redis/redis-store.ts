@@ -72,7 +72,10 @@ export interface RedisStoreOptions {
   redisOptions?: RedisOptions | undefined;
 }
 
-const schemaVersion = 1;
+/** 2: one claim queue per task (routing). */
+const schemaVersion = 2;
+/** Queue entries one migrateQueues call moves. */
+const migrateBudget = 5_000;
 const purgeChunk = 1000;
 
 /**
@@ -122,6 +125,7 @@ export class RedisStore implements Store {
         throw new StoreSchemaError(`RedisStore ${this.prefix}: data written by a newer Sundial (schema ${version}, this one knows ${schemaVersion})`);
       }
       if (version === null) await client.hsetnx(this.#keys.meta, 'schema', String(schemaVersion));
+      else if (Number(version) < schemaVersion) await this.#migrate(client, Number(version));
     } catch (error) {
       client.off('error', this.#onError);
       if (!this.#options.client) client.disconnect();
@@ -148,6 +152,21 @@ export class RedisStore implements Store {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /**
+   * Brings data of an older schema up to this one. Schema 2 keeps claimable jobs in one queue per
+   * task (routing): the old per-priority queues are moved in steps (migrateQueues is idempotent,
+   * so nodes opening at once just share the work). Stop the older version's nodes first: they
+   * would keep adding to the old queues.
+   */
+  async #migrate(client: Redis | Cluster, from: number): Promise<void> {
+    if (from < 2) {
+      while (Number(await runScript(client, 'migrateQueues', this.#keys.meta, [this.#keys.base, migrateBudget])) > 0) {
+        // Each call moves at most migrateBudget entries.
+      }
+    }
+    await client.hset(this.#keys.meta, 'schema', String(schemaVersion));
   }
 
   #createClient(): Redis {
@@ -239,8 +258,9 @@ export class RedisStore implements Store {
   }
 
   async claimJobs(request: ClaimJobsRequest): Promise<JobRecord[]> {
-    if (request.limit <= 0) return [];
-    const rows = (await this.#script('claimJobs', [request.nodeId, request.nowMs, request.leaseMs, request.limit])) as Array<[string, FlatHash]>;
+    const tasks = [...new Set(request.tasks)];
+    if (request.limit <= 0 || tasks.length === 0) return [];
+    const rows = (await this.#script('claimJobs', [request.nodeId, request.nowMs, request.leaseMs, request.limit, ...tasks])) as Array<[string, FlatHash]>;
     return rows.map(([id, flat]) => decodeJob(id, flat));
   }
 

@@ -18,6 +18,7 @@ const scriptFiles = {
   purgeJobs: 'purge-jobs',
   jobStats: 'job-stats',
   nextWake: 'next-wake',
+  migrateQueues: 'migrate-queues',
 } as const;
 
 export type ScriptName = keyof typeof scriptFiles;

@@ -65,18 +65,6 @@ const sql = {
   jobByDedupeKey: `SELECT * FROM jobs WHERE dedupe_key = ? AND status IN ${activeStatuses} ORDER BY seq LIMIT 1`,
   getJob: `SELECT * FROM jobs WHERE id = ?`,
 
-  // The hot path: one statement claims the batch, in the order of the jobs_claim index.
-  claimJobs: `
-    UPDATE jobs SET status = 'running', attempt = attempt + 1, fencing_token = fencing_token + 1,
-      lease_owner = :nodeId, lease_expires_at_ms = :leaseExpiresAtMs,
-      started_at_ms = COALESCE(started_at_ms, :nowMs), updated_at_ms = :nowMs,
-      attempts = json_insert(attempts, '$[#]', json_object('attempt', attempt + 1, 'nodeId', :nodeId,
-        'fencingToken', fencing_token + 1, 'startedAtMs', :nowMs, 'finishedAtMs', NULL, 'outcome', 'running', 'error', NULL))
-    WHERE seq IN (
-      SELECT seq FROM jobs INDEXED BY jobs_claim
-      WHERE status IN ('queued', 'failed') AND run_at_ms <= :nowMs
-      ORDER BY priority DESC, run_at_ms, seq LIMIT :limit)
-    RETURNING *`,
   renewLease: `
     UPDATE jobs SET lease_expires_at_ms = :leaseExpiresAtMs
     WHERE id = :jobId AND status = 'running' AND fencing_token = :fencingToken AND lease_owner = :nodeId
@@ -158,4 +146,36 @@ export function prepareStatements(db: DatabaseSync): Statements {
   const prepared = {} as Record<keyof typeof sql, StatementSync>;
   for (const key of Object.keys(sql) as Array<keyof typeof sql>) prepared[key] = db.prepare(sql[key]);
   return prepared;
+}
+
+/**
+ * The claim of a node that runs `taskCount` tasks (bound as :t0, :t1, …): the first `limit`
+ * claimable jobs of each task — one short range of jobs_claim_task each — merged in claim order,
+ * and the first `limit` of those made running, in one statement.
+ */
+export function claimJobsSql(taskCount: number): string {
+  let text = claimTexts.get(taskCount);
+  if (text === undefined) claimTexts.set(taskCount, (text = buildClaimJobsSql(taskCount)));
+  return text;
+}
+
+const claimTexts = new Map<number, string>();
+
+function buildClaimJobsSql(taskCount: number): string {
+  const perTask = Array.from(
+    { length: taskCount },
+    (_, i) => `SELECT * FROM (SELECT seq, priority, run_at_ms FROM jobs INDEXED BY jobs_claim_task
+        WHERE task = :t${i} AND status IN ('queued', 'failed') AND run_at_ms <= :nowMs
+        ORDER BY priority DESC, run_at_ms, seq LIMIT :limit)`,
+  ).join('\n      UNION ALL ');
+  return `
+    UPDATE jobs SET status = 'running', attempt = attempt + 1, fencing_token = fencing_token + 1,
+      lease_owner = :nodeId, lease_expires_at_ms = :leaseExpiresAtMs,
+      started_at_ms = COALESCE(started_at_ms, :nowMs), updated_at_ms = :nowMs,
+      attempts = json_insert(attempts, '$[#]', json_object('attempt', attempt + 1, 'nodeId', :nodeId,
+        'fencingToken', fencing_token + 1, 'startedAtMs', :nowMs, 'finishedAtMs', NULL, 'outcome', 'running', 'error', NULL))
+    WHERE seq IN (
+      SELECT seq FROM (${perTask})
+      ORDER BY priority DESC, run_at_ms, seq LIMIT :limit)
+    RETURNING *`;
 }

@@ -80,8 +80,9 @@ export interface Store {
   enqueueJobs(jobs: readonly NewJob[], options?: WriteOptions): Promise<EnqueueResult[]>;
 
   /**
-   * Claims up to `limit` jobs in status queued or failed with `runAtMs <= nowMs`, ordered by
-   * priority descending, then runAtMs ascending, then creation order. Each becomes running:
+   * Claims up to `limit` jobs in status queued or failed with `runAtMs <= nowMs` whose task is one
+   * of `tasks` (the tasks the claiming node registers: a node never takes a job it cannot run),
+   * ordered by priority descending, then runAtMs ascending, then creation order. Each becomes running:
    * attempt + 1, fencingToken + 1, leaseOwner = nodeId, leaseExpiresAtMs = nowMs + leaseMs,
    * startedAtMs set if null, updatedAtMs = nowMs, and a new attempt record with outcome 'running'
    * appended. Returns the updated records. Running jobs are never claimed here, even with an
@@ -274,6 +275,12 @@ export interface ClaimJobsRequest {
   nowMs: number;
   leaseMs: number;
   limit: number;
+  /**
+   * Only jobs of these tasks are claimed (routing): the tasks the node registers. Jobs of other
+   * tasks stay queued for nodes that run them, however long they wait. Empty: nothing is claimed.
+   * This is the claim's gate: later gates (open breakers, spent rate limits) narrow the same set.
+   */
+  tasks: readonly string[];
 }
 
 export interface RenewLeasesRequest {

@@ -5,7 +5,7 @@
 -- then 9 per request: jobId, fencingToken, nowMs, kind (succeeded|retry|dead|cancelled|released),
 --   retryAtMs (''), error JSON (''), result JSON ('' = null), attempt outcome ('' = default),
 --   endSchedule ('1'/'0')
--- Touches: j:<id>, q:<priority>, qprio, jlease, jfeed, done:<status>, counts, sactive, dedupe,
+-- Touches: j:<id>, q:<task>:<priority>, qprio:<task>, qtasks, jlease, jfeed, done:<status>, counts, sactive, dedupe,
 --   and s:<id> + schedule indexes with endSchedule.
 -- Returns { flat job or empty array, ... } in order; publishes when work was freed or requeued.
 local base = ARGV[1]

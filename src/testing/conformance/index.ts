@@ -5,6 +5,7 @@ import { defineEnqueueTests } from './enqueue.ts';
 import { defineJobClaimTests } from './jobs-claim.ts';
 import { defineJobCompleteTests } from './jobs-complete.ts';
 import { defineJobControlTests } from './jobs-control.ts';
+import { defineJobRoutingTests } from './jobs-routing.ts';
 import { defineLeaseTests } from './leases.ts';
 import { defineLifecycleTests } from './lifecycle.ts';
 import { defineNodeTests } from './nodes.ts';
@@ -105,6 +106,7 @@ export function defineStoreConformanceSuite(storeName: string, options: StoreCon
     defineScheduleLeaseTests(api);
     defineEnqueueTests(api);
     defineJobClaimTests(api);
+    defineJobRoutingTests(api);
     defineLeaseTests(api);
     defineJobCompleteTests(api);
     defineJobControlTests(api);
