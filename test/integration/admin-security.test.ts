@@ -150,7 +150,7 @@ describe('admin mounting', () => {
   let origin: string;
 
   beforeAll(async () => {
-    const admin = createAdmin({ scheduler: fx.scheduler, basePath: '/admin', auth: { tokens: [{ token: operateToken, role: 'operate' }] } });
+    const admin = createAdmin({ scheduler: fx.scheduler, basePath: '/admin', auth: { tokens: [{ token: operateToken, role: 'operate' }, { token: readToken, role: 'read' }] } });
     const listener = getRequestListener(admin.fetch);
     // The application's own server: /admin goes to Sundial, the rest stays the app's.
     server = createServer((req, res) => (req.url?.startsWith('/admin') ? void listener(req, res) : res.end('app')));
@@ -171,7 +171,16 @@ describe('admin mounting', () => {
     expect((await fetch(`${origin}/admin/`)).headers.get('content-type')).toContain('text/html');
     expect(await (await fetch(`${origin}/other`)).text()).toBe('app');
     const login = await fetch(`${origin}/admin/api/session`, { method: 'POST', headers: { authorization: `Bearer ${operateToken}` } });
-    expect(login.headers.get('set-cookie')).toContain('Path=/admin/api');
+    expect(login.headers.get('set-cookie')).toContain('Path=/admin/api;');
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await fetch(`${origin}/admin/api/schedules`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${origin}/admin/api/schedules/tick/pause`, { method: 'POST', headers: { cookie, 'x-sundial-csrf': '1' } })).status).toBe(403);
+    const signOut = await fetch(`${origin}/admin/api/session`, { method: 'DELETE', headers: { cookie, 'x-sundial-csrf': '1' } });
+    expect(signOut.status).toBe(200);
+    expect(signOut.headers.get('set-cookie')).toContain('Path=/admin/api;');
+    expect((await fetch(`${origin}/admin/api/schedules`, { headers: { cookie } })).status).toBe(401);
+    const readLogin = await fetch(`${origin}/admin/api/session`, { method: 'POST', headers: { authorization: `Bearer ${readToken}` } });
+    expect(readLogin.status).toBe(200);
   });
 
   it('rejects a malformed base path', () => {
