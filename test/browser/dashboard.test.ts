@@ -151,6 +151,22 @@ describe.skipIf(!hasChromium)('dashboard', () => {
     await expect.poll(async () => Number(await fired.textContent()), { timeout: 15_000 }).toBeGreaterThan(count);
   });
 
+  it('opens read-only in a second tab, which has the session cookie but not the token', async () => {
+    // Another tab shares the cookie jar but not sessionStorage: a new context with the same cookies.
+    const context = await browser.newContext();
+    await context.addCookies(await page.context().cookies());
+    const second = await context.newPage();
+    try {
+      await second.goto(`${server.url}#/schedules`);
+      await second.locator('main[data-view="schedules"] tr[data-id="heartbeat"]').waitFor();
+      expect(await second.textContent('#role')).toBe('read only');
+      expect(await second.locator('main button[data-action]').count()).toBe(0);
+      await expect.poll(() => second.textContent('#live-text')).toBe('live');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('pauses a schedule (the badge appears) and triggers one', async () => {
     const row = page.locator('tr[data-id="heartbeat"]');
     await row.locator('button[data-action="pause"]').click();
