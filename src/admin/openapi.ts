@@ -70,20 +70,28 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
         },
       },
       '/session': {
-        get: { summary: 'Who the caller is (role)', responses: { 200: { description: 'The role' }, ...errors } },
-        post: { summary: 'Set the HttpOnly session cookie from the bearer token (for EventSource)', responses: { 200: { description: 'Cookie set' }, ...errors } },
-        delete: { summary: 'Clear the session cookie', responses: { 200: { description: 'Cookie cleared' } } },
+        get: { summary: 'Who the caller is: the role this request acts with (and, by cookie, the session)', responses: { 200: { description: 'The role' }, ...errors } },
+        post: {
+          summary: 'Sign in: with the token in a header, set the session cookie (opaque, 1 hour, reads only; for EventSource). Sets nothing with `authorize` or `open`.',
+          responses: { 200: { description: 'Signed in; `session.expiresAtMs` when a cookie was set' }, ...errors },
+        },
+        delete: { summary: 'Sign out: end the session in the cookie (in this process) and clear the cookie', responses: { 200: { description: 'Signed out' }, ...errors } },
       },
     },
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'A token from the admin options (or X-Sundial-Token). Writes need the role operate.' },
-        cookie: { type: 'apiKey', in: 'cookie', name: 'sundial_token', description: 'Set by POST /session; reads only, unless X-Sundial-Csrf and a same-origin Origin are sent.' },
+        cookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'sundial_session',
+          description: 'An opaque, expiring session set by POST /session (never a token, and not accepted as one). Reads only; the one write it allows is DELETE /session.',
+        },
       },
       responses: {
         Invalid: { description: 'Invalid input (code INVALID_ARGUMENT, …), body too large (413) or not JSON (415)', content: json('Error') },
-        Unauthenticated: { description: 'No or wrong token', content: json('Error') },
-        Forbidden: { description: 'Role read on a write, or a cross-site write (CSRF_REJECTED)', content: json('Error') },
+        Unauthenticated: { description: 'No, wrong or malformed token or session cookie (expired, signed out, tampered)', content: json('Error') },
+        Forbidden: { description: 'Role read, or the session cookie alone, on a write; or a cross-site write (CSRF_REJECTED)', content: json('Error') },
         NotFound: { description: 'No such schedule or job', content: json('Error') },
         Conflict: { description: 'The job is not in a state that allows this (INVALID_JOB_STATE)', content: json('Error') },
       },
