@@ -19,6 +19,7 @@ import { SchedulerEventEmitter, type SchedulerEventListener, type SchedulerEvent
 import { markSchedulerStarted, markSchedulerStopped } from './live-schedulers.ts';
 import { NodeLoop } from './node-loop.ts';
 import { isRetryableOpenError, StoreConnector } from './store-connector.ts';
+import { corruptRecordError } from './quarantine.ts';
 import { resolveSchedulerOptions, type ResolvedSchedulerOptions, type SchedulerOptions } from './scheduler-options.ts';
 
 /** A task by name, or its definition (which also types `data`). */
@@ -105,6 +106,7 @@ export class Scheduler<Services = unknown> {
       },
     });
     this.#events.on('error', ({ error, during }) => this.#options.logger.error(`${during}: ${error.message}`));
+    this.#events.on('record.quarantined', ({ kind, id, error }) => this.#options.logger.error(error.message, { kind, id }));
   }
 
   get store(): Store {
@@ -265,7 +267,9 @@ export class Scheduler<Services = unknown> {
       maxRunning,
       misfireGraceMs: input.misfireGrace == null ? null : parseDuration(input.misfireGrace, 'misfireGrace', { allowZero: true }),
       coalesce,
-      paused: input.paused ?? existing?.paused ?? false,
+      // A quarantined schedule (paused because its record was unreadable) is repaired by its new
+      // definition, and runs again unless the definition says paused.
+      paused: input.paused ?? (existing?.unreadable ? false : existing?.paused) ?? false,
       nextFireAtMs,
       nowMs,
     }, options);
@@ -312,6 +316,7 @@ export class Scheduler<Services = unknown> {
   async trigger(id: string): Promise<JobRecord> {
     await this.#ready();
     const schedule = await this.getScheduleOrThrow(id);
+    if (schedule.unreadable) throw corruptRecordError('schedule', id, schedule.unreadable);
     const nowMs = this.clock.now();
     const [result] = await this.store.enqueueJobs([
       this.#newJob(schedule.task, schedule.data, { origin: 'manual', scheduleId: id, priority: schedule.priority, runAtMs: nowMs }),

@@ -1,12 +1,35 @@
 import { afterEach, beforeEach, describe, test } from 'vitest';
 import { RedisStore } from '../../src/redis/index.ts';
 import type { Store } from '../../src/store/store.ts';
-import { defineStoreConformanceSuite } from '../../src/testing/conformance/index.ts';
+import { Redis } from 'ioredis';
+import { defineStoreConformanceSuite, type DamageTarget } from '../../src/testing/conformance/index.ts';
 import { deletePrefix, randomPrefix, redisUrl, requireRedis } from '../fixtures/redis-test-helpers.ts';
 
 // Each test gets its own random key prefix, deleted afterwards; the peer is a second RedisStore
 // (its own connection, as another process would have) on that same prefix.
 const available = await requireRedis();
+
+/** What garbage each damage writes into a hash field (null: not possible). */
+const garbage = {
+  'not-json': { data: '{garbage', attempts: '{"attempt":', error: 'oops', result: '{"a":', trigger: 'cron(' },
+  'wrong-shape': { data: null, attempts: '"not an attempt"', error: '42', result: null, trigger: '{"type":"bogus"}' },
+} as const;
+const hashFields = { data: 'data', attempts: 'hist', error: 'err', result: 'res', trigger: 'trig' } as const;
+
+/** HSETs garbage into a record's hash through a connection of its own, as a hand edit would. */
+async function damageHash(prefix: string, target: DamageTarget): Promise<boolean> {
+  const value = garbage[target.garbage][target.field];
+  if (value === null) return false;
+  const redis = new Redis(redisUrl);
+  try {
+    const key = `{${prefix}}:${target.kind === 'job' ? 'j' : 's'}:${target.id}`;
+    if ((await redis.exists(key)) !== 1) throw new Error(`no ${target.kind} ${target.id} to damage`);
+    await redis.hset(key, hashFields[target.field], value);
+    return true;
+  } finally {
+    redis.disconnect();
+  }
+}
 
 if (available) {
   defineStoreConformanceSuite(
@@ -22,6 +45,7 @@ if (available) {
         await peer.open();
         return peer;
       },
+      damage: (store, target) => damageHash((store as RedisStore).prefix, target),
       async destroyStore(store: Store) {
         await store.close();
         await deletePrefix((store as RedisStore).prefix);

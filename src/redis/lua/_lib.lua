@@ -103,12 +103,14 @@ local function reindex_schedule(base, id, s, now)
   if s == nil or s.paused == '1' or s.next == nil then
     rcall('ZREM', base .. 'sdue', id)
     rcall('ZREM', base .. 'slease', id)
-  elseif s.lo ~= nil and tonumber(s.lx) > now then
+  elseif s.lo ~= nil and (tonumber(s.lx) or 0) > now then
     rcall('ZREM', base .. 'sdue', id)
     rcall('ZADD', base .. 'slease', s.lx, id)
   else
     rcall('ZREM', base .. 'slease', id)
-    rcall('ZADD', base .. 'sdue', s.next, id)
+    -- A nextFireAtMs that cannot be read counts as due: the runtime reads the record, finds the
+    -- field unreadable and quarantines the schedule (pauses it).
+    rcall('ZADD', base .. 'sdue', tonumber(s.next) and s.next or '0', id)
   end
 end
 
@@ -177,6 +179,31 @@ local function reindex_job(base, id, old, j)
 end
 
 local function job_state(j) return { st = j.st, pri = j.pri, run = j.run, seq = j.seq } end
+
+-- The counters a claim needs. A job whose hash holds garbage in one of them (written by hand, a
+-- bad restore) cannot be claimed under a fencing token: the claim dead-letters it on the spot
+-- with a CORRUPT_RECORD error naming the field, instead of failing for every job in the call.
+-- (Its JSON fields are the runtime's to check: see UnreadableField in src/domain.)
+local counter_fields = { { 'att', 'attempt' }, { 'ft', 'fencingToken' }, { 'seq', 'seq' }, { 'max', 'maxAttempts' }, { 'pri', 'priority' }, { 'run', 'runAtMs' } }
+
+local function unreadable_counter(j)
+  for _, f in ipairs(counter_fields) do
+    if tonumber(j[f[1]]) == nil then return f[2] end
+  end
+  return nil
+end
+
+-- `old` is the job's state as its queue entry says (the hash may not say it readably).
+local function quarantine_job(base, id, j, old, now, field)
+  j.st = 'dead'
+  j.err = cjson.encode({ name = 'CorruptRecordError', code = 'CORRUPT_RECORD',
+    message = 'Job ' .. id .. ' cannot be read: its field ' .. field .. ' is not a number; it was dead-lettered instead of claimed' })
+  j.fat = num(now)
+  j.uat = num(now)
+  j.lo, j.lx, j.ast = nil, nil, nil
+  hwrite(base .. 'j:' .. id, j, { 'st', 'err', 'fat', 'uat', 'lo', 'lx', 'ast' })
+  reindex_job(base, id, old, j)
+end
 
 local job_fields = {
   'task', 'data', 'o', 'sid', 'fire', 'st', 'pri', 'run', 'cat', 'uat', 'sat', 'fat', 'att', 'max',

@@ -1,6 +1,7 @@
 -- claimJobs: claims up to `limit` queued/failed jobs of the given tasks with runAtMs <= nowMs,
 -- priority descending, then runAtMs ascending, then creation order; each becomes running under a
--- new fencing token. Jobs of other tasks are never looked at (routing).
+-- new fencing token. Jobs of other tasks are never looked at (routing). A job whose counters
+-- cannot be read is dead-lettered instead (quarantine_job in _lib.lua).
 -- KEYS[1]  {p}:meta (routing)
 -- ARGV[1]  key base `{p}:`     ARGV[2]  nodeId     ARGV[3]  nowMs     ARGV[4]  leaseMs
 -- ARGV[5]  limit               ARGV[6..] task names
@@ -35,7 +36,11 @@ for c = 1, math.min(#candidates, limit) do
   local id = string.sub(entry.member, 18)
   local key = base .. 'j:' .. id
   local j = hmap(key)
-  if j == nil or not is_claimable(j.st) or queue_member(j, id) ~= entry.member then
+  local damaged = j ~= nil and is_claimable(j.st) and unreadable_counter(j)
+  if damaged then
+    local queued = { st = j.st, pri = entry.pri, run = entry.run, seq = tonumber(string.sub(entry.member, 1, 16)) }
+    quarantine_job(base, id, j, queued, now, damaged)
+  elseif j == nil or not is_claimable(j.st) or queue_member(j, id) ~= entry.member then
     queue_remove(base, entry.task, entry.pri, entry.member) -- stale entry (data lost, or a bug elsewhere): drop it
   else
     local old = job_state(j)

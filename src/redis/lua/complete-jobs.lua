@@ -30,7 +30,7 @@ for i = 3, #ARGV, 9 do
       j.err = nil
     elseif kind == 'released' then
       j.run = num(now)
-      j.att = num(tonumber(j.att) - 1)
+      j.att = num((tonumber(j.att) or 1) - 1)
     else
       attemptError = err
       j.err = err

@@ -12,7 +12,7 @@ if j.st ~= 'dead' and j.st ~= 'cancelled' then return { 'state', j.st } end
 local old = job_state(j)
 j.st = 'queued'
 j.run = num(now)
-j.max = num(tonumber(j.att) + 1)
+j.max = num((tonumber(j.att) or 0) + 1)
 j.fat = nil
 j.cr = nil
 j.uat = num(now)
