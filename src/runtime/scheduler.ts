@@ -323,8 +323,21 @@ export class Scheduler<Services = unknown> {
 
   #ready(): Promise<void> {
     this.#assertNotStopped();
-    this.#opened ??= this.store.open();
+    this.#opened ??= this.store.open().then(() => this.#logStoreWarnings());
     return this.#opened;
+  }
+
+  /** Once per scheduler, after the store opens: what its server cannot promise (`Store.durabilityWarnings`). */
+  async #logStoreWarnings(): Promise<void> {
+    const { store, logger } = this.#options;
+    if (!store.durabilityWarnings) return;
+    try {
+      for (const warning of await store.durabilityWarnings()) logger.warn(`Store ${store.name}: ${warning.message}`, { code: warning.code });
+    } catch (error) {
+      logger.warn(`Store ${store.name}: could not check its durability settings: ${error instanceof Error ? error.message : String(error)}`, {
+        code: 'durability-unchecked',
+      });
+    }
   }
 
   #assertNotStopped(): void {
