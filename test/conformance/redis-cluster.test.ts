@@ -3,8 +3,8 @@
 // own random prefix, i.e. its own hash tag, so tests land on different masters; cleanup scans
 // every master, and the file checks at the end that every master held some test's store.
 // The peer is a second RedisStore on a second Cluster client (its own connections, as another
-// process would have). Push wake-ups (pub/sub through the client's `duplicate()`) are checked here
-// too: the suite itself does not call `subscribe`.
+// process would have). Push wake-ups (pub/sub through the client's `duplicate()`) and the
+// durability warnings (CONFIG GET on every node) are checked here too: the suite itself calls neither.
 import type { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { RedisStore } from '../../src/redis/index.ts';
@@ -64,6 +64,18 @@ if (available) {
   );
 
   describe('RedisStore on a Redis Cluster', () => {
+    test('durabilityWarnings checks every node: persistence-off names all three masters (started without AOF or RDB)', async () => {
+      const store = new RedisStore({ client, prefix: randomPrefix('cdurability') });
+      await store.open();
+      try {
+        const warnings = await store.durabilityWarnings();
+        expect(warnings.map((warning) => warning.code)).toEqual(['persistence-off']);
+        for (const node of cluster.nodes) expect(warnings[0]!.message).toContain(`${node.host}:${node.port}`);
+      } finally {
+        await destroy(store);
+      }
+    });
+
     test('wakes a subscriber on another client through pub/sub, whichever master holds the prefix', async () => {
       // Several prefixes: their hash tags fall on different masters, and a PUBLISH from a script on
       // one master must reach a subscriber connected to any node.
