@@ -64,6 +64,34 @@ if (available) {
   );
 
   describe('RedisStore on a Redis Cluster', () => {
+    test('with read scaling (scaleReads), the expired-lease scan still reads the master: a reaper must not act on a stale replica', async () => {
+      // ioredis asks `scaleReads` where to send each read-only command (the master here: this cluster
+      // has no replicas). A reaper that took a replica's stale "expired" for the truth would fence out
+      // a node that had just renewed its lease, and run the job twice.
+      const offeredToReplicas: string[] = [];
+      const scaling = cluster.connect({
+        scaleReads: (nodes: unknown[], command: { name: string }) => {
+          offeredToReplicas.push(command.name);
+          return nodes[0];
+        },
+      });
+      const store = new RedisStore({ client: scaling, prefix: randomPrefix('cscale') });
+      try {
+        await store.open();
+        await store.enqueueJobs([newJob('job-1', { runAtMs: t0 })]);
+        await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs: 1000, limit: 1 });
+        offeredToReplicas.length = 0;
+        expect((await store.findExpiredLeases({ nowMs: t0 + 1000, limit: 10 })).map((job) => job.id)).toEqual(['job-1']);
+        expect(offeredToReplicas, 'commands of findExpiredLeases offered to replicas').toEqual([]);
+        // The hook does see reads that may be stale: the next wake-up is only a hint.
+        await store.nextWakeAtMs();
+        expect(offeredToReplicas).toEqual(['evalsha']);
+      } finally {
+        await destroy(store);
+        scaling.disconnect();
+      }
+    });
+
     test('durabilityWarnings checks every node: persistence-off names all three masters (started without AOF or RDB)', async () => {
       const store = new RedisStore({ client, prefix: randomPrefix('cdurability') });
       await store.open();
