@@ -12,6 +12,7 @@ import type { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, test } from 'vitest';
 import { Scheduler } from '../../src/index.ts';
 import { RedisStore } from '../../src/redis/index.ts';
+import { keyLayout } from '../../src/redis/key-layout.ts';
 import { killAll, startWorker, type WorkerProcess } from '../fixtures/node-processes.ts';
 import { requireRedisCluster, startRedisCluster, type RedisClusterProcess } from '../fixtures/redis-cluster.ts';
 import {
@@ -64,7 +65,13 @@ describe.skipIf(!available)('RedisStore across processes on a Redis Cluster (3 m
     return started;
   }
 
-  const context = (): RedisProcessesContext => ({ label: 'redis cluster', start, client, store });
+  const context = (): RedisProcessesContext => ({
+    label: 'redis cluster',
+    start,
+    client,
+    store,
+    subscribers: () => cluster.subscribers(keyLayout(prefix).signals),
+  });
 
   test('three processes run each fire of 100 interval schedules exactly once for 10 s', { timeout: 40_000 }, () =>
     exactlyOnceAcrossThreeNodes(context()));

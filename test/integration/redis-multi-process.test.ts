@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { Scheduler } from '../../src/index.ts';
 import { RedisStore } from '../../src/redis/index.ts';
+import { keyLayout } from '../../src/redis/key-layout.ts';
 import { killAll, startWorker, type WorkerProcess } from '../fixtures/node-processes.ts';
 import {
   exactlyOnceAcrossThreeNodes,
@@ -51,7 +52,17 @@ function start(count: number, args: string[] = []): WorkerProcess[] {
   return started;
 }
 
-const context = (): RedisProcessesContext => ({ label: 'redis', start, client, store });
+async function subscribers(): Promise<number> {
+  const connection = new Redis(redisUrl);
+  try {
+    const [, count] = (await connection.call('PUBSUB', 'NUMSUB', keyLayout(prefix).signals)) as [string, number];
+    return count;
+  } finally {
+    connection.disconnect();
+  }
+}
+
+const context = (): RedisProcessesContext => ({ label: 'redis', start, client, store, subscribers });
 
 describe.skipIf(!available)('RedisStore across processes', () => {
   test('three processes run each fire of 100 interval schedules exactly once for 10 s', { timeout: 40_000 }, () =>
