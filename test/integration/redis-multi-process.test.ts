@@ -34,7 +34,8 @@ beforeEach(async () => {
   directory = mkdtempSync(join(tmpdir(), 'sundial-redis-mp-'));
   prefix = randomPrefix('mp');
   store = new RedisStore({ url: redisUrl, prefix });
-  client = new Scheduler({ store, roles: { schedules: false, jobs: false } });
+  // logger 'error': the shared test Redis keeps nothing on disk, and the warning would be noise here.
+  client = new Scheduler({ store, roles: { schedules: false, jobs: false }, logger: 'error' });
 });
 afterEach(async () => {
   await killAll(workers);
