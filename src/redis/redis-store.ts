@@ -24,9 +24,11 @@ import type {
   Store,
   StoreCapabilities,
   StoreSignal,
+  StoreWarning,
   WriteOptions,
 } from '../store/store.ts';
 import { decodeJob, decodeSchedule, encodeNewJob, optionalNumberArg } from './codecs.ts';
+import { durabilityWarnings } from './durability-warnings.ts';
 import type { FlatHash } from './codecs.ts';
 import { keyLayout } from './key-layout.ts';
 import type { KeyLayout } from './key-layout.ts';
@@ -370,6 +372,16 @@ export class RedisStore implements Store {
     const client = this.#requireClient('subscribe');
     this.#subscriber ??= new Subscriber({ open: () => duplicate(client), channel: this.#keys.signals, instanceId: this.#instanceId });
     return this.#subscriber.add(listener);
+  }
+
+  /**
+   * What the Redis server(s) holding this store are configured to lose (see
+   * `Store.durabilityWarnings`): no AOF and no RDB snapshots, or a `maxmemory-policy` other than
+   * `noeviction`; on a Cluster, every node is checked. When CONFIG is disabled or denied, one
+   * `durability-unchecked` warning instead of a failure.
+   */
+  async durabilityWarnings(): Promise<StoreWarning[]> {
+    return durabilityWarnings(this.#requireClient('durabilityWarnings'));
   }
 
   // ---- plumbing -----------------------------------------------------------------------------

@@ -99,6 +99,7 @@ export class Scheduler<Services = unknown> {
         this.#options.logger.warn(`store ${this.store.name} not reachable (attempt ${attempt}), retrying in ${retryInMs} ms: ${error.message}`);
         this.#events.emit('store.openFailed', { error, attempt, retryInMs });
       },
+      afterOpen: () => this.#logStoreWarnings(),
       onOpened: (attempts) => {
         if (attempts > 1) this.#options.logger.info(`store ${this.store.name} opened after ${attempts} attempts`);
         this.#events.emit('store.opened', { attempts });
@@ -427,6 +428,19 @@ export class Scheduler<Services = unknown> {
   #ready(): Promise<void> {
     this.#assertNotStopped();
     return this.#connector.ensureOpen();
+  }
+
+  /** Once per scheduler, after the store opens: what its server cannot promise (`Store.durabilityWarnings`). */
+  async #logStoreWarnings(): Promise<void> {
+    const { store, logger } = this.#options;
+    if (!store.durabilityWarnings) return;
+    try {
+      for (const warning of await store.durabilityWarnings()) logger.warn(`Store ${store.name}: ${warning.message}`, { code: warning.code });
+    } catch (error) {
+      logger.warn(`Store ${store.name}: could not check its durability settings: ${error instanceof Error ? error.message : String(error)}`, {
+        code: 'durability-unchecked',
+      });
+    }
   }
 
   #assertNotStopped(): void {

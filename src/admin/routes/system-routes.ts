@@ -10,7 +10,7 @@ const statsBucketMs = 60_000;
 /** How many of the newest jobs the lateness percentiles are computed over. */
 const latenessSample = 200;
 
-/** `/tasks`, `/nodes` and `/stats`: what exists and how the cluster is doing. */
+/** `/tasks`, `/nodes` and `/stats`: what exists and how the cluster is doing (and what its store cannot promise). */
 export function systemRoutes(ctx: AdminContext): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>();
 
@@ -30,10 +30,12 @@ export function systemRoutes(ctx: AdminContext): Hono<AdminEnv> {
 
   app.get('/stats', async (c) => {
     const nowMs = ctx.clock.now();
-    const [stats, recent, nodes] = await Promise.all([
+    const [stats, recent, nodes, storeWarnings] = await Promise.all([
       ctx.store.jobStats({ nowMs, sinceMs: nowMs - statsWindowMs, bucketMs: statsBucketMs }),
       ctx.store.listJobs({ limit: latenessSample }),
       ctx.store.listNodes({ seenAfterMs: nowMs - nodeAliveWindowMs }),
+      // What the store's server is configured to lose (no persistence, eviction); [] when the store cannot tell.
+      ctx.store.durabilityWarnings?.() ?? [],
     ]);
     return c.json({
       nowMs,
@@ -42,6 +44,7 @@ export function systemRoutes(ctx: AdminContext): Hono<AdminEnv> {
       finished: stats.finished,
       lateness: latenessOf(recent),
       nodesAlive: nodes.length,
+      storeWarnings,
     });
   });
 
