@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { RedisStore } from '../../src/redis/index.ts';
 import type { Store, StoreSignal } from '../../src/store/store.ts';
 import { defineStoreConformanceSuite, newJob, t0 } from '../../src/testing/conformance/index.ts';
+import { damageRedisRecord } from '../fixtures/redis-damage.ts';
 import { randomPrefix } from '../fixtures/redis-test-helpers.ts';
 import { requireRedisCluster, startRedisCluster, type RedisClusterProcess } from '../fixtures/redis-cluster.ts';
 
@@ -53,6 +54,7 @@ if (available) {
         await store.open();
         return store;
       },
+      damage: (store, target) => damageRedisRecord(peerClient, (store as RedisStore).prefix, target),
       async openPeer(store) {
         const peer = new RedisStore({ client: peerClient, prefix: (store as RedisStore).prefix });
         await peer.open();

@@ -3,29 +3,18 @@ import { RedisStore } from '../../src/redis/index.ts';
 import type { Store } from '../../src/store/store.ts';
 import { Redis } from 'ioredis';
 import { defineStoreConformanceSuite, type DamageTarget } from '../../src/testing/conformance/index.ts';
+import { damageRedisRecord } from '../fixtures/redis-damage.ts';
 import { deletePrefix, randomPrefix, redisUrl, requireRedis } from '../fixtures/redis-test-helpers.ts';
 
 // Each test gets its own random key prefix, deleted afterwards; the peer is a second RedisStore
 // (its own connection, as another process would have) on that same prefix.
 const available = await requireRedis();
 
-/** What garbage each damage writes into a hash field (null: not possible). */
-const garbage = {
-  'not-json': { data: '{garbage', attempts: '{"attempt":', error: 'oops', result: '{"a":', trigger: 'cron(' },
-  'wrong-shape': { data: null, attempts: '"not an attempt"', error: '42', result: null, trigger: '{"type":"bogus"}' },
-} as const;
-const hashFields = { data: 'data', attempts: 'hist', error: 'err', result: 'res', trigger: 'trig' } as const;
-
 /** HSETs garbage into a record's hash through a connection of its own, as a hand edit would. */
 async function damageHash(prefix: string, target: DamageTarget): Promise<boolean> {
-  const value = garbage[target.garbage][target.field];
-  if (value === null) return false;
   const redis = new Redis(redisUrl);
   try {
-    const key = `{${prefix}}:${target.kind === 'job' ? 'j' : 's'}:${target.id}`;
-    if ((await redis.exists(key)) !== 1) throw new Error(`no ${target.kind} ${target.id} to damage`);
-    await redis.hset(key, hashFields[target.field], value);
-    return true;
+    return await damageRedisRecord(redis, prefix, target);
   } finally {
     redis.disconnect();
   }
