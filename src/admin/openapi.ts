@@ -21,7 +21,7 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
     servers: [{ url: serverUrl }],
     security: [{ bearer: [] }, { cookie: [] }],
     paths: {
-      '/tasks': { get: { summary: 'Known task names (this node, other nodes, stored schedules and jobs)', responses: { 200: ok('NameList'), ...errors } } },
+      '/tasks': { get: { summary: 'Known task names (this node, other nodes, stored schedules and jobs), and those a live node runs', responses: { 200: ok('TaskList'), ...errors } } },
       '/schedules': {
         get: {
           summary: 'List schedules (by id)',
@@ -98,6 +98,18 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
       schemas: {
         Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
         NameList: { type: 'object', properties: { items: { type: 'array', items: { type: 'string' } } } },
+        TaskList: {
+          type: 'object',
+          properties: {
+            items: { type: 'array', items: { type: 'string' } },
+            runnable: { type: 'array', items: { type: 'string' }, description: 'Tasks some live node with the jobs role registers; jobs of the others wait, queued' },
+          },
+        },
+        Unreadable: {
+          type: 'array',
+          description: 'Present only when the store could not decode these fields (they hold stand-ins); the record is quarantined',
+          items: { type: 'object', properties: { field: { type: 'string' }, reason: { type: 'string' } } },
+        },
         Trigger: { type: 'object', required: ['type'], properties: { type: { enum: ['date', 'interval', 'cron'] } }, additionalProperties: true },
         Schedule: {
           type: 'object',
@@ -107,6 +119,7 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
             paused: { type: 'boolean' }, nextFireAtMs: { type: ['integer', 'null'] }, lastFireAtMs: { type: ['integer', 'null'] },
             createdAtMs: { type: 'integer' }, updatedAtMs: { type: 'integer' }, leaseOwner: { type: ['string', 'null'] }, leaseExpiresAtMs: { type: ['integer', 'null'] },
             firedCount: { type: 'integer' }, skippedCount: { type: 'integer' }, missedCount: { type: 'integer' },
+            unreadable: { $ref: '#/components/schemas/Unreadable' },
           },
         },
         ScheduleDetail: { allOf: [{ $ref: '#/components/schemas/Schedule' }, { type: 'object', properties: { upcomingFireAtMs: { type: 'array', items: { type: 'integer' } } } }] },
@@ -130,6 +143,7 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
             leaseOwner: { type: ['string', 'null'] }, leaseExpiresAtMs: { type: ['integer', 'null'] }, fencingToken: { type: 'integer' },
             cancelRequested: { type: 'boolean' }, result: {}, error: { $ref: '#/components/schemas/JobError' },
             attempts: { type: 'array', items: { $ref: '#/components/schemas/Attempt' }, description: 'Detail only' },
+            unreadable: { $ref: '#/components/schemas/Unreadable' },
           },
         },
         JobPage: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Job' } }, nextAfterId: { type: ['string', 'null'] } } },
@@ -146,6 +160,11 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
             finished: { type: 'array', items: { type: 'object', properties: { bucketStartMs: { type: 'integer' }, succeeded: { type: 'integer' }, dead: { type: 'integer' }, cancelled: { type: 'integer' } } } },
             lateness: { type: 'object', properties: { sample: { type: 'integer' }, p50Ms: { type: ['integer', 'null'] }, p99Ms: { type: ['integer', 'null'] } } },
             nodesAlive: { type: 'integer' },
+            storeWarnings: {
+              type: 'array',
+              description: 'What the store server cannot promise (Store.durabilityWarnings); empty when nothing is wrong or the store cannot tell',
+              items: { type: 'object', properties: { code: { enum: ['persistence-off', 'eviction-possible', 'durability-unchecked'] }, message: { type: 'string' } } },
+            },
           },
         },
       },

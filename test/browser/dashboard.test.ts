@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -229,6 +230,32 @@ describe.skipIf(!hasChromium)('dashboard', () => {
     expect(await main.locator('.timeline .badge-failed').count()).toBe(1);
     expect(await main.locator('.timeline .badge-succeeded').count()).toBe(1);
     await shot('job-detail');
+  });
+
+  it('flags a job no live node runs the task of, and records the store could not read', async () => {
+    const store = scheduler.store;
+    const nowMs = Date.now();
+    const newJob = (id: string) => ({ id, task: 'legacy-export', data: { id }, origin: 'enqueue' as const, scheduleId: null, fireAtMs: null, priority: 0, runAtMs: nowMs, maxAttempts: 3, dedupeKey: null, createdAtMs: nowMs });
+    await store.enqueueJobs([newJob('0190ffff-wait-7000-8000-000000000001'), newJob('0190ffff-damg-7000-8000-000000000002')]);
+    // A hand edit gone wrong: garbage in a queued job's payload and in a paused schedule's trigger.
+    const db = new DatabaseSync(join(dir, 'dashboard.db'));
+    db.prepare(`UPDATE jobs SET data = '{garbage' WHERE id = ?`).run('0190ffff-damg-7000-8000-000000000002');
+    db.prepare(`UPDATE schedules SET trigger_spec = 'cron(' WHERE id = ?`).run('renewals/monthly');
+    db.close();
+
+    await go('#/jobs?status=queued');
+    const waiting = page.locator('tr[data-id="0190ffff-wait-7000-8000-000000000001"]');
+    await waiting.locator('[data-flag="no-node"]').waitFor();
+    expect(await waiting.locator('[data-flag="unreadable"]').count()).toBe(0);
+    const damaged = page.locator('tr[data-id="0190ffff-damg-7000-8000-000000000002"]');
+    await damaged.locator('[data-flag="unreadable"]').waitFor();
+    await go('#/jobs/0190ffff-damg-7000-8000-000000000002');
+    const notice = page.locator('main [data-unreadable]');
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain('data: not JSON');
+    await go('#/schedules');
+    await page.locator('tr[data-id="renewals/monthly"] [data-flag="unreadable"]').waitFor();
+    expect(await page.locator('tr[data-id="heartbeat"] [data-flag="unreadable"]').count()).toBe(0);
   });
 
   it('shows the nodes, alive and gone', async () => {

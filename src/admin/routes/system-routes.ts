@@ -16,10 +16,19 @@ export function systemRoutes(ctx: AdminContext): Hono<AdminEnv> {
 
   app.get('/tasks', async (c) => {
     const names = new Set(ctx.localTaskNames());
-    for (const node of await ctx.store.listNodes()) for (const task of node.tasks) names.add(task);
+    const aliveAfterMs = ctx.clock.now() - nodeAliveWindowMs;
+    // A node claims only jobs of the tasks it registers: a job of any other task waits, queued,
+    // until a live node that runs its task (and the jobs role) takes it.
+    const runnable = new Set<string>();
+    for (const node of await ctx.store.listNodes()) {
+      for (const task of node.tasks) {
+        names.add(task);
+        if (node.roles.jobs && node.lastSeenAtMs > aliveAfterMs) runnable.add(task);
+      }
+    }
     for (const schedule of await ctx.store.listSchedules({ limit: 1000 })) names.add(schedule.task);
     for (const job of await ctx.store.listJobs({ limit: 500 })) names.add(job.task);
-    return c.json({ items: [...names].sort() });
+    return c.json({ items: [...names].sort(), runnable: [...runnable].sort() });
   });
 
   app.get('/nodes', async (c) => {
