@@ -56,7 +56,14 @@ export interface ScheduleWrite {
   maxRunning: number | null;
   misfireGraceMs: number | null;
   coalesce: CoalescePolicy;
-  paused: boolean;
+  /** Null keeps the stored flag (a new schedule starts unpaused): an operator's pause made meanwhile stands. */
+  paused: boolean | null;
   nextFireAtMs: number | null;
+  /**
+   * Keep the stored nextFireAtMs when the stored trigger is this same trigger, decided by the
+   * store in the same atomic write: another node may have fired the schedule since the caller
+   * read it, and writing back the fire it read would rewind the schedule (a fire decided twice).
+   */
+  keepNextFire?: boolean;
   nowMs: number;
 }

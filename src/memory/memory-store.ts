@@ -3,6 +3,7 @@ import { isFinalJobStatus } from '../domain/job.ts';
 import type { AttemptOutcome, JobError, JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import type { NodeRecord } from '../domain/node.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
+import { sameTrigger } from '../domain/same-trigger.ts';
 import { InvalidArgumentError, InvalidJobStateError } from '../errors.ts';
 import type {
   AcquiredSchedule,
@@ -62,8 +63,9 @@ export class MemoryStore implements Store {
       maxRunning: write.maxRunning,
       misfireGraceMs: write.misfireGraceMs,
       coalesce: write.coalesce,
-      paused: write.paused,
-      nextFireAtMs: write.nextFireAtMs,
+      paused: write.paused ?? existing?.paused ?? false,
+      nextFireAtMs:
+        write.keepNextFire && existing !== undefined && sameTrigger(existing.trigger, write.trigger) ? existing.nextFireAtMs : write.nextFireAtMs,
       lastFireAtMs: existing?.lastFireAtMs ?? null,
       createdAtMs: existing?.createdAtMs ?? write.nowMs,
       updatedAtMs: write.nowMs,

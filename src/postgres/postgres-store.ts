@@ -145,7 +145,7 @@ export class PostgresStore implements Store {
     const tx = txClient(options);
     const rows = await this.#run('upsertSchedule', 'upsertSchedule', this.#schedules.upsert, [
       write.id, write.task, JSON.stringify(write.data), JSON.stringify(write.trigger), write.priority, write.maxRunning,
-      write.misfireGraceMs, write.coalesce, write.paused, write.nextFireAtMs, write.nowMs, this.channel,
+      write.misfireGraceMs, write.coalesce, write.paused, write.nextFireAtMs, write.nowMs, this.channel, write.keepNextFire === true,
     ], tx);
     return rowToSchedule(rows[0]!);
   }

@@ -3,15 +3,19 @@
 
 export function scheduleStatements(s: string) {
   return {
-    // $1 id … $11 nowMs, $12 channel. Replaces the definition, keeps counters, lastFireAtMs and lease.
+    // $1 id … $11 nowMs, $12 channel, $13 keepNextFire. Replaces the definition, keeps counters,
+    // lastFireAtMs and lease. $9 paused null keeps the stored flag; with $13 a stored trigger equal
+    // to the new one (jsonb equality: key order does not matter) keeps its next fire.
     upsert: `
       WITH written AS (
-        INSERT INTO ${s}.schedules (id, task, data, trigger_spec, priority, max_running, misfire_grace_ms, coalesce_policy,
+        INSERT INTO ${s}.schedules AS cur (id, task, data, trigger_spec, priority, max_running, misfire_grace_ms, coalesce_policy,
           paused, next_fire_at_ms, created_at_ms, updated_at_ms)
-        VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $11)
+        VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, $7, $8, COALESCE($9::boolean, false), $10, $11, $11)
         ON CONFLICT (id) DO UPDATE SET task = excluded.task, data = excluded.data, trigger_spec = excluded.trigger_spec,
           priority = excluded.priority, max_running = excluded.max_running, misfire_grace_ms = excluded.misfire_grace_ms,
-          coalesce_policy = excluded.coalesce_policy, paused = excluded.paused, next_fire_at_ms = excluded.next_fire_at_ms,
+          coalesce_policy = excluded.coalesce_policy, paused = COALESCE($9::boolean, cur.paused),
+          next_fire_at_ms = CASE WHEN $13::boolean AND cur.trigger_spec = excluded.trigger_spec
+            THEN cur.next_fire_at_ms ELSE excluded.next_fire_at_ms END,
           updated_at_ms = excluded.updated_at_ms
         RETURNING *),
       notified AS (SELECT pg_notify($12, 'schedules'))

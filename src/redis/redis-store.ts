@@ -198,8 +198,9 @@ export class RedisStore implements Store {
       optionalNumberArg(write.maxRunning),
       optionalNumberArg(write.misfireGraceMs),
       write.coalesce,
-      write.paused ? '1' : '0',
+      write.paused === null ? '' : write.paused ? '1' : '0',
       optionalNumberArg(write.nextFireAtMs),
+      write.keepNextFire ? '1' : '0',
     ])) as FlatHash;
     return decodeSchedule(write.id, flat);
   }

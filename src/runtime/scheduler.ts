@@ -255,10 +255,12 @@ export class Scheduler<Services = unknown> {
     const nowMs = this.clock.now();
     const existing = await this.store.getSchedule(id);
     // An unchanged trigger keeps the next fire, even a due one no node has taken yet: nodes that
-    // schedule their schedules at every start must not move (or drop) fires.
-    const unchanged = existing !== null && sameTrigger(existing.trigger, trigger);
+    // schedule their schedules at every start must not move (or drop) fires. The store decides it
+    // again in the write itself (keepNextFire): another node may fire the schedule meanwhile, and
+    // writing back the fire read here would rewind it.
+    const unchanged = existing !== null && existing.unreadable === undefined && sameTrigger(existing.trigger, trigger);
     const nextFireAtMs = unchanged ? existing.nextFireAtMs : firstFireAtMs(trigger, nowMs);
-    if (nextFireAtMs === null) throw new InvalidArgumentError(`The trigger of schedule "${id}" has no fire left (its endAt has passed)`);
+    if (nextFireAtMs === null && !unchanged) throw new InvalidArgumentError(`The trigger of schedule "${id}" has no fire left (its endAt has passed)`);
     const schedule = await this.store.upsertSchedule({
       id,
       task: taskName,
@@ -268,10 +270,12 @@ export class Scheduler<Services = unknown> {
       maxRunning,
       misfireGraceMs: input.misfireGrace == null ? null : parseDuration(input.misfireGrace, 'misfireGrace', { allowZero: true }),
       coalesce,
-      // A quarantined schedule (paused because its record was unreadable) is repaired by its new
-      // definition, and runs again unless the definition says paused.
-      paused: input.paused ?? (existing?.unreadable ? false : existing?.paused) ?? false,
+      // Left out, the stored flag stands (an operator's pause, made even while this call runs). A
+      // quarantined schedule (paused because its record was unreadable) is repaired by its new
+      // definition and runs again, unless the definition says paused.
+      paused: input.paused ?? (existing?.unreadable ? false : null),
       nextFireAtMs,
+      keepNextFire: true,
       nowMs,
     }, options);
     this.#events.emit(existing ? 'schedule.updated' : 'schedule.created', { schedule });

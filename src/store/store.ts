@@ -38,7 +38,10 @@ export interface Store {
   /**
    * Inserts the schedule, or replaces the definition of the one with this id: task, data,
    * trigger, priority, maxRunning, misfireGraceMs, coalesce, paused and nextFireAtMs are written;
-   * createdAtMs, lastFireAtMs, the counters and any lease are kept. Returns the stored record.
+   * createdAtMs, lastFireAtMs, the counters and any lease are kept. `paused: null` keeps the
+   * stored flag (false for a new schedule). With `keepNextFire`, a stored schedule whose trigger
+   * equals `write.trigger` keeps its nextFireAtMs (compared in the same atomic step; a store may
+   * compare the canonical JSON rather than the meaning). Returns the stored record.
    */
   upsertSchedule(write: ScheduleWrite, options?: WriteOptions): Promise<ScheduleRecord>;
   getSchedule(id: string): Promise<ScheduleRecord | null>;

@@ -38,7 +38,10 @@ if (available) {
     try {
       // Random hash tags spread the tests over the masters: with 100+ tests, each master got some.
       const byPort = (a: number, b: number) => a - b;
-      expect([...prefixesByPort.keys()].sort(byPort), `masters that held a test's keys (of ${cluster.spec})`).toEqual(cluster.nodes.map((node) => node.port).sort(byPort));
+      const tests = [...prefixesByPort.values()].reduce((sum, n) => sum + n, 0);
+      // A run filtered to a few tests (vitest -t) may not reach every master: nothing to conclude then.
+      if (tests >= 30)
+        expect([...prefixesByPort.keys()].sort(byPort), `masters that held a test's keys (of ${cluster.spec})`).toEqual(cluster.nodes.map((node) => node.port).sort(byPort));
     } finally {
       client?.disconnect();
       peerClient?.disconnect();

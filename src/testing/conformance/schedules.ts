@@ -34,6 +34,33 @@ export function defineScheduleTests({ describe, test }: SuiteApi): void {
       assert.deepEqual(await store.getSchedule('sched-1'), expected);
     });
 
+    test('upsertSchedule with keepNextFire keeps the stored next fire when the stored trigger is the same', async (store) => {
+      const trigger = { type: 'cron', expr: '*/5 * * * *', tz: 'Europe/Berlin', dst: 'strict', startAtMs: null, endAtMs: null, jitterMs: 0 } as const;
+      await store.upsertSchedule(scheduleWrite('sched-1', { trigger, nextFireAtMs: t0 }));
+      // Another node fired it meanwhile: its next fire moved on.
+      const [acquired] = await store.acquireDueSchedules({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1 });
+      await releaseSchedule(store, releaseRequest('sched-1', acquired!.leaseToken, { nextFireAtMs: t0 + 300_000 }));
+      // A node that read the schedule before that writes it back with the next fire it read.
+      const kept = await store.upsertSchedule(scheduleWrite('sched-1', { trigger: { ...trigger }, nextFireAtMs: t0, keepNextFire: true, data: { v: 2 } }));
+      assert.equal(kept.nextFireAtMs, t0 + 300_000);
+      assert.deepEqual(kept.data, { v: 2 });
+      // Another trigger takes the given next fire, keepNextFire or not.
+      const moved = await store.upsertSchedule(scheduleWrite('sched-1', { trigger: { ...trigger, expr: '*/10 * * * *' }, nextFireAtMs: t0 + 600_000, keepNextFire: true }));
+      assert.equal(moved.nextFireAtMs, t0 + 600_000);
+      // Without keepNextFire the write's next fire stands.
+      assert.equal((await store.upsertSchedule(scheduleWrite('sched-1', { trigger: { ...trigger, expr: '*/10 * * * *' }, nextFireAtMs: t0 + 1 }))).nextFireAtMs, t0 + 1);
+      // A new schedule takes the given next fire.
+      assert.equal((await store.upsertSchedule(scheduleWrite('sched-2', { trigger, nextFireAtMs: t0 + 7, keepNextFire: true }))).nextFireAtMs, t0 + 7);
+    });
+
+    test('upsertSchedule with paused null keeps the stored flag, and a new schedule starts unpaused', async (store) => {
+      assert.equal((await store.upsertSchedule(scheduleWrite('sched-1', { paused: null }))).paused, false);
+      await store.updateSchedule('sched-1', { paused: true }, t0);
+      assert.equal((await store.upsertSchedule(scheduleWrite('sched-1', { paused: null, priority: 3 }))).paused, true);
+      assert.equal((await store.upsertSchedule(scheduleWrite('sched-1', { paused: false }))).paused, false);
+      assert.equal((await store.upsertSchedule(scheduleWrite('sched-1', { paused: true }))).paused, true);
+    });
+
     test('upsertSchedule round-trips every trigger type exactly', async (store) => {
       const triggers = [
         { type: 'date', runAtMs: t0 + 1 },
