@@ -30,7 +30,7 @@ import type { ScheduleRecord } from '../../src/domain/schedule.ts';
 
 /** One line of a chaos worker's log (test/chaos/chaos-worker.ts). */
 export interface WorkerLogLine {
-  e: 'start' | 'end' | 'abort' | 'acked' | 'missed' | 'skipped' | 'ready';
+  e: 'start' | 'end' | 'abort' | 'acked' | 'missed' | 'skipped' | 'upserted' | 'ready';
   node: string;
   t: number;
   job?: string;
@@ -39,6 +39,8 @@ export interface WorkerLogLine {
   sch?: string | null;
   fire?: number | null;
   fires?: number[];
+  /** `upserted`: the schedule's nextFireAtMs as schedule() wrote it. */
+  next?: number | null;
   reason?: string;
 }
 
@@ -68,15 +70,31 @@ export interface ChaosCounts {
   scheduleJobsNotDone: number;
   stuck: number;
   reruns: { jobs: number; extraRuns: number; interruptedAttempts: number };
-  /** What each non-zero failure count is made of (a few examples each). */
-  problems: string[];
+  /** Fires with neither a job nor a `missed`/`skipped` event line (a hint only: see `unaccountedHint`). */
+  firesWithoutEvidence: number;
+  /** What each non-zero failure count is made of (a few examples each), by kind. */
+  problems: Partial<Record<ProblemKind, string>>;
 }
 
+export type ProblemKind =
+  | 'lost fires'
+  | 'over-counted fires'
+  | 'lagging schedules'
+  | 'schedule defects'
+  | 'jobs per fire > 1'
+  | 'runs after an acknowledged success'
+  | 'phantom successes'
+  | 'acknowledged jobs lost'
+  | 'acknowledged jobs not done'
+  | 'schedule jobs not done'
+  | 'stuck leases';
+
 export function accountRun(input: AccountingInput): ChaosCounts {
-  const problems: string[] = [];
-  const note = (kind: string, items: readonly string[]) => {
-    if (items.length > 0) problems.push(`${kind} (${items.length}): ${items.slice(0, 8).join('; ')}${items.length > 8 ? '; …' : ''}`);
+  const problems: Partial<Record<ProblemKind, string>> = {};
+  const note = (kind: ProblemKind, items: readonly string[]) => {
+    if (items.length > 0) problems[kind] = `${kind} (${items.length}): ${items.slice(0, 8).join('; ')}${items.length > 8 ? '; …' : ''}`;
   };
+  let firesWithoutEvidence = 0;
   const linesByJob = group(input.lines.filter((line) => line.job !== undefined), (line) => line.job!);
   const jobsBySchedule = group(input.jobs.filter((job) => job.origin === 'schedule'), (job) => job.scheduleId ?? '');
 
@@ -108,16 +126,18 @@ export function accountRun(input: AccountingInput): ChaosCounts {
       else offWindow.push(`${id}@${fire} (window ${firstMs}..${nextMs})`);
     }
     const accounted = inWindow.size + schedule.missedCount + schedule.skippedCount;
+    const unaccounted = unaccountedFires(id, firstMs, nextMs, intervalMs, inWindow, input.lines);
+    firesWithoutEvidence += unaccounted.length;
     fires.expected += expected;
     fires.jobs += inWindow.size;
     fires.missed += schedule.missedCount;
     fires.skipped += schedule.skippedCount;
     if (accounted < expected) {
       fires.lost += expected - accounted;
-      lostFires.push(`${id}: ${expected} expected, ${inWindow.size} jobs + ${schedule.missedCount} missed + ${schedule.skippedCount} skipped; ${unaccountedHint(id, firstMs, nextMs, intervalMs, inWindow, input.lines)}`);
+      lostFires.push(`${id}: ${expected} expected, ${inWindow.size} jobs + ${schedule.missedCount} missed + ${schedule.skippedCount} skipped; no job nor event line for +${unaccounted.map((fire) => fire - startAtMs).join(', +')} ms`);
     } else if (accounted > expected) {
       fires.overCounted += accounted - expected;
-      overCounted.push(`${id}: ${expected} expected, ${inWindow.size} jobs + ${schedule.missedCount} missed + ${schedule.skippedCount} skipped`);
+      overCounted.push(`${id}: ${expected} expected, ${inWindow.size} jobs + ${schedule.missedCount} missed + ${schedule.skippedCount} skipped; ${doubleCountedHint(id, startAtMs, inWindow, input.lines)}`);
     }
     const lateCount = Math.max(0, Math.floor((input.settledAtMs - intervalMs - nextMs) / intervalMs) + 1);
     if (lateCount > 0) {
@@ -183,6 +203,7 @@ export function accountRun(input: AccountingInput): ChaosCounts {
     scheduleJobsNotDone: scheduleNotDone.length,
     stuck: input.stuckAtSettle.length,
     reruns,
+    firesWithoutEvidence,
     problems,
   };
 }
@@ -192,7 +213,8 @@ export function formatCounts(counts: ChaosCounts): string {
   const { fires, duplicates, acknowledged, reruns } = counts;
   return (
     `fires expected ${fires.expected} = run ${fires.jobs} + missed ${fires.missed} + skipped ${fires.skipped} ` +
-    `(lost ${fires.lost}, over-counted ${fires.overCounted}, lagging ${fires.lagging}, schedule defects ${counts.scheduleDefects}); ` +
+    `(lost ${fires.lost}, over-counted ${fires.overCounted}, lagging ${fires.lagging}, schedule defects ${counts.scheduleDefects}, ` +
+    `without job or event line ${counts.firesWithoutEvidence}); ` +
     `duplicates: jobs per fire ${duplicates.jobsPerFire}, runs after success ${duplicates.runsAfterSuccess}, phantom ${duplicates.phantomSuccesses}; ` +
     `acknowledged ${acknowledged.total} → succeeded ${acknowledged.succeeded} (lost ${acknowledged.lost}, not done ${acknowledged.notDone}); ` +
     `schedule jobs not done ${counts.scheduleJobsNotDone}; stuck ${counts.stuck}; ` +
@@ -205,16 +227,29 @@ function describeJob(job: JobRecord): string {
 }
 
 /**
- * Which instants of a schedule with a lost fire have neither a job nor a `missed`/`skipped`
- * event line: a hint only (an event line is lost when its node is SIGKILLed right after the store
- * accepted the release), the counters decide.
+ * The instants of a schedule's window with neither a job nor a `missed`/`skipped` event line.
+ * A hint only: an event line is lost when its node is SIGKILLed between the store's answer and
+ * the write, so the counters decide. It names the instants behind a lost fire, and would show a
+ * loss that an over-count of the same schedule hides from the counters.
  */
-function unaccountedHint(id: string, firstMs: number, nextMs: number, intervalMs: number, jobFires: ReadonlySet<number>, lines: readonly WorkerLogLine[]): string {
+function unaccountedFires(id: string, firstMs: number, nextMs: number, intervalMs: number, jobFires: ReadonlySet<number>, lines: readonly WorkerLogLine[]): number[] {
   const counted = new Set<number>();
   for (const line of lines) if ((line.e === 'missed' || line.e === 'skipped') && line.sch === id) for (const fire of line.fires ?? []) counted.add(fire);
   const unaccounted: number[] = [];
   for (let fire = firstMs; fire < nextMs; fire += intervalMs) if (!jobFires.has(fire) && !counted.has(fire)) unaccounted.push(fire);
-  return `no job nor event for +${unaccounted.map((fire) => fire - firstMs).join(', +')} ms`;
+  return unaccounted;
+}
+
+/** Fires of a schedule that have a job and were also reported missed or skipped, or reported twice (a hint, as above). */
+function doubleCountedHint(id: string, startAtMs: number, jobFires: ReadonlySet<number>, lines: readonly WorkerLogLine[]): string {
+  const seen = new Map<number, string[]>();
+  for (const fire of jobFires) seen.set(fire, ['job']);
+  for (const line of lines) {
+    if ((line.e !== 'missed' && line.e !== 'skipped') || line.sch !== id) continue;
+    for (const fire of line.fires ?? []) seen.set(fire, [...(seen.get(fire) ?? []), `${line.e}${line.reason ? ` (${line.reason})` : ''} by ${line.node} at +${line.t - startAtMs} ms`]);
+  }
+  const twice = [...seen].filter(([, how]) => how.length > 1).map(([fire, how]) => `+${fire - startAtMs} ms: ${how.join(' and ')}`);
+  return twice.length > 0 ? `counted twice: ${twice.join(', ')}` : 'no fire seen counted twice in the event lines';
 }
 
 function group<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { ProblemKind } from './chaos-accounting.ts';
 import type { ChaosResult } from './chaos-run.ts';
 
 /**
@@ -10,19 +11,19 @@ import type { ChaosResult } from './chaos-run.ts';
  */
 export function expectNoChaosDamage(result: ChaosResult, options: { server: boolean }): void {
   const { counts } = result;
-  const problems = counts.problems.join('\n');
-  expect.soft(result.settled, `the cluster did not settle:\n${problems}`).toBe(true);
-  expect.soft(counts.fires.lost, `lost fires:\n${problems}`).toBe(0);
-  expect.soft(counts.fires.overCounted, `fires counted twice:\n${problems}`).toBe(0);
-  expect.soft(counts.fires.lagging, `schedules left behind:\n${problems}`).toBe(0);
-  expect.soft(counts.scheduleDefects, `schedule defects:\n${problems}`).toBe(0);
-  expect.soft(counts.duplicates.jobsPerFire, `duplicate jobs per fire:\n${problems}`).toBe(0);
-  expect.soft(counts.duplicates.runsAfterSuccess, `runs after an acknowledged success:\n${problems}`).toBe(0);
-  expect.soft(counts.duplicates.phantomSuccesses, `successes without a handler run:\n${problems}`).toBe(0);
-  expect.soft(counts.acknowledged.lost, `acknowledged jobs lost:\n${problems}`).toBe(0);
-  expect.soft(counts.acknowledged.notDone, `acknowledged jobs not done:\n${problems}`).toBe(0);
-  expect.soft(counts.scheduleJobsNotDone, `schedule jobs not done:\n${problems}`).toBe(0);
-  expect.soft(counts.stuck, `stuck leases:\n${problems}`).toBe(0);
+  const why = (kind: ProblemKind) => counts.problems[kind] ?? '';
+  expect.soft(result.settled, `the cluster did not settle: ${Object.values(counts.problems).join('\n')}`).toBe(true);
+  expect.soft(counts.fires.lost, why('lost fires')).toBe(0);
+  expect.soft(counts.fires.overCounted, why('over-counted fires')).toBe(0);
+  expect.soft(counts.fires.lagging, why('lagging schedules')).toBe(0);
+  expect.soft(counts.scheduleDefects, why('schedule defects')).toBe(0);
+  expect.soft(counts.duplicates.jobsPerFire, why('jobs per fire > 1')).toBe(0);
+  expect.soft(counts.duplicates.runsAfterSuccess, why('runs after an acknowledged success')).toBe(0);
+  expect.soft(counts.duplicates.phantomSuccesses, why('phantom successes')).toBe(0);
+  expect.soft(counts.acknowledged.lost, why('acknowledged jobs lost')).toBe(0);
+  expect.soft(counts.acknowledged.notDone, why('acknowledged jobs not done')).toBe(0);
+  expect.soft(counts.scheduleJobsNotDone, why('schedule jobs not done')).toBe(0);
+  expect.soft(counts.stuck, why('stuck leases')).toBe(0);
   expect.soft(result.unexpectedExits.map((exit) => `${exit.nodeId} ${exit.code ?? exit.signal}: ${exit.output}`), 'nodes that died by themselves').toEqual([]);
   expect.soft(result.gracefulExitCodes.filter((exit) => exit.code !== 0), 'nodes that did not stop cleanly on SIGTERM').toEqual([]);
 

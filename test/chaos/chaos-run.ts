@@ -147,7 +147,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
       `(${executed.connectionsKilled} connections), ${executed.done['crash-server']} server crash; ${cluster.starts} node starts; ` +
       `enqueue rejected ${enqueueRejected}; store errors reported ${cluster.storeErrors}; settled ${settled ? `in ${settledAtMs - faultsEndMs} ms` : 'NO'}`;
     log(summary);
-    for (const problem of counts.problems) log(`[chaos ${backend.name}]   ${problem}`);
+    for (const problem of Object.values(counts.problems)) log(`[chaos ${backend.name}]   ${problem}`);
     return {
       counts,
       summary,
@@ -162,7 +162,8 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
   } finally {
     await cluster.destroy();
     await client.stop();
-    rmSync(directory, { recursive: true, force: true });
+    if (process.env.CHAOS_KEEP) log(`[chaos ${backend.name}] handler logs kept in ${directory}`);
+    else rmSync(directory, { recursive: true, force: true });
   }
 }
 

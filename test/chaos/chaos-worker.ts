@@ -13,9 +13,9 @@
 // when its signal fired) to the --out file with appendFileSync, so a SIGKILL loses nothing the
 // handler had written. An `acked` line follows a `job.succeeded` event (the store accepted the
 // outcome: it may be missing after a SIGKILL, never wrong). `missed` and `skipped` lines copy the
-// schedule events; they only help to say which fire went where. Connections carry
-// --connection-name (PostgreSQL application_name, Redis client name), so the test kills only its own.
-// SIGTERM stops the node gracefully (exit 0).
+// schedule events and `upserted` lines the schedule() calls at start; they only help to say which
+// fire went where. Connections carry --connection-name (PostgreSQL application_name, Redis client
+// name), so the test kills only its own. SIGTERM stops the node gracefully (exit 0).
 import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Scheduler, every, task, type Duration, type JobInfo, type Store } from '../../src/index.ts';
@@ -133,7 +133,10 @@ async function startNode(): Promise<Scheduler> {
     // Store errors are expected while connections are cut; the test counts them.
     scheduler.on('error', ({ error, during }) => process.stdout.write(`error during ${during}: ${error.message}\n`));
     try {
-      for (const input of scheduleInputs()) await scheduler.schedule(input);
+      for (const input of scheduleInputs()) {
+        const record = await scheduler.schedule(input);
+        write({ e: 'upserted', sch: record.id, next: record.nextFireAtMs });
+      }
       await scheduler.start();
       return scheduler;
     } catch (error) {
