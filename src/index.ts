@@ -1,6 +1,6 @@
 // The public API of `sundial`. Stores live in their own entry points (sundial/memory,
 // sundial/sqlite, …) so an application loads only the driver it uses.
-export { Scheduler, type ScheduleInput, type EnqueueInput } from './runtime/scheduler.ts';
+export { Scheduler, type ScheduleInput, type EnqueueInput, type SchedulerHealth } from './runtime/scheduler.ts';
 export type { SchedulerOptions } from './runtime/scheduler-options.ts';
 export type { SchedulerEvents, SchedulerEventName, SchedulerEventListener } from './runtime/events.ts';
 export { consoleLogger, silentLogger, type Logger, type LogLevel } from './runtime/logger.ts';

@@ -1,5 +1,6 @@
 import { PayloadNotSerializableError, PayloadValidationError } from '../errors.ts';
 import type { StandardSchemaV1 } from '../tasks/standard-schema.ts';
+import { unstorableTextReason } from './identifier.ts';
 import type { JsonValue } from './json.ts';
 
 /**
@@ -10,8 +11,9 @@ import type { JsonValue } from './json.ts';
  * Refused, with the path and a hint: functions, symbols, bigints, `undefined` (anywhere, object
  * properties included: JSON would drop them silently), empty array slots, NaN and ±Infinity
  * (JSON writes null), Dates (use an ISO string), Maps, Sets, class instances (any object whose
- * prototype is not `Object.prototype`, `Array.prototype` or null), symbol-keyed properties, and
- * circular references. The same object reached twice without a cycle is fine.
+ * prototype is not `Object.prototype`, `Array.prototype` or null), symbol-keyed properties,
+ * circular references, and strings (values or property names) with a NUL character or a lone
+ * UTF-16 surrogate (not every store can keep them: see `isStorableText`). The same object reached twice without a cycle is fine.
  *
  * @throws PayloadNotSerializableError naming the first offending path.
  */
@@ -38,7 +40,10 @@ interface Ancestor {
 
 function findProblem(value: unknown, path: string, ancestors: Ancestor[]): Problem | null {
   switch (typeof value) {
-    case 'string':
+    case 'string': {
+      const reason = unstorableTextReason(value);
+      return reason === null ? null : { path, reason: `a string is not storable: ${reason}` };
+    }
     case 'boolean':
       return null;
     case 'number':
@@ -77,6 +82,8 @@ function findProblem(value: unknown, path: string, ancestors: Ancestor[]): Probl
     return null;
   }
   for (const [key, item] of Object.entries(value)) {
+    const keyReason = unstorableTextReason(key);
+    if (keyReason !== null) return { path: joinPath(path, key), reason: `a property name is not storable: ${keyReason}` };
     const problem = findProblem(item, joinPath(path, key), inner);
     if (problem !== null) return problem;
   }

@@ -36,6 +36,10 @@ export interface SchedulerEvents {
   'lease.lost': { jobId: string; fencingToken: number };
   /** This node found a job whose node stopped renewing its lease, and planned its retry. */
   'lease.expired': { job: JobRecord; previousOwner: string | null };
+  /** The store opened (`attempts` > 1: after the store was unreachable at start). */
+  'store.opened': { attempts: number };
+  /** The store could not be reached at start; the node tries again in `retryInMs`. */
+  'store.openFailed': { error: Error; attempt: number; retryInMs: number };
   /** Something failed in the background loop (the loop goes on). */
   error: { error: Error; during: string };
 }

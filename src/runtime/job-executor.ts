@@ -29,6 +29,12 @@ export class RunningJob {
   readonly job: JobRecord;
   /** Settles when the attempt has been written to the store (or given up on). */
   done: Promise<void> = Promise.resolve();
+  /**
+   * The handler has ended and its outcome is on its way to the store. A renewal that finds the
+   * lease gone now has most likely raced that very write: the write's answer, not the renewal,
+   * says whether the lease was lost.
+   */
+  outcomeWriting = false;
 
   constructor(job: JobRecord) {
     this.job = job;
@@ -81,6 +87,7 @@ export async function executeJob(ctx: JobExecutorContext, running: RunningJob, o
       }));
     }
   }
+  running.outcomeWriting = true;
   onHandlerSettled();
   await writeOutcome(ctx, running, completion, endSchedule && job.scheduleId !== null, startedAtMs);
 }

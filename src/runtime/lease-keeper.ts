@@ -16,7 +16,9 @@ export interface LeaseKeeperContext {
 /**
  * Renews the leases of every job this node runs, in one store call. A lease found lost aborts its
  * handler with `LeaseLostError` (its outcome is then never written); an operator's cancel request
- * aborts it with `JobCancelledError`.
+ * aborts it with `JobCancelledError`. A job whose outcome is being written is renewed too (the
+ * write may wait in a batch), but a failed renewal of it is no alarm: it raced the write itself,
+ * and the write's answer reports a real loss (`lease.lost` from `executeJob`).
  */
 export async function renewLeases(ctx: LeaseKeeperContext, running: ReadonlyMap<string, RunningJob>): Promise<void> {
   if (running.size === 0) return;
@@ -31,6 +33,8 @@ export async function renewLeases(ctx: LeaseKeeperContext, running: ReadonlyMap<
     const entry = running.get(renewal.jobId);
     if (!entry) continue;
     if (!renewal.held) {
+      // Not a loss: the job's own outcome was written first (its write reports a real loss).
+      if (entry.outcomeWriting) continue;
       entry.abort(new LeaseLostError(`Node ${ctx.nodeId} lost the lease of job ${entry.job.id}; another node owns it now`));
       ctx.events.emit('lease.lost', { jobId: entry.job.id, fencingToken: entry.job.fencingToken });
     } else if (renewal.cancelRequested) {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { JobCancelledError, SchedulerStateError, ShutdownError } from '../errors.ts';
+import { JobCancelledError, SchedulerStateError, ShutdownError, StoreUnavailableError } from '../errors.ts';
 import type { TaskRegistry } from '../tasks/task-registry.ts';
 import type { TimerHandle } from '../time/clock.ts';
 import { sundialVersion } from '../version.ts';
@@ -64,6 +64,7 @@ export class NodeLoop {
   #nextNodeReportAtMs = 0;
   #startedAtMs = 0;
   #consecutiveErrors = 0;
+  #lastLoopError: Error | null = null;
   /** The last claim returned fewer jobs than asked: the store had no more due. */
   #claimedDry = false;
   #unsubscribe: (() => void) | null = null;
@@ -80,6 +81,11 @@ export class NodeLoop {
 
   get isRunning(): boolean {
     return this.#state === 'running';
+  }
+
+  /** The error of the loop's last pass when the store failed it (unreachable, lost connection), else null. */
+  get storeError(): Error | null {
+    return this.#lastLoopError instanceof StoreUnavailableError ? this.#lastLoopError : null;
   }
 
   start(): void {
@@ -161,9 +167,11 @@ export class NodeLoop {
         }
         outcome = full ? await this.#fullPass() : await this.#claimPass();
         this.#consecutiveErrors = 0;
+        this.#lastLoopError = null;
       } catch (error) {
         this.#consecutiveErrors++;
-        this.#events.emit('error', { error: toError(error), during: 'scheduler loop' });
+        this.#lastLoopError = toError(error);
+        this.#events.emit('error', { error: this.#lastLoopError, during: 'scheduler loop' });
       }
       if (this.#state !== 'running') break;
       if (this.#consecutiveErrors > 0) {

@@ -13,9 +13,12 @@ import type { Clock } from '../time/clock.ts';
 import { parseDuration, type Duration } from '../time/duration.ts';
 import { firstFireAtMs, nextFireAfterMs } from '../triggers/next-fire.ts';
 import { assertTriggerSpec } from '../domain/assert-trigger.ts';
+import { sameTrigger } from '../domain/same-trigger.ts';
+import { assertIdentifier, assertOptionalIdentifier } from '../domain/identifier.ts';
 import { SchedulerEventEmitter, type SchedulerEventListener, type SchedulerEventName, type SchedulerEvents } from './events.ts';
 import { markSchedulerStarted, markSchedulerStopped } from './live-schedulers.ts';
 import { NodeLoop } from './node-loop.ts';
+import { isRetryableOpenError, StoreConnector } from './store-connector.ts';
 import { resolveSchedulerOptions, type ResolvedSchedulerOptions, type SchedulerOptions } from './scheduler-options.ts';
 
 /** A task by name, or its definition (which also types `data`). */
@@ -55,6 +58,16 @@ export interface EnqueueInput<Input = JsonValue> {
   dedupeKey?: string;
 }
 
+/** What `Scheduler.health()` reports. */
+export interface SchedulerHealth {
+  /** idle: not started; connecting: started, waiting for the store; running; stopped (or stopping). */
+  state: 'idle' | 'connecting' | 'running' | 'stopped';
+  /** Working: the store is open, the loop runs and its last store call did not fail. */
+  ready: boolean;
+  /** The last store error while not ready (unreachable at open, or failing calls), else null. */
+  storeError: string | null;
+}
+
 /**
  * The scheduler of one node. Many nodes may share one store: together they fire each schedule's
  * fire once and run each job once at a time.
@@ -65,7 +78,9 @@ export class Scheduler<Services = unknown> {
   readonly #registry: TaskRegistry;
   readonly #events = new SchedulerEventEmitter();
   readonly #loop: NodeLoop;
-  #opened: Promise<void> | null = null;
+  readonly #connector: StoreConnector;
+  /** The first start()'s work, shared by later calls; cleared when it fails for good. */
+  #starting: Promise<void> | null = null;
   #stopping: Promise<void> | null = null;
   /** A ref'd handle while started: a running scheduler keeps its process alive, as a listening server does. */
   #keepAlive: ReturnType<typeof setInterval> | null = null;
@@ -75,6 +90,20 @@ export class Scheduler<Services = unknown> {
     this.nodeId = this.#options.nodeId;
     this.#registry = new TaskRegistry(this.#options.tasks);
     this.#loop = new NodeLoop(this.#options, this.#registry, this.#events);
+    this.#connector = new StoreConnector({
+      store: this.#options.store,
+      clock: this.#options.clock,
+      random: this.#options.random,
+      onAttemptFailed: (error, attempt, retryInMs) => {
+        this.#options.logger.warn(`store ${this.store.name} not reachable (attempt ${attempt}), retrying in ${retryInMs} ms: ${error.message}`);
+        this.#events.emit('store.openFailed', { error, attempt, retryInMs });
+      },
+      onOpened: (attempts) => {
+        if (attempts > 1) this.#options.logger.info(`store ${this.store.name} opened after ${attempts} attempts`);
+        this.#events.emit('store.opened', { attempts });
+        if (this.#starting !== null && !this.#stopping) this.#startLoop();
+      },
+    });
     this.#events.on('error', ({ error, during }) => this.#options.logger.error(`${during}: ${error.message}`));
   }
 
@@ -86,15 +115,74 @@ export class Scheduler<Services = unknown> {
     return this.#options.clock;
   }
 
-  /** Opens the store and starts firing schedules and running jobs. Idempotent. */
-  async start(): Promise<void> {
+  /**
+   * Opens the store and starts firing schedules and running jobs. Idempotent.
+   *
+   * When the store cannot be reached (`StoreUnavailableError`: a database still starting in a
+   * rolling restart), `start()` still resolves: the node keeps trying in the background with
+   * backoff (`store.openFailed` events, warnings in the log) and starts working as soon as the
+   * store opens (`store.opened`, then `scheduler.started`). Meanwhile `health().ready` is false
+   * and API calls fail fast with `StoreUnavailableError`. Any other error (a store written by a
+   * newer Sundial, a foreign file) rejects: retrying would not help.
+   */
+  start(): Promise<void> {
     this.#assertNotStopped();
-    await this.#ready();
-    if (this.#loop.isRunning) return;
+    this.#starting ??= this.#start().catch((error: unknown) => {
+      this.#starting = null;
+      throw error;
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    try {
+      await this.#connector.openOnce();
+    } catch (error) {
+      if (!isRetryableOpenError(error) || this.#stopping) throw error;
+      this.#connector.retryUntilOpen(); // its success starts the loop (see onOpened)
+      // Alive while it waits for the store, as a started node is.
+      this.#keepAlive ??= setInterval(() => {}, 2 ** 30);
+      markSchedulerStarted(this.nodeId);
+      return;
+    }
+    this.#startLoop();
+  }
+
+  /** Starts the loop once the store is open (at once, or when a background retry succeeds). */
+  #startLoop(): void {
+    if (this.#loop.isRunning || this.#stopping) return;
     this.#loop.start();
     markSchedulerStarted(this.nodeId);
-    this.#keepAlive = setInterval(() => {}, 2 ** 30);
+    this.#keepAlive ??= setInterval(() => {}, 2 ** 30);
     this.#events.emit('scheduler.started', { nodeId: this.nodeId });
+  }
+
+  /**
+   * Whether this node is doing its work: `ready` once the store is open and the loop runs, false
+   * while it waits for the store (at start, or while the loop's store calls fail). For readiness
+   * probes.
+   */
+  health(): SchedulerHealth {
+    const state: SchedulerHealth['state'] = this.#stopping
+      ? 'stopped'
+      : this.#starting === null
+        ? 'idle'
+        : !this.#connector.isOpen
+          ? 'connecting'
+          : 'running';
+    const loopError = this.#loop.storeError;
+    const storeError = this.#connector.lastError ?? loopError;
+    return {
+      state,
+      ready: state === 'running' && this.#loop.isRunning && loopError === null,
+      storeError: storeError === null ? null : storeError.message,
+    };
+  }
+
+  /** Resolves once the store is open (at once when it is). */
+  async whenOpen(): Promise<void> {
+    if (this.#connector.isOpen) return;
+    await this.waitFor('store.opened');
   }
 
   /**
@@ -111,8 +199,9 @@ export class Scheduler<Services = unknown> {
 
   async #stop(timeoutMs: number): Promise<void> {
     try {
+      await this.#connector.stop();
       await this.#loop.stop(timeoutMs);
-      if (this.#opened) await this.#options.store.close();
+      if (this.#connector.everTried) await this.#options.store.close();
     } finally {
       if (this.#keepAlive) clearInterval(this.#keepAlive);
       this.#keepAlive = null;
@@ -146,7 +235,7 @@ export class Scheduler<Services = unknown> {
    * BEGIN) the write joins the caller's transaction.
    */
   async schedule<Input = JsonValue>(input: ScheduleInput<Input>, options: WriteOptions = {}): Promise<ScheduleRecord> {
-    const id = checkId(input?.id);
+    const id = assertIdentifier(input?.id, 'schedule `id`');
     const trigger = assertTriggerSpec(input.trigger, `trigger of schedule "${id}"`);
     const definition = this.#taskFor(input.task);
     const taskName = typeof input.task === 'string' ? input.task : input.task.name;
@@ -162,8 +251,10 @@ export class Scheduler<Services = unknown> {
     await this.#ready();
     const nowMs = this.clock.now();
     const existing = await this.store.getSchedule(id);
-    const sameTrigger = existing !== null && JSON.stringify(existing.trigger) === JSON.stringify(trigger);
-    const nextFireAtMs = sameTrigger ? existing.nextFireAtMs : firstFireAtMs(trigger, nowMs);
+    // An unchanged trigger keeps the next fire, even a due one no node has taken yet: nodes that
+    // schedule their schedules at every start must not move (or drop) fires.
+    const unchanged = existing !== null && sameTrigger(existing.trigger, trigger);
+    const nextFireAtMs = unchanged ? existing.nextFireAtMs : firstFireAtMs(trigger, nowMs);
     if (nextFireAtMs === null) throw new InvalidArgumentError(`The trigger of schedule "${id}" has no fire left (its endAt has passed)`);
     const schedule = await this.store.upsertSchedule({
       id,
@@ -185,6 +276,7 @@ export class Scheduler<Services = unknown> {
 
   /** Removes the schedule; its jobs stay. False when there was none. */
   async unschedule(id: string): Promise<boolean> {
+    assertIdentifier(id, 'schedule id');
     await this.#ready();
     const removed = await this.store.removeSchedule(id);
     if (removed) this.#events.emit('schedule.removed', { scheduleId: id });
@@ -192,6 +284,7 @@ export class Scheduler<Services = unknown> {
   }
 
   async pause(id: string): Promise<ScheduleRecord> {
+    assertIdentifier(id, 'schedule id');
     await this.#ready();
     const schedule = await this.store.updateSchedule(id, { paused: true }, this.clock.now());
     if (!schedule) throw new ScheduleNotFoundError(`No schedule with id "${id}"`);
@@ -247,9 +340,7 @@ export class Scheduler<Services = unknown> {
       const definition = this.#taskFor(input?.task);
       const taskName = typeof input.task === 'string' ? input.task : input.task.name;
       const data = await this.#checkPayload(definition, input.data, `data of job ${index} (${taskName})`);
-      if (input.dedupeKey !== undefined && (typeof input.dedupeKey !== 'string' || input.dedupeKey === '')) {
-        throw new InvalidArgumentError(`Expected \`dedupeKey\` to be a non-empty string, got ${JSON.stringify(input.dedupeKey)}`);
-      }
+      assertOptionalIdentifier(input.dedupeKey, '`dedupeKey`', 1000);
       jobs.push(
         this.#newJob(taskName, data, {
           origin: 'enqueue',
@@ -272,27 +363,32 @@ export class Scheduler<Services = unknown> {
   }
 
   async getSchedule(id: string): Promise<ScheduleRecord | null> {
+    assertIdentifier(id, 'schedule id');
     await this.#ready();
     return this.store.getSchedule(id);
   }
 
   async listSchedules(query?: ScheduleQuery): Promise<ScheduleRecord[]> {
+    assertScheduleQuery(query);
     await this.#ready();
     return this.store.listSchedules(query);
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
+    assertIdentifier(id, 'job id');
     await this.#ready();
     return this.store.getJob(id);
   }
 
   async listJobs(query?: JobQuery): Promise<JobRecord[]> {
+    assertJobQuery(query);
     await this.#ready();
     return this.store.listJobs(query);
   }
 
   /** Cancels a queued job at once, or asks the node running it to abort it. Null when there is no such job. */
   async cancelJob(id: string, reason = 'cancelled by request'): Promise<JobRecord | null> {
+    assertIdentifier(id, 'job id');
     await this.#ready();
     const job = await this.store.cancelJob({ jobId: id, nowMs: this.clock.now(), reason });
     if (job?.status === 'cancelled') this.#events.emit('job.cancelled', { job });
@@ -301,6 +397,7 @@ export class Scheduler<Services = unknown> {
 
   /** Gives a dead or cancelled job one more attempt. */
   async retryJob(id: string): Promise<JobRecord | null> {
+    assertIdentifier(id, 'job id');
     await this.#ready();
     const job = await this.store.retryJob({ jobId: id, nowMs: this.clock.now() });
     if (job) {
@@ -321,10 +418,10 @@ export class Scheduler<Services = unknown> {
     return schedule;
   }
 
+  /** The store, open: at once, after the attempt under way, or a fast `StoreUnavailableError`. */
   #ready(): Promise<void> {
     this.#assertNotStopped();
-    this.#opened ??= this.store.open();
-    return this.#opened;
+    return this.#connector.ensureOpen();
   }
 
   #assertNotStopped(): void {
@@ -337,6 +434,7 @@ export class Scheduler<Services = unknown> {
     if (typeof ref !== 'string' || ref === '') {
       throw new InvalidArgumentError(`Expected \`task\` to be a task name or a task() definition, got ${JSON.stringify(ref)}`);
     }
+    assertIdentifier(ref, '`task`');
     const definition = this.#registry.get(ref);
     if (!definition && this.#registry.size > 0) {
       throw new UnknownTaskError(`No task named "${ref}" is registered (known: ${this.#registry.names().join(', ')})`);
@@ -371,13 +469,6 @@ export class Scheduler<Services = unknown> {
   }
 }
 
-function checkId(id: unknown): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > 200) {
-    throw new InvalidArgumentError(`Expected schedule \`id\` to be a string of 1 to 200 characters, got ${JSON.stringify(id)}`);
-  }
-  return id;
-}
-
 function checkPriority(priority: number): number {
   if (!Number.isInteger(priority)) throw new InvalidArgumentError(`Expected \`priority\` to be an integer, got ${String(priority)}`);
   return priority;
@@ -392,4 +483,20 @@ function runAtOf(input: EnqueueInput<unknown>, nowMs: number): number {
     return ms;
   }
   return input.delay === undefined ? nowMs : nowMs + parseDuration(input.delay, 'delay', { allowZero: true });
+}
+
+/** The text filters of a schedule listing, checked like the ids they are compared with. */
+function assertScheduleQuery(query: ScheduleQuery | undefined): void {
+  if (!query) return;
+  assertOptionalIdentifier(query.task, 'the `task` filter');
+  assertOptionalIdentifier(query.idPrefix, 'the `idPrefix` filter');
+  assertOptionalIdentifier(query.afterId, 'the `afterId` cursor');
+}
+
+/** The text filters of a job listing, checked like the ids they are compared with. */
+function assertJobQuery(query: JobQuery | undefined): void {
+  if (!query) return;
+  assertOptionalIdentifier(query.task, 'the `task` filter');
+  assertOptionalIdentifier(query.scheduleId, 'the `scheduleId` filter');
+  assertOptionalIdentifier(query.afterId, 'the `afterId` cursor');
 }

@@ -113,6 +113,17 @@ describe('admin API: jobs', () => {
     queued = await fx.scheduler.enqueue({ task: 'ok', runAt: clock.now() + 3_600_000 });
   });
 
+  it('an id or filter the stores cannot keep is a 400, checked by the core before any store call', async () => {
+    for (const path of ['jobs/a%00b', 'schedules/a%00b', 'jobs?scheduleId=a%00b', 'schedules?idPrefix=a%00']) {
+      const body = await json<{ error: { code: string; message: string } }>(await fx.call(path), 400);
+      expect(body.error.code, path).toBe('INVALID_ARGUMENT');
+    }
+    for (const path of ['jobs/a%00b/cancel', 'schedules/a%00b/pause']) {
+      const body = await json<{ error: { code: string } }>(await post(path), 400);
+      expect(body.error.code, path).toBe('INVALID_ARGUMENT');
+    }
+  });
+
   it('lists jobs newest first, filtered by status, task, schedule and creation time, with paging', async () => {
     const all = await json<{ items: JobRecord[] }>(await fx.call('jobs'));
     expect(all.items[0]!.id).toBe(queued.id);

@@ -247,4 +247,33 @@ describe.skipIf(!available)('connection loss', () => {
     await expect(store.open()).rejects.toBeInstanceOf(StoreUnavailableError);
     await store.close();
   });
+  test('a scheduler started while the database is down connects once it answers, and runs its work', { timeout: 30_000 }, async () => {
+    const proxy = new PgProxy({ host: pgEnv.host, port: pgEnv.port });
+    await proxy.up();
+    const port = proxy.port;
+    await proxy.down();
+    const ran: string[] = [];
+    const echo = task('echo', { run: ({ job }) => void ran.push(job.id) });
+    const scheduler = new Scheduler({
+      store: new PostgresStore({ poolConfig: { ...pgEnv, host: '127.0.0.1', port, connectionTimeoutMillis: 1000 }, schema: freshSchema() }),
+      tasks: [echo],
+      logger: 'silent',
+    });
+    try {
+      await scheduler.start(); // resolves: the node waits for its database
+      expect(scheduler.health()).toMatchObject({ state: 'connecting', ready: false });
+      await expect(scheduler.enqueue({ task: echo })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+
+      const opened = scheduler.waitFor('store.opened');
+      await proxy.up();
+      await opened;
+      const job = await scheduler.enqueue({ task: echo });
+      await scheduler.waitFor('job.succeeded', (event) => event.job.id === job.id);
+      expect(ran).toEqual([job.id]);
+      expect(scheduler.health().ready).toBe(true);
+    } finally {
+      await scheduler.stop();
+      await proxy.down();
+    }
+  });
 });

@@ -130,6 +130,30 @@ describe.skipIf(!available)('RedisStore connection loss', () => {
   });
 });
 
+describe.skipIf(!available)('RedisStore unreachable at start', () => {
+  test('a scheduler started before its Redis connects once Redis starts, and runs its work', { timeout: 30_000 }, async () => {
+    const port = await freePort();
+    const ran: string[] = [];
+    const echo = task('echo', { run: ({ job }) => void ran.push(job.id) });
+    const scheduler = new Scheduler({
+      store: new RedisStore({ url: `redis://127.0.0.1:${port}`, prefix: 'late-start' }),
+      tasks: [echo],
+      logger: 'silent',
+    });
+    cleanups.push(() => scheduler.stop());
+    await scheduler.start(); // nothing listens on the port yet
+    expect(scheduler.health()).toMatchObject({ state: 'connecting', ready: false });
+    await expect(scheduler.enqueue({ task: echo })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+
+    const opened = scheduler.waitFor('store.opened');
+    server = await startServer(port);
+    await opened;
+    const job = await scheduler.enqueue({ task: echo });
+    await scheduler.waitFor('job.succeeded', (event) => event.job.id === job.id);
+    expect(ran).toEqual([job.id]);
+  });
+});
+
 async function waitFor(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

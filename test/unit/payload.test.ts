@@ -60,6 +60,9 @@ describe('assertJsonPayload', () => {
     [{ 'odd key': { 3: new Ec2Client() } }, 'data["odd key"][3]: a class instance (Ec2Client)'],
     [holeyArray(), 'data[1]: an empty array slot is not JSON'],
     [{ [Symbol('k')]: 1 }, 'data: a symbol-keyed property is not JSON'],
+    [{ note: 'a\u0000b' }, 'data.note: a string is not storable: it contains a NUL character'],
+    [['ok', 'half\uD800'], 'data[1]: a string is not storable: it contains a lone UTF-16 surrogate'],
+    [{ 'k\uDFFF': 1 }, 'a property name is not storable: it contains a lone UTF-16 surrogate'],
   ])('rejects %o', (value, message) => {
     expect(problem(value)).toContain(message);
   });

@@ -16,7 +16,7 @@ export function jobRoutes(ctx: AdminContext): Hono<AdminEnv> {
 
   app.get('/', async (c) => {
     const limit = limitParam(c.req.query('limit'), 50);
-    const items = await ctx.store.listJobs({
+    const items = await ctx.scheduler.listJobs({
       status: statusesParam(c.req.query('status'), 'status'),
       task: optionalString(c.req.query('task'), 'task'),
       scheduleId: optionalString(c.req.query('scheduleId'), 'scheduleId'),
@@ -39,14 +39,14 @@ export function jobRoutes(ctx: AdminContext): Hono<AdminEnv> {
   });
 
   app.get('/:id', async (c) => {
-    const job = await ctx.store.getJob(c.req.param('id'));
+    const job = await ctx.scheduler.getJob(c.req.param('id'));
     if (!job) throw notFound(c.req.param('id'));
     return c.json(job);
   });
 
   app.post('/:id/cancel', async (c) => {
     const id = c.req.param('id');
-    const current = await ctx.store.getJob(id);
+    const current = await ctx.scheduler.getJob(id);
     if (!current) throw notFound(id);
     if (finalStatuses.includes(current.status)) {
       throw new ApiError(409, 'INVALID_JOB_STATE', `Job ${id} is ${current.status}: only queued, failed or running jobs can be cancelled`);

@@ -15,7 +15,7 @@ export function scheduleRoutes(ctx: AdminContext): Hono<AdminEnv> {
 
   app.get('/', async (c) => {
     const limit = limitParam(c.req.query('limit'), 100);
-    const items = await ctx.store.listSchedules({
+    const items = await ctx.scheduler.listSchedules({
       task: optionalString(c.req.query('task'), 'task'),
       paused: optionalBoolean(c.req.query('paused'), 'paused'),
       idPrefix: optionalString(c.req.query('idPrefix'), 'idPrefix'),
@@ -26,7 +26,7 @@ export function scheduleRoutes(ctx: AdminContext): Hono<AdminEnv> {
   });
 
   app.get('/:id', async (c) => {
-    const schedule = await ctx.store.getSchedule(c.req.param('id'));
+    const schedule = await ctx.scheduler.getSchedule(c.req.param('id'));
     if (!schedule) throw notFound(c.req.param('id'));
     return c.json({ ...publicSchedule(schedule), upcomingFireAtMs: upcomingFires(schedule.trigger, schedule.nextFireAtMs, upcomingCount) });
   });

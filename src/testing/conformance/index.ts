@@ -11,6 +11,8 @@ import { defineNodeTests } from './nodes.ts';
 import { defineQueryTests } from './queries.ts';
 import { defineScheduleLeaseTests } from './schedule-leases.ts';
 import { defineScheduleTests } from './schedules.ts';
+import { defineSchedulerIdTests } from './scheduler-ids.ts';
+import { defineSchedulerUpsertTests } from './scheduler-upsert.ts';
 import { defineStatsTests } from './stats.ts';
 import type { SuiteApi } from './suite-api.ts';
 import { defineWakeTests } from './wake.ts';
@@ -113,5 +115,7 @@ export function defineStoreConformanceSuite(storeName: string, options: StoreCon
     defineStatsTests(api);
     defineNodeTests(api);
     defineWriteOptionsTests(api);
+    defineSchedulerUpsertTests(api);
+    defineSchedulerIdTests(api);
   });
 }

@@ -39,6 +39,8 @@ export function defineScheduleTests({ describe, test }: SuiteApi): void {
         { type: 'date', runAtMs: t0 + 1 },
         { type: 'interval', everyMs: 1500, startAtMs: t0, endAtMs: t0 + 10_000, jitterMs: 250 },
         { type: 'cron', expr: '0 */5 * * * *', tz: 'Europe/Paris', startAtMs: null, endAtMs: null, jitterMs: 0 },
+        { type: 'cron', expr: '30 2 * * *', tz: 'America/New_York', dst: 'strict', startAtMs: t0, endAtMs: t0 + 86_400_000 * 30, jitterMs: 1000 },
+        { type: 'cron', expr: '30 2 * * *', tz: null, dst: 'vixie', startAtMs: null, endAtMs: null, jitterMs: 0 },
       ] as const;
       for (const [i, trigger] of triggers.entries()) {
         await store.upsertSchedule(scheduleWrite(`sched-${i}`, { trigger: { ...trigger } }));

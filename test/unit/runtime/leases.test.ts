@@ -116,3 +116,61 @@ describe.each(storeFactories)('leases on the %s store', (_name, makeStore) => {
     expect(h.eventsOf('job.succeeded')).toHaveLength(1);
   });
 });
+
+describe.each(storeFactories)('lease renewals racing completions on the %s store', (_name, makeStore) => {
+  let h: Harness | null = null;
+  afterEach(async () => {
+    await h?.scheduler.stop({ timeout: 0 });
+  });
+
+  test('a renewal that finds the job already completed by its own outcome is not a lost lease', async () => {
+    const store = makeStore();
+    // The completion reaches the store at once, but its answer comes back only when the test says:
+    // meanwhile a heartbeat renews the job, as on a store with several connections.
+    const answer = deferred();
+    const completeJobs = store.completeJobs.bind(store);
+    store.completeJobs = async (requests) => {
+      const results = await completeJobs(requests);
+      await answer.promise;
+      return results;
+    };
+    h = createHarness(() => store, { lease: '3s', tasks: [task('quick', { run: () => 'done' })] }, undefined, store);
+    await h.scheduler.start();
+    const job = await h.scheduler.enqueue({ task: 'quick' });
+    await h.clock.settle();
+    expect((await store.getJob(job.id))?.status).toBe('succeeded');
+    await h.clock.advance('1s'); // a heartbeat: the store no longer holds the lease
+    answer.resolve();
+    await h.clock.settle();
+    expect(h.eventsOf('job.succeeded').map((e) => e.job.id)).toEqual([job.id]);
+    expect(h.eventsOf('lease.lost')).toEqual([]);
+  });
+
+  test('an outcome refused because the lease really was lost still reports lease.lost, once', async () => {
+    const store = makeStore();
+    const answer = deferred();
+    const completeJobs = store.completeJobs.bind(store);
+    let stolen = false;
+    store.completeJobs = async (requests) => {
+      if (!stolen) {
+        // Another node took the job over (the lease expired) before the outcome arrived.
+        stolen = true;
+        const [req] = requests;
+        await completeJobs([{ ...req!, completion: { status: 'retry', error: { name: 'LeaseExpiredError', message: 'x' }, retryAtMs: req!.nowMs } }]);
+        await store.claimJobs({ nodeId: 'other', nowMs: req!.nowMs, leaseMs: 60_000, limit: 1 });
+      }
+      const results = await completeJobs(requests);
+      await answer.promise;
+      return results;
+    };
+    h = createHarness(() => store, { lease: '3s', tasks: [task('quick', { run: () => 'done' })] }, undefined, store);
+    await h.scheduler.start();
+    await h.scheduler.enqueue({ task: 'quick' });
+    await h.clock.settle();
+    await h.clock.advance('1s');
+    answer.resolve();
+    await h.clock.settle();
+    expect(h.eventsOf('lease.lost')).toHaveLength(1);
+    expect(h.eventsOf('job.succeeded')).toEqual([]);
+  });
+});
