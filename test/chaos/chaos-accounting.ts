@@ -65,6 +65,7 @@ export interface ChaosCounts {
   fires: { expected: number; jobs: number; missed: number; skipped: number; lost: number; overCounted: number; lagging: number };
   /** Schedules gone from the store, or whose firedCount differs from their jobs. */
   scheduleDefects: number;
+  /** Extra jobs for a fire; jobs run after an acknowledged success; phantom successes (jobs). */
   duplicates: { jobsPerFire: number; runsAfterSuccess: number; phantomSuccesses: number };
   acknowledged: { total: number; succeeded: number; lost: number; notDone: number };
   scheduleJobsNotDone: number;
@@ -157,6 +158,7 @@ export function accountRun(input: AccountingInput): ChaosCounts {
   note('jobs per fire > 1', duplicateFires.map(([key, jobs]) => `${key}: ${jobs.map((job) => job.id).join(', ')}`));
 
   const afterSuccess: string[] = [];
+  const jobsRunAfterSuccess = new Set<string>();
   const phantoms: string[] = [];
   const reruns = { jobs: 0, extraRuns: 0, interruptedAttempts: 0 };
   for (const job of input.jobs) {
@@ -182,6 +184,7 @@ export function accountRun(input: AccountingInput): ChaosCounts {
     if (succeededAttempts > 1) afterSuccess.push(`${job.id}: ${succeededAttempts} succeeded attempts`);
     if (!ended.has(token)) phantoms.push(`${job.id}: succeeded under token ${token} but no handler reached its end under it`);
   }
+  for (const text of afterSuccess) jobsRunAfterSuccess.add(text.slice(0, text.indexOf(':')));
   note('runs after an acknowledged success', afterSuccess);
   note('phantom successes', phantoms);
 
@@ -198,7 +201,7 @@ export function accountRun(input: AccountingInput): ChaosCounts {
   return {
     fires,
     scheduleDefects: defects.length + offWindow.length,
-    duplicates: { jobsPerFire: duplicateFires.reduce((sum, [, jobs]) => sum + jobs.length - 1, 0), runsAfterSuccess: afterSuccess.length, phantomSuccesses: phantoms.length },
+    duplicates: { jobsPerFire: duplicateFires.reduce((sum, [, jobs]) => sum + jobs.length - 1, 0), runsAfterSuccess: jobsRunAfterSuccess.size, phantomSuccesses: phantoms.length },
     acknowledged: { total: input.acknowledged.length, succeeded: input.acknowledged.length - lostJobs.length - notDone.length, lost: lostJobs.length, notDone: notDone.length },
     scheduleJobsNotDone: scheduleNotDone.length,
     stuck: input.stuckAtSettle.length,

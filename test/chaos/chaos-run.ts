@@ -12,6 +12,7 @@ import type { JobRecord } from '../../src/domain/job.ts';
 import type { Store } from '../../src/store/store.ts';
 import { accountRun, formatCounts, type ChaosCounts } from './chaos-accounting.ts';
 import { ChaosCluster, type UnexpectedExit } from './chaos-cluster.ts';
+import { chaosTasks } from './chaos-tasks.ts';
 import { countFaults, planFaults, seededRandom, type FaultAction, type TimedFault } from './fault-plan.ts';
 
 /** What a store under test offers the run. Stores without a server leave the server parts out. */
@@ -65,7 +66,12 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
   const began = Date.now();
   const directory = mkdtempSync(join(tmpdir(), `sundial-chaos-${backend.name}-`));
   const runId = randomBytes(3).toString('hex');
-  const client = new Scheduler({ store: backend.openStore(), roles: { schedules: false, jobs: false }, logger: 'silent' });
+  const client = new Scheduler({
+    store: backend.openStore(),
+    tasks: chaosTasks(() => Promise.reject(new Error('the test client runs no job'))),
+    roles: { schedules: false, jobs: false },
+    logger: 'silent',
+  });
   // A whole second a few seconds ahead: the nodes are up before the first fire.
   const startAtMs = Math.ceil((Date.now() + 4000) / intervalMs) * intervalMs;
   const cluster = new ChaosCluster({ nodeCount, storeFlags: backend.workerFlags, directory, runId, scheduleCount, startAtMs });
@@ -89,7 +95,11 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
     const enqueueing = (async () => {
       while (Date.now() < faultsEndAtMs) {
         const count = 1 + Math.floor(random() * 4);
-        const inputs = Array.from({ length: count }, () => ({ task: 'chaos-job', data: { ms: 10 + Math.floor(random() * 290) } }));
+        // One in five is slow (1–2.5 s): a SIGKILL then nearly always lands mid-handler.
+        const inputs = Array.from({ length: count }, () => ({
+          task: 'chaos-job',
+          data: { ms: random() < 0.2 ? 1000 + Math.floor(random() * 1500) : 10 + Math.floor(random() * 290) },
+        }));
         try {
           if (random() < 0.5) for (const input of inputs) acknowledged.push((await client.enqueue(input)).id);
           else acknowledged.push(...(await client.enqueueMany(inputs)).map((job) => job.id));

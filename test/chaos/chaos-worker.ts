@@ -18,7 +18,8 @@
 // name), so the test kills only its own. SIGTERM stops the node gracefully (exit 0).
 import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Scheduler, every, task, type Duration, type JobInfo, type Store } from '../../src/index.ts';
+import { Scheduler, every, type Duration, type JobInfo, type Store } from '../../src/index.ts';
+import { chaosTasks } from './chaos-tasks.ts';
 
 const { values } = parseArgs({
   options: {
@@ -76,8 +77,7 @@ function jobLine(e: string, job: JobFields): Record<string, unknown> {
 }
 
 /** Handlers wait `ms` (from their data) honouring their signal: real work takes time, so SIGKILLs land mid-handler. */
-const retry = { attempts: 20, backoff: { type: 'fixed', delay: '200ms', jitter: 0 } } as const;
-const work = async ({ job, data, signal }: { job: JobInfo; data: { ms: number }; signal: AbortSignal }): Promise<void> => {
+const [tick, ondemand] = chaosTasks(async ({ job, data, signal }) => {
   write(jobLine('start', job));
   try {
     await waitOrAbort(data.ms, signal);
@@ -86,9 +86,7 @@ const work = async ({ job, data, signal }: { job: JobInfo; data: { ms: number };
     throw error;
   }
   write(jobLine('end', job));
-};
-const tick = task<{ ms: number }>('chaos-tick', { retry, run: work });
-const ondemand = task<{ ms: number }>('chaos-job', { retry, run: work });
+});
 
 function waitOrAbort(delayMs: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
