@@ -95,6 +95,14 @@ export class StoreSchemaError extends SundialError {
   override readonly code = 'STORE_SCHEMA';
 }
 
+/**
+ * A stored record could not be decoded (see `UnreadableField`): the job was dead-lettered, or the
+ * schedule paused, instead of being run. The message names the record and its unreadable fields.
+ */
+export class CorruptRecordError extends SundialError {
+  override readonly code = 'CORRUPT_RECORD';
+}
+
 /** The store could not be reached or answered with an error. */
 export class StoreUnavailableError extends SundialError {
   override readonly code = 'STORE_UNAVAILABLE';

@@ -1,8 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { InvalidArgumentError } from '../index.ts';
-import type { AdminEnv, AdminRole } from './admin-env.ts';
+import type { AdminCredential, AdminEnv } from './admin-env.ts';
+import type { AdminRole } from './admin-role.ts';
+import type { AdminSessions } from './admin-sessions.ts';
 import { ApiError } from './api-error.ts';
+import { sessionCookieValues } from './session-cookie.ts';
 
 /**
  * Who may use the admin API. Closed by default: there is no "no auth" value, only an explicit
@@ -19,8 +21,6 @@ export type AdminAuth =
   | { authorize: (request: Request) => AdminRole | null | Promise<AdminRole | null> }
   | { open: 'loopback-dev' };
 
-/** The cookie the dashboard's EventSource authenticates with (EventSource cannot send headers). */
-export const sessionCookieName = 'sundial_token';
 /** Sent by the dashboard on every state-changing request: a custom header a cross-site form cannot add. */
 export const csrfHeaderName = 'x-sundial-csrf';
 const minTokenLength = 16;
@@ -54,83 +54,91 @@ export function assertAdminAuth(auth: unknown): asserts auth is AdminAuth {
 }
 
 /**
- * Authenticates every API request, sets its role, and guards state-changing requests against
- * cross-site request forgery (see docs/admin.md, "Security").
+ * Authenticates every API request, sets its credential (with its role), and guards state-changing
+ * requests against cross-site request forgery (see docs/admin.md, "Security"). `sessions` is
+ * given in `tokens` mode, the only one with session cookies.
  */
-export function authMiddleware(auth: AdminAuth, allowedOrigins: readonly string[]): MiddlewareHandler<AdminEnv> {
-  const tokens = 'tokens' in auth ? auth.tokens.map(({ token, role }) => ({ digest: digest(token), role })) : [];
+export function authMiddleware(
+  auth: AdminAuth,
+  sessions: AdminSessions | null,
+  options: { apiPath: string; allowedOrigins: readonly string[] },
+): MiddlewareHandler<AdminEnv> {
+  const sessionPath = `${options.apiPath}/session`;
   return async (c, next) => {
     const unsafe = !isSafeMethod(c.req.method);
-    if (unsafe) assertSameOrigin(c, allowedOrigins);
-    let role: AdminRole | null;
+    if (unsafe) assertSameOrigin(c, options.allowedOrigins);
+    let credential: AdminCredential;
     if ('open' in auth) {
       assertLoopback(c);
-      role = 'operate';
+      credential = { kind: 'open', role: 'operate' };
       if (unsafe) assertCustomHeader(c);
     } else if ('authorize' in auth) {
-      role = await auth.authorize(c.req.raw);
+      const role = await auth.authorize(c.req.raw);
       if (role === null) throw new ApiError(401, 'UNAUTHENTICATED', 'Not authenticated');
       if (role !== 'read' && role !== 'operate') throw new Error(`authorize() returned ${JSON.stringify(role)}; expected 'read', 'operate' or null`);
+      credential = { kind: 'authorize', role };
       if (unsafe) assertCustomHeader(c);
     } else {
-      const fromHeader = headerToken(c);
-      const fromCookie = fromHeader === null ? cookieToken(c) : null;
-      const given = fromHeader ?? fromCookie;
-      if (given === null) {
-        c.header('WWW-Authenticate', 'Bearer realm="sundial"');
-        throw new ApiError(401, 'UNAUTHENTICATED', 'Missing token: send `Authorization: Bearer <token>`');
-      }
-      role = matchToken(tokens, given);
-      if (role === null) {
-        c.header('WWW-Authenticate', 'Bearer realm="sundial", error="invalid_token"');
-        throw new ApiError(401, 'UNAUTHENTICATED', 'Invalid token');
-      }
-      // A cookie rides along with any request the browser makes, forged ones included: alone it
-      // only reads. A write by cookie needs the custom header and an Origin that is ours.
-      if (unsafe && fromCookie !== null && (c.req.header(csrfHeaderName) === undefined || c.req.header('origin') === undefined)) {
-        throw new ApiError(403, 'CSRF_REJECTED', 'A state-changing request authenticated by cookie needs the X-Sundial-Csrf header and an Origin');
+      credential = authenticate(c, sessions!);
+      // A cookie rides along with every request the browser makes, and other services on this host
+      // receive it too (cookies are not isolated by port): alone it only reads. The one change it
+      // may make is to end itself, and that needs the custom header like any browser write.
+      if (unsafe && credential.kind === 'session') {
+        if (c.req.method !== 'DELETE' || c.req.path !== sessionPath) {
+          throw new ApiError(403, 'FORBIDDEN', 'The session cookie only reads: send the token in `Authorization: Bearer <token>` to change anything');
+        }
+        assertCustomHeader(c);
       }
     }
-    // Signing in (POST /session) is not a change to the store: a read-only token may do it.
-    if (unsafe && role === 'read' && !c.req.path.endsWith('/api/session')) throw new ApiError(403, 'FORBIDDEN', 'This token may only read (role "read")');
-    c.set('role', role);
+    // Signing in and out (/session) is not a change to the store: a read-only token may do it.
+    if (unsafe && credential.role === 'read' && c.req.path !== sessionPath) throw new ApiError(403, 'FORBIDDEN', 'This token may only read (role "read")');
+    c.set('credential', credential);
     await next();
   };
 }
 
+/**
+ * `tokens` mode: a token in a header, else the session cookie. A header wins: the cookie is then
+ * not even read. Anything malformed is a 401, never an exception.
+ */
+function authenticate(c: Context, sessions: AdminSessions): AdminCredential {
+  const given = headerToken(c);
+  if (given !== null) {
+    const token = sessions.matchToken(given);
+    if (token === null) {
+      c.header('WWW-Authenticate', 'Bearer realm="sundial", error="invalid_token"');
+      throw new ApiError(401, 'UNAUTHENTICATED', 'Invalid token');
+    }
+    return { kind: 'token', role: token.role, token };
+  }
+  const values = sessionCookieValues(c.req.header('cookie'));
+  if (values.length === 0) {
+    c.header('WWW-Authenticate', 'Bearer realm="sundial"');
+    throw new ApiError(401, 'UNAUTHENTICATED', 'Missing token: send `Authorization: Bearer <token>`');
+  }
+  // Any one valid value will do: another service on this host may have set one of its own.
+  let refusal: string | undefined;
+  for (const value of values) {
+    const check = sessions.verify(value);
+    if (check.ok) return { kind: 'session', role: 'read', session: check.session };
+    refusal ??= check.reason;
+  }
+  c.header('WWW-Authenticate', 'Bearer realm="sundial", error="invalid_token"');
+  throw new ApiError(401, 'UNAUTHENTICATED', `${refusal}: sign in again with the token`);
+}
+
 /** The token given in a header, if any: `Authorization: Bearer <t>` or `X-Sundial-Token: <t>`. */
-export function headerToken(c: Context): string | null {
+function headerToken(c: Context): string | null {
   const authorization = c.req.header('authorization');
   if (authorization !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match) throw new ApiError(401, 'UNAUTHENTICATED', 'Expected `Authorization: Bearer <token>`');
+    if (!match) {
+      c.header('WWW-Authenticate', 'Bearer realm="sundial", error="invalid_request"');
+      throw new ApiError(401, 'UNAUTHENTICATED', 'Expected `Authorization: Bearer <token>`');
+    }
     return match[1]!;
   }
   return c.req.header('x-sundial-token') ?? null;
-}
-
-function cookieToken(c: Context): string | null {
-  const header = c.req.header('cookie');
-  if (header === undefined) return null;
-  for (const part of header.split(';')) {
-    const [name, ...rest] = part.trim().split('=');
-    if (name === sessionCookieName) return decodeURIComponent(rest.join('='));
-  }
-  return null;
-}
-
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
-}
-
-/** Compares against every token, without an early exit, on equal-length digests: the time tells nothing. */
-function matchToken(tokens: ReadonlyArray<{ digest: Buffer; role: AdminRole }>, given: string): AdminRole | null {
-  const candidate = digest(given);
-  let role: AdminRole | null = null;
-  for (const entry of tokens) {
-    if (timingSafeEqual(entry.digest, candidate) && role === null) role = entry.role;
-  }
-  return role;
 }
 
 /**

@@ -4,6 +4,7 @@ import { sundialVersion } from '../version.ts';
 import type { AdminContext } from './admin-context.ts';
 import type { AdminEnv } from './admin-env.ts';
 import { toErrorResponse } from './api-error.ts';
+import { AdminSessions } from './admin-sessions.ts';
 import { assertAdminAuth, authMiddleware, type AdminAuth } from './auth.ts';
 import { openApiDocument } from './openapi.ts';
 import { defaultMaxBodyBytes, readBodyMiddleware } from './read-body.ts';
@@ -39,7 +40,7 @@ export interface AdminOptions {
   eventPollIntervalMs?: number;
   /** Most event streams open at once. @defaultValue 50 */
   maxEventStreams?: number;
-  /** "Now" for statistics and node liveness. @defaultValue the scheduler's clock, else the system clock */
+  /** "Now" for statistics, node liveness and session expiry. @defaultValue the scheduler's clock, else the system clock */
   clock?: Clock;
   /** Receives unexpected errors (their stacks never reach the caller). @defaultValue console.error */
   onError?: (error: unknown) => void;
@@ -75,6 +76,8 @@ export function createAdmin(options: AdminOptions): Admin {
   const streams = new Set<AbortController>();
   const auth = options.auth;
   const mode = 'tokens' in auth ? 'tokens' : 'authorize' in auth ? 'authorize' : 'open';
+  const apiPath = `${basePath}/api`;
+  const sessions = 'tokens' in auth ? new AdminSessions(auth.tokens, ctx.clock) : null;
 
   const api = new Hono<AdminEnv>();
   api.onError((error, c) => {
@@ -87,13 +90,14 @@ export function createAdmin(options: AdminOptions): Admin {
     c.header('Cache-Control', 'no-store');
     c.header('X-Content-Type-Options', 'nosniff');
   });
-  api.get('/openapi.json', (c) => c.json(openApiDocument(`${basePath}/api`, sundialVersion)));
-  api.use('*', authMiddleware(auth, options.allowedOrigins ?? []));
+  api.get('/openapi.json', (c) => c.json(openApiDocument(apiPath, sundialVersion)));
+  api.use('*', authMiddleware(auth, sessions, { apiPath, allowedOrigins: options.allowedOrigins ?? [] }));
   api.use('*', readBodyMiddleware(options.maxBodyBytes ?? defaultMaxBodyBytes));
-  api.route('/session', sessionRoutes(`${basePath}/api`, mode));
+  api.route('/session', sessionRoutes(apiPath, mode, sessions));
   api.route('/schedules', scheduleRoutes(ctx));
   api.route('/jobs', jobRoutes(ctx));
-  api.route('/events', eventRoutes(ctx, { pollIntervalMs: options.eventPollIntervalMs ?? 500, maxStreams: options.maxEventStreams ?? 50 }, streams));
+  const eventOptions = { pollIntervalMs: options.eventPollIntervalMs ?? 500, maxStreams: options.maxEventStreams ?? 50, sessions };
+  api.route('/events', eventRoutes(ctx, eventOptions, streams));
   api.route('/', systemRoutes(ctx));
 
   const app = new Hono();

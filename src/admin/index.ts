@@ -1,5 +1,5 @@
 // `sundial/admin`: the admin HTTP API, its server-sent events and the dashboard, as a Hono app.
 export { createAdmin, type Admin, type AdminOptions } from './create-admin.ts';
 export type { AdminAuth } from './auth.ts';
-export type { AdminRole } from './admin-env.ts';
+export type { AdminRole } from './admin-role.ts';
 export { serveAdmin, type ServeAdminOptions, type AdminServer } from './serve-admin.ts';

@@ -21,7 +21,7 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
     servers: [{ url: serverUrl }],
     security: [{ bearer: [] }, { cookie: [] }],
     paths: {
-      '/tasks': { get: { summary: 'Known task names (this node, other nodes, stored schedules and jobs)', responses: { 200: ok('NameList'), ...errors } } },
+      '/tasks': { get: { summary: 'Known task names (this node, other nodes, stored schedules and jobs), and those a live node runs', responses: { 200: ok('TaskList'), ...errors } } },
       '/schedules': {
         get: {
           summary: 'List schedules (by id)',
@@ -70,26 +70,46 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
         },
       },
       '/session': {
-        get: { summary: 'Who the caller is (role)', responses: { 200: { description: 'The role' }, ...errors } },
-        post: { summary: 'Set the HttpOnly session cookie from the bearer token (for EventSource)', responses: { 200: { description: 'Cookie set' }, ...errors } },
-        delete: { summary: 'Clear the session cookie', responses: { 200: { description: 'Cookie cleared' } } },
+        get: { summary: 'Who the caller is: the role this request acts with (and, by cookie, the session)', responses: { 200: { description: 'The role' }, ...errors } },
+        post: {
+          summary: 'Sign in: with the token in a header, set the session cookie (opaque, 1 hour, reads only; for EventSource). Sets nothing with `authorize` or `open`.',
+          responses: { 200: { description: 'Signed in; `session.expiresAtMs` when a cookie was set' }, ...errors },
+        },
+        delete: { summary: 'Sign out: end the session in the cookie (in this process) and clear the cookie', responses: { 200: { description: 'Signed out' }, ...errors } },
       },
     },
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'A token from the admin options (or X-Sundial-Token). Writes need the role operate.' },
-        cookie: { type: 'apiKey', in: 'cookie', name: 'sundial_token', description: 'Set by POST /session; reads only, unless X-Sundial-Csrf and a same-origin Origin are sent.' },
+        cookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'sundial_session',
+          description: 'An opaque, expiring session set by POST /session (never a token, and not accepted as one). Reads only; the one write it allows is DELETE /session.',
+        },
       },
       responses: {
         Invalid: { description: 'Invalid input (code INVALID_ARGUMENT, …), body too large (413) or not JSON (415)', content: json('Error') },
-        Unauthenticated: { description: 'No or wrong token', content: json('Error') },
-        Forbidden: { description: 'Role read on a write, or a cross-site write (CSRF_REJECTED)', content: json('Error') },
+        Unauthenticated: { description: 'No, wrong or malformed token or session cookie (expired, signed out, tampered)', content: json('Error') },
+        Forbidden: { description: 'Role read, or the session cookie alone, on a write; or a cross-site write (CSRF_REJECTED)', content: json('Error') },
         NotFound: { description: 'No such schedule or job', content: json('Error') },
         Conflict: { description: 'The job is not in a state that allows this (INVALID_JOB_STATE)', content: json('Error') },
       },
       schemas: {
         Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
         NameList: { type: 'object', properties: { items: { type: 'array', items: { type: 'string' } } } },
+        TaskList: {
+          type: 'object',
+          properties: {
+            items: { type: 'array', items: { type: 'string' } },
+            runnable: { type: 'array', items: { type: 'string' }, description: 'Tasks some live node with the jobs role registers; jobs of the others wait, queued' },
+          },
+        },
+        Unreadable: {
+          type: 'array',
+          description: 'Present only when the store could not decode these fields (they hold stand-ins); the record is quarantined',
+          items: { type: 'object', properties: { field: { type: 'string' }, reason: { type: 'string' } } },
+        },
         Trigger: { type: 'object', required: ['type'], properties: { type: { enum: ['date', 'interval', 'cron'] } }, additionalProperties: true },
         Schedule: {
           type: 'object',
@@ -99,6 +119,7 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
             paused: { type: 'boolean' }, nextFireAtMs: { type: ['integer', 'null'] }, lastFireAtMs: { type: ['integer', 'null'] },
             createdAtMs: { type: 'integer' }, updatedAtMs: { type: 'integer' }, leaseOwner: { type: ['string', 'null'] }, leaseExpiresAtMs: { type: ['integer', 'null'] },
             firedCount: { type: 'integer' }, skippedCount: { type: 'integer' }, missedCount: { type: 'integer' },
+            unreadable: { $ref: '#/components/schemas/Unreadable' },
           },
         },
         ScheduleDetail: { allOf: [{ $ref: '#/components/schemas/Schedule' }, { type: 'object', properties: { upcomingFireAtMs: { type: 'array', items: { type: 'integer' } } } }] },
@@ -122,6 +143,7 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
             leaseOwner: { type: ['string', 'null'] }, leaseExpiresAtMs: { type: ['integer', 'null'] }, fencingToken: { type: 'integer' },
             cancelRequested: { type: 'boolean' }, result: {}, error: { $ref: '#/components/schemas/JobError' },
             attempts: { type: 'array', items: { $ref: '#/components/schemas/Attempt' }, description: 'Detail only' },
+            unreadable: { $ref: '#/components/schemas/Unreadable' },
           },
         },
         JobPage: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Job' } }, nextAfterId: { type: ['string', 'null'] } } },
@@ -138,6 +160,11 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
             finished: { type: 'array', items: { type: 'object', properties: { bucketStartMs: { type: 'integer' }, succeeded: { type: 'integer' }, dead: { type: 'integer' }, cancelled: { type: 'integer' } } } },
             lateness: { type: 'object', properties: { sample: { type: 'integer' }, p50Ms: { type: ['integer', 'null'] }, p99Ms: { type: ['integer', 'null'] } } },
             nodesAlive: { type: 'integer' },
+            storeWarnings: {
+              type: 'array',
+              description: 'What the store server cannot promise (Store.durabilityWarnings); empty when nothing is wrong or the store cannot tell',
+              items: { type: 'object', properties: { code: { enum: ['persistence-off', 'eviction-possible', 'durability-unchecked'] }, message: { type: 'string' } } },
+            },
           },
         },
       },

@@ -1,3 +1,4 @@
+import type { UnreadableField } from './unreadable.ts';
 import type { JsonValue } from './json.ts';
 
 /**
@@ -92,6 +93,11 @@ export interface JobRecord {
   /** The last attempt's error, if it failed. */
   error: JobError | null;
   attempts: JobAttempt[];
+  /**
+   * Present only when the store could not decode some fields (they hold stand-ins): the job is
+   * quarantined — dead-lettered with `CorruptRecordError` — instead of being run.
+   */
+  unreadable?: UnreadableField[];
 }
 
 /** What a store needs to create a job. The core fills every field; the store adds the rest. */

@@ -1,5 +1,6 @@
 import type { JsonValue } from './json.ts';
 import type { TriggerSpec } from './trigger.ts';
+import type { UnreadableField } from './unreadable.ts';
 
 /**
  * After downtime, which of the fires still within the misfire grace time run:
@@ -38,6 +39,11 @@ export interface ScheduleRecord {
   skippedCount: number;
   /** Fires that came later than the misfire grace time, or were merged by coalescing. */
   missedCount: number;
+  /**
+   * Present only when the store could not decode some fields (they hold stand-ins): the schedule
+   * is quarantined — paused, never fired — until it is scheduled again with a sound definition.
+   */
+  unreadable?: UnreadableField[];
 }
 
 /** The definition part of a schedule, as `Store.upsertSchedule` writes it. */

@@ -13,7 +13,7 @@ export interface QueueEntry {
 
 const byRunAt = (a: QueueEntry, b: QueueEntry): boolean => a.runAtMs < b.runAtMs || (a.runAtMs === b.runAtMs && a.seq < b.seq);
 
-const claimOrder = (a: QueueEntry, b: QueueEntry): boolean =>
+export const claimOrder = (a: QueueEntry, b: QueueEntry): boolean =>
   a.priority > b.priority || (a.priority === b.priority && byRunAt(a, b));
 
 /**
@@ -61,6 +61,11 @@ export class ClaimQueue {
     }
     for (const entry of notDue) this.#delayed.push(entry);
     return out;
+  }
+
+  /** Gives back entries `take` returned but the caller did not use (they stay due and current). */
+  restore(entries: readonly QueueEntry[]): void {
+    for (const entry of entries) this.#ready.push(entry);
   }
 
   /** The earliest runAtMs of a current entry, or null. */

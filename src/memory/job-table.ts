@@ -1,6 +1,6 @@
 import { activeJobStatuses, isFinalJobStatus } from '../domain/job.ts';
 import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
-import { ClaimQueue } from './claim-queue.ts';
+import { ClaimQueue, claimOrder } from './claim-queue.ts';
 import type { QueueEntry } from './claim-queue.ts';
 import { LeaseIndex } from './lease-index.ts';
 
@@ -29,7 +29,8 @@ export class JobTable {
     return stored !== undefined && stored.leaseStamp === stamp && stored.record.status === 'running';
   });
   readonly #activeBySchedule = new Map<string, Set<string>>();
-  readonly #queue = new ClaimQueue((entry) => this.#isCurrent(entry));
+  /** One claim queue per task: a claim reads only the queues of the tasks the node runs (routing). */
+  readonly #queues = new Map<string, ClaimQueue>();
   #nextSeq = 1;
 
   get(id: string): StoredJob | undefined {
@@ -94,13 +95,28 @@ export class JobTable {
     this.#indexStatus(stored, previous);
   }
 
-  /** Up to `limit` claimable jobs due at `nowMs`, in claim order (they must then be made running). */
-  takeClaimable(nowMs: number, limit: number): StoredJob[] {
-    return this.#queue.take(nowMs, limit).map((entry) => this.#jobs.get(entry.jobId) as StoredJob);
+  /**
+   * Up to `limit` claimable jobs of `tasks` due at `nowMs`, in claim order (they must then be made
+   * running): the best `limit` of each task's queue, merged; the rest go back to their queues.
+   */
+  takeClaimable(nowMs: number, limit: number, tasks: readonly string[]): StoredJob[] {
+    const taken: Array<{ entry: QueueEntry; queue: ClaimQueue }> = [];
+    for (const task of new Set(tasks)) {
+      const queue = this.#queues.get(task);
+      if (queue) for (const entry of queue.take(nowMs, limit)) taken.push({ entry, queue });
+    }
+    taken.sort((a, b) => (claimOrder(a.entry, b.entry) ? -1 : claimOrder(b.entry, a.entry) ? 1 : 0));
+    for (const { entry, queue } of taken.slice(limit)) queue.restore([entry]);
+    return taken.slice(0, limit).map(({ entry }) => this.#jobs.get(entry.jobId) as StoredJob);
   }
 
   earliestClaimableRunAtMs(): number | null {
-    return this.#queue.earliestRunAtMs();
+    let earliest: number | null = null;
+    for (const queue of this.#queues.values()) {
+      const runAtMs = queue.earliestRunAtMs();
+      if (runAtMs !== null && (earliest === null || runAtMs < earliest)) earliest = runAtMs;
+    }
+    return earliest;
   }
 
   /** Sets a running job's lease expiry (claim, renewal). */
@@ -146,7 +162,9 @@ export class JobTable {
       this.#byDedupeKey.set(record.dedupeKey, record.id);
     }
     if (record.status === 'queued' || record.status === 'failed') {
-      stored.stamp = this.#queue.add(record.id, record.priority, record.runAtMs, stored.seq);
+      let queue = this.#queues.get(record.task);
+      if (queue === undefined) this.#queues.set(record.task, (queue = new ClaimQueue((entry) => this.#isCurrent(entry))));
+      stored.stamp = queue.add(record.id, record.priority, record.runAtMs, stored.seq);
     }
   }
 

@@ -160,8 +160,8 @@ export class MemoryStore implements Store {
   }
 
   async claimJobs(request: ClaimJobsRequest): Promise<JobRecord[]> {
-    const { nodeId, nowMs, leaseMs, limit } = request;
-    return this.#jobs.takeClaimable(nowMs, limit).map((stored) => {
+    const { nodeId, nowMs, leaseMs, limit, tasks } = request;
+    return this.#jobs.takeClaimable(nowMs, limit, tasks).map((stored) => {
       const job = stored.record;
       job.attempt += 1;
       job.fencingToken += 1;

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { ClientConfig, Pool, PoolConfig } from 'pg';
+import type { ClientConfig, Pool, PoolClient, PoolConfig } from 'pg';
 import { InvalidArgumentError } from '../errors.ts';
 import { assertSchemaName } from './identifiers.ts';
 import type { ListenConnection } from './listener.ts';
@@ -90,4 +90,28 @@ export async function openListenConnection(userPool: Pool | null, clientConfig: 
       });
     },
   };
+}
+
+/**
+ * Runs `body` on a client checked out of `pool`, and gives it back (destroyed when `body` failed).
+ * A checked-out pg client whose connection dies emits 'error' with nobody listening — the pool only
+ * listens while a client is idle — and an unhandled 'error' event kills the process. The failure
+ * reaches `body` as its query's rejection anyway, so the event itself is only kept from crashing.
+ */
+export async function withClient<T>(pool: Pool, body: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  const onError = (): void => {
+    // Reported by the query under way (a rejection), which is how `body` fails.
+  };
+  client.on('error', onError);
+  try {
+    const result = await body(client);
+    client.off('error', onError);
+    client.release();
+    return result;
+  } catch (error) {
+    client.off('error', onError);
+    client.release(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  }
 }

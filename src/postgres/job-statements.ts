@@ -46,9 +46,9 @@ export function jobStatements(s: string) {
         ORDER BY preference LIMIT 1) AS found
       ORDER BY r.i`,
 
-    // $1 nodeId, $2 nowMs, $3 leaseExpiresAtMs, $4 limit. The statement lives in the schema
-    // (migrations/0002_claim_function.sql) for the planner settings it needs.
-    claim: `SELECT * FROM ${s}.claim_jobs($1, $2, $3, $4)`,
+    // $1 nodeId, $2 nowMs, $3 leaseExpiresAtMs, $4 limit, $5 task names. The statement lives in
+    // the schema (migrations/0005_claim_by_task.sql) for the planner settings it needs.
+    claim: `SELECT * FROM ${s}.claim_jobs($1, $2, $3, $4, $5::text[])`,
 
     // $1 job ids, $2 fencing tokens, $3 nodeId, $4 leaseExpiresAtMs.
     // Batched writes lock their rows in id order first (`locked`): a renewal and a completion

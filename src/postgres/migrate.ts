@@ -1,4 +1,4 @@
-import { createPool, resolveConnection, type PostgresConnectionOptions } from './connection.ts';
+import { createPool, resolveConnection, withClient, type PostgresConnectionOptions } from './connection.ts';
 import { toStoreError } from './errors.ts';
 import { migrateSchema, type MigrationReport } from './migrations.ts';
 
@@ -18,15 +18,7 @@ export async function migrate(options: PostgresConnectionOptions = {}): Promise<
   };
   pool.on('error', onError);
   try {
-    const client = await pool.connect();
-    try {
-      const report = await migrateSchema(client, connection.schema);
-      client.release();
-      return report;
-    } catch (error) {
-      client.release(error as Error);
-      throw error;
-    }
+    return await withClient(pool, (client) => migrateSchema(client, connection.schema));
   } catch (error) {
     throw toStoreError(error, connection.schema, 'migrate');
   } finally {

@@ -27,7 +27,7 @@ import type {
 } from '../store/store.ts';
 import { adminStatements } from './admin-statements.ts';
 import { completionParams, newJobParams, releaseParams } from './batch-params.ts';
-import { createPool, openListenConnection, resolveConnection, type PostgresConnectionOptions, type ResolvedConnection } from './connection.ts';
+import { createPool, openListenConnection, resolveConnection, withClient, type PostgresConnectionOptions, type ResolvedConnection } from './connection.ts';
 import { sqlState, toStoreError } from './errors.ts';
 import { quoteIdent } from './identifiers.ts';
 import { jobStatements } from './job-statements.ts';
@@ -103,15 +103,10 @@ export class PostgresStore implements Store {
     // process. The pool drops that client by itself, and the next query connects a new one.
     pool.on('error', this.#onPoolError);
     try {
-      const client = await pool.connect();
-      try {
+      await withClient(pool, async (client) => {
         if (this.#migrate) await migrateSchema(client, this.schema);
         else await checkSchemaVersion(client, this.schema);
-        client.release();
-      } catch (error) {
-        client.release(error as Error);
-        throw error;
-      }
+      });
     } catch (error) {
       pool.off('error', this.#onPoolError);
       if (!this.#connection.userPool) await pool.end().catch(() => {});
@@ -244,9 +239,10 @@ export class PostgresStore implements Store {
   }
 
   async claimJobs(request: ClaimJobsRequest): Promise<JobRecord[]> {
-    if (request.limit <= 0) return [];
+    const tasks = [...new Set(request.tasks)];
+    if (request.limit <= 0 || tasks.length === 0) return [];
     const rows = await this.#run('claimJobs', 'claimJobs', this.#jobs.claim, [
-      request.nodeId, request.nowMs, request.nowMs + request.leaseMs, request.limit,
+      request.nodeId, request.nowMs, request.nowMs + request.leaseMs, request.limit, tasks,
     ]);
     return rows.sort(claimOrder).map(rowToJob);
   }

@@ -11,7 +11,7 @@ export type Row = Record<string, unknown>;
 
 /** jsonb and booleans arrive decoded from node-postgres. */
 const decode: SqlValueDecoder = {
-  json: <T>(value: unknown) => (value ?? null) as T | null,
+  json: (value) => value,
   bool: (value) => value === true,
 };
 

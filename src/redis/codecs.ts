@@ -1,6 +1,8 @@
-import type { JobAttempt, JobOrigin, JobRecord, JobStatus, NewJob } from '../domain/job.ts';
+import type { JobAttempt, JobError, JobOrigin, JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import type { JsonValue } from '../domain/json.ts';
 import type { CoalescePolicy, ScheduleRecord } from '../domain/schedule.ts';
+import { jobAttemptsProblem, jobErrorProblem, jobStatusProblem, oneOfProblem, triggerProblem } from '../domain/record-shapes.ts';
+import { FieldReader } from '../store/field-reader.ts';
 
 /** A hash as HGETALL returns it inside a script reply: field, value, field, value, … */
 export type FlatHash = readonly string[];
@@ -11,60 +13,67 @@ function toMap(flat: FlatHash): Map<string, string> {
   return map;
 }
 
-const numberOrNull = (value: string | undefined): number | null => (value === undefined ? null : Number(value));
-const jsonOrNull = <T>(value: string | undefined): T | null => (value === undefined || value === '' ? null : (JSON.parse(value) as T));
+const parseJson = (raw: unknown): unknown => JSON.parse(String(raw));
+/** An empty field is how the scripts write "none" for some JSON fields. */
+const present = (value: string | undefined): string | undefined => (value === '' ? undefined : value);
+/** Stands in for a trigger that cannot be read; a schedule holding it is quarantined, never planned. */
+const unreadableTrigger: ScheduleRecord['trigger'] = { type: 'date', runAtMs: 0 };
 
 /**
  * A job hash → JobRecord. Fields (absent = null): task, data, o (origin), sid, fire, st, pri, run,
  * cat/uat/sat/fat (created/updated/started/finished at), att, max, dk, lo/lx (lease owner and
  * expiry), ft (fencing token), cr ('1' = cancel requested), res, err, hist (closed attempts as
- * comma-joined JSON objects), ast (start of the running attempt), seq (creation order).
+ * comma-joined JSON objects), ast (start of the running attempt), seq (creation order). A field
+ * that cannot be decoded gets a stand-in and is named in `unreadable` (see FieldReader).
  */
 export function decodeJob(id: string, flat: FlatHash): JobRecord {
   const f = toMap(flat);
-  const status = f.get('st') as JobStatus;
-  const hist = f.get('hist');
-  const attempts: JobAttempt[] = hist === undefined || hist === '' ? [] : (JSON.parse(`[${hist}]`) as JobAttempt[]);
+  const r = new FieldReader();
+  const status = r.text<JobStatus>('status', f.get('st'), jobStatusProblem, 'dead');
+  const hist = present(f.get('hist'));
+  const attempts = [
+    ...r.json<JobAttempt[]>('attempts', hist, (raw) => JSON.parse(`[${String(raw)}]`), { absent: [], fallback: [], problem: jobAttemptsProblem }),
+  ];
   const leaseOwner = f.get('lo') ?? null;
-  const attempt = Number(f.get('att') ?? 0);
-  const fencingToken = Number(f.get('ft') ?? 0);
+  const attempt = r.number('attempt', f.get('att') ?? '0');
+  const fencingToken = r.number('fencingToken', f.get('ft') ?? '0');
   if (status === 'running') {
     // The attempt under way lives in plain fields until it ends (no JSON rewrite per claim).
     attempts.push({
       attempt,
       nodeId: leaseOwner ?? '',
       fencingToken,
-      startedAtMs: Number(f.get('ast')),
+      startedAtMs: r.number('attempts', f.get('ast')),
       finishedAtMs: null,
       outcome: 'running',
       error: null,
     });
   }
-  return {
+  return r.finish<JobRecord>({
     id,
     task: f.get('task') ?? '',
-    data: JSON.parse(f.get('data') ?? 'null') as JsonValue,
-    origin: f.get('o') as JobOrigin,
+    data: r.json<JsonValue>('data', f.get('data') ?? 'null', parseJson, { absent: null, fallback: null }),
+    origin: r.text<JobOrigin>('origin', f.get('o'), oneOfProblem(['schedule', 'manual', 'enqueue']), 'enqueue'),
     scheduleId: f.get('sid') ?? null,
-    fireAtMs: numberOrNull(f.get('fire')),
+    fireAtMs: r.numberOrNull('fireAtMs', f.get('fire')),
     status,
-    priority: Number(f.get('pri') ?? 0),
-    runAtMs: Number(f.get('run')),
-    createdAtMs: Number(f.get('cat')),
-    updatedAtMs: Number(f.get('uat')),
-    startedAtMs: numberOrNull(f.get('sat')),
-    finishedAtMs: numberOrNull(f.get('fat')),
+    priority: r.number('priority', f.get('pri') ?? '0'),
+    runAtMs: r.number('runAtMs', f.get('run')),
+    createdAtMs: r.number('createdAtMs', f.get('cat')),
+    updatedAtMs: r.number('updatedAtMs', f.get('uat')),
+    startedAtMs: r.numberOrNull('startedAtMs', f.get('sat')),
+    finishedAtMs: r.numberOrNull('finishedAtMs', f.get('fat')),
     attempt,
-    maxAttempts: Number(f.get('max')),
+    maxAttempts: r.number('maxAttempts', f.get('max')),
     dedupeKey: f.get('dk') ?? null,
     leaseOwner,
-    leaseExpiresAtMs: numberOrNull(f.get('lx')),
+    leaseExpiresAtMs: r.numberOrNull('leaseExpiresAtMs', f.get('lx')),
     fencingToken,
     cancelRequested: f.get('cr') === '1',
-    result: jsonOrNull<JsonValue>(f.get('res')),
-    error: jsonOrNull(f.get('err')),
+    result: r.json<JsonValue>('result', present(f.get('res')), parseJson, { absent: null, fallback: null }),
+    error: r.json<JobError | null>('error', present(f.get('err')), parseJson, { absent: null, fallback: null, problem: jobErrorProblem }),
     attempts,
-  };
+  });
 }
 
 /** A NewJob as two script arguments: its fields but data as JSON, and data as JSON text (kept opaque to Lua's cjson, which would round numbers). */
@@ -73,30 +82,38 @@ export function encodeNewJob(job: NewJob): [string, string] {
   return [JSON.stringify(meta), JSON.stringify(data)];
 }
 
-/** A schedule hash → ScheduleRecord. Fields: task, data, trig, pri, maxr, grace, coal, paused, next, last, cat, uat, lo, lx, lt, fired, skip, miss. */
+/**
+ * A schedule hash → ScheduleRecord. Fields: task, data, trig, pri, maxr, grace, coal, paused, next,
+ * last, cat, uat, lo, lx, lt, fired, skip, miss. Unreadable fields as in `decodeJob`.
+ */
 export function decodeSchedule(id: string, flat: FlatHash): ScheduleRecord {
   const f = toMap(flat);
-  return {
+  const r = new FieldReader();
+  return r.finish<ScheduleRecord>({
     id,
     task: f.get('task') ?? '',
-    data: JSON.parse(f.get('data') ?? 'null') as JsonValue,
-    trigger: JSON.parse(f.get('trig') ?? 'null') as ScheduleRecord['trigger'],
-    priority: Number(f.get('pri') ?? 0),
-    maxRunning: numberOrNull(f.get('maxr')),
-    misfireGraceMs: numberOrNull(f.get('grace')),
-    coalesce: (f.get('coal') ?? 'latest') as CoalescePolicy,
+    data: r.json<JsonValue>('data', f.get('data') ?? 'null', parseJson, { absent: null, fallback: null }),
+    trigger: r.json<ScheduleRecord['trigger']>('trigger', f.get('trig'), parseJson, {
+      absent: unreadableTrigger,
+      fallback: unreadableTrigger,
+      problem: triggerProblem,
+    }),
+    priority: r.number('priority', f.get('pri') ?? '0'),
+    maxRunning: r.numberOrNull('maxRunning', f.get('maxr')),
+    misfireGraceMs: r.numberOrNull('misfireGraceMs', f.get('grace')),
+    coalesce: r.text<CoalescePolicy>('coalesce', f.get('coal') ?? 'latest', oneOfProblem(['latest', 'earliest', 'all']), 'latest'),
     paused: f.get('paused') === '1',
-    nextFireAtMs: numberOrNull(f.get('next')),
-    lastFireAtMs: numberOrNull(f.get('last')),
-    createdAtMs: Number(f.get('cat')),
-    updatedAtMs: Number(f.get('uat')),
+    nextFireAtMs: r.numberOrNull('nextFireAtMs', f.get('next')),
+    lastFireAtMs: r.numberOrNull('lastFireAtMs', f.get('last')),
+    createdAtMs: r.number('createdAtMs', f.get('cat')),
+    updatedAtMs: r.number('updatedAtMs', f.get('uat')),
     leaseOwner: f.get('lo') ?? null,
-    leaseExpiresAtMs: numberOrNull(f.get('lx')),
-    leaseToken: Number(f.get('lt') ?? 0),
-    firedCount: Number(f.get('fired') ?? 0),
-    skippedCount: Number(f.get('skip') ?? 0),
-    missedCount: Number(f.get('miss') ?? 0),
-  };
+    leaseExpiresAtMs: r.numberOrNull('leaseExpiresAtMs', f.get('lx')),
+    leaseToken: r.number('leaseToken', f.get('lt') ?? '0'),
+    firedCount: r.number('firedCount', f.get('fired') ?? '0'),
+    skippedCount: r.number('skippedCount', f.get('skip') ?? '0'),
+    missedCount: r.number('missedCount', f.get('miss') ?? '0'),
+  });
 }
 
 /** A number or null as a script argument ('' = null). */

@@ -12,8 +12,9 @@
  * | sdue                    | zset   | unpaused, unleased schedules by nextFireAtMs                 |
  * | slease                  | zset   | leased schedules by lease expiry                             |
  * | j:<id>                  | hash   | one job                                                      |
- * | q:<priority>            | zset   | claimable jobs of one priority by runAtMs, member seq:id     |
- * | qprio                   | zset   | the non-empty priority levels                                |
+ * | q:<task>:<priority>     | zset   | claimable jobs of one task and priority by runAtMs, seq:id   |
+ * | qprio:<task>            | zset   | the task's non-empty priority levels                         |
+ * | qtasks                  | zset   | the tasks with claimable jobs (score 0)                      |
  * | jlease                  | zset   | running jobs by lease expiry                                 |
  * | jall                    | zset   | every job by createdAtMs (listJobs, newest first)            |
  * | jfeed                   | zset   | every job by updatedAtMs (the change feed)                   |

@@ -24,9 +24,11 @@ import type {
   Store,
   StoreCapabilities,
   StoreSignal,
+  StoreWarning,
   WriteOptions,
 } from '../store/store.ts';
 import { decodeJob, decodeSchedule, encodeNewJob, optionalNumberArg } from './codecs.ts';
+import { durabilityWarnings } from './durability-warnings.ts';
 import type { FlatHash } from './codecs.ts';
 import { keyLayout } from './key-layout.ts';
 import type { KeyLayout } from './key-layout.ts';
@@ -72,7 +74,10 @@ export interface RedisStoreOptions {
   redisOptions?: RedisOptions | undefined;
 }
 
-const schemaVersion = 1;
+/** 2: one claim queue per task (routing). */
+const schemaVersion = 2;
+/** Queue entries one migrateQueues call moves. */
+const migrateBudget = 5_000;
 const purgeChunk = 1000;
 
 /**
@@ -122,6 +127,7 @@ export class RedisStore implements Store {
         throw new StoreSchemaError(`RedisStore ${this.prefix}: data written by a newer Sundial (schema ${version}, this one knows ${schemaVersion})`);
       }
       if (version === null) await client.hsetnx(this.#keys.meta, 'schema', String(schemaVersion));
+      else if (Number(version) < schemaVersion) await this.#migrate(client, Number(version));
     } catch (error) {
       client.off('error', this.#onError);
       if (!this.#options.client) client.disconnect();
@@ -148,6 +154,21 @@ export class RedisStore implements Store {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /**
+   * Brings data of an older schema up to this one. Schema 2 keeps claimable jobs in one queue per
+   * task (routing): the old per-priority queues are moved in steps (migrateQueues is idempotent,
+   * so nodes opening at once just share the work). Stop the older version's nodes first: they
+   * would keep adding to the old queues.
+   */
+  async #migrate(client: Redis | Cluster, from: number): Promise<void> {
+    if (from < 2) {
+      while (Number(await runScript(client, 'migrateQueues', this.#keys.meta, [this.#keys.base, migrateBudget])) > 0) {
+        // Each call moves at most migrateBudget entries.
+      }
+    }
+    await client.hset(this.#keys.meta, 'schema', String(schemaVersion));
   }
 
   #createClient(): Redis {
@@ -239,8 +260,9 @@ export class RedisStore implements Store {
   }
 
   async claimJobs(request: ClaimJobsRequest): Promise<JobRecord[]> {
-    if (request.limit <= 0) return [];
-    const rows = (await this.#script('claimJobs', [request.nodeId, request.nowMs, request.leaseMs, request.limit])) as Array<[string, FlatHash]>;
+    const tasks = [...new Set(request.tasks)];
+    if (request.limit <= 0 || tasks.length === 0) return [];
+    const rows = (await this.#script('claimJobs', [request.nodeId, request.nowMs, request.leaseMs, request.limit, ...tasks])) as Array<[string, FlatHash]>;
     return rows.map(([id, flat]) => decodeJob(id, flat));
   }
 
@@ -350,6 +372,16 @@ export class RedisStore implements Store {
     const client = this.#requireClient('subscribe');
     this.#subscriber ??= new Subscriber({ open: () => duplicate(client), channel: this.#keys.signals, instanceId: this.#instanceId });
     return this.#subscriber.add(listener);
+  }
+
+  /**
+   * What the Redis server(s) holding this store are configured to lose (see
+   * `Store.durabilityWarnings`): no AOF and no RDB snapshots, or a `maxmemory-policy` other than
+   * `noeviction`; on a Cluster, every node is checked. When CONFIG is disabled or denied, one
+   * `durability-unchecked` warning instead of a failure.
+   */
+  async durabilityWarnings(): Promise<StoreWarning[]> {
+    return durabilityWarnings(this.#requireClient('durabilityWarnings'));
   }
 
   // ---- plumbing -----------------------------------------------------------------------------

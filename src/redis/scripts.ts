@@ -18,11 +18,18 @@ const scriptFiles = {
   purgeJobs: 'purge-jobs',
   jobStats: 'job-stats',
   nextWake: 'next-wake',
+  migrateQueues: 'migrate-queues',
 } as const;
 
 export type ScriptName = keyof typeof scriptFiles;
 
-const readOnly: ReadonlySet<ScriptName> = new Set(['findExpiredLeases', 'jobStats', 'nextWake']);
+/**
+ * Scripts ioredis may send to a Cluster replica when the client has `scaleReads` set: only those
+ * whose answer is a hint or a figure, never one a write then relies on. `findExpiredLeases` reads
+ * only, but the reaper's fenced completion trusts it: a lagging replica's "expired" for a lease
+ * its node has just renewed would take the job from a live node and run it twice.
+ */
+const readOnly: ReadonlySet<ScriptName> = new Set(['jobStats', 'nextWake']);
 
 let sources: Map<ScriptName, string> | null = null;
 

@@ -1,6 +1,7 @@
 import type { JsonValue } from '../domain/json.ts';
 import type { JobError, JobRecord } from '../domain/job.ts';
 import type { ScheduleRecord } from '../domain/schedule.ts';
+import type { UnreadableField } from '../domain/unreadable.ts';
 
 /**
  * Every event a scheduler emits, in one typed map (`noun.pastVerb`). Events are local: a node
@@ -36,6 +37,11 @@ export interface SchedulerEvents {
   'lease.lost': { jobId: string; fencingToken: number };
   /** This node found a job whose node stopped renewing its lease, and planned its retry. */
   'lease.expired': { job: JobRecord; previousOwner: string | null };
+  /**
+   * A record whose stored fields could not be decoded was isolated: the job dead-lettered (with
+   * `CorruptRecordError`, also a `job.dead`), or the schedule paused. Nothing else stops for it.
+   */
+  'record.quarantined': { kind: 'job' | 'schedule'; id: string; unreadable: UnreadableField[]; error: Error };
   /** The store opened (`attempts` > 1: after the store was unreachable at start). */
   'store.opened': { attempts: number };
   /** The store could not be reached at start; the node tries again in `retryInMs`. */

@@ -10,6 +10,7 @@ import { completionForFailure } from './attempt-completion.ts';
 import type { CompletionBatcher } from './completion-batcher.ts';
 import type { SchedulerEventEmitter } from './events.ts';
 import { toJobError } from './job-error.ts';
+import { corruptRecordError } from './quarantine.ts';
 import type { Logger } from './logger.ts';
 
 export interface JobExecutorContext {
@@ -55,6 +56,15 @@ export class RunningJob {
 export async function executeJob(ctx: JobExecutorContext, running: RunningJob, onHandlerSettled: () => void = () => undefined): Promise<void> {
   const { job } = running;
   const startedAtMs = ctx.clock.now();
+  if (job.unreadable) {
+    // A record the store could not decode never runs: it is dead-lettered, naming its fields.
+    const error = corruptRecordError('job', job.id, job.unreadable);
+    ctx.events.emit('record.quarantined', { kind: 'job', id: job.id, unreadable: job.unreadable, error });
+    running.outcomeWriting = true;
+    onHandlerSettled();
+    await writeOutcome(ctx, running, { status: 'dead', error: toJobError(error) }, false, startedAtMs);
+    return;
+  }
   ctx.events.emit('job.started', { job });
   const definition = ctx.registry.get(job.task);
   let completion: JobCompletion;

@@ -3,6 +3,7 @@ import type { JobCompletion, Store } from '../store/store.ts';
 import type { Clock } from '../time/clock.ts';
 import type { SchedulerEventEmitter } from './events.ts';
 import { toJobError } from './job-error.ts';
+import { corruptRecordError } from './quarantine.ts';
 import type { RunningJob } from './job-executor.ts';
 
 export interface LeaseKeeperContext {
@@ -59,6 +60,13 @@ export async function reapExpiredLeases(
   // Ours are late heartbeats, not crashes: renewLeases decides about them.
   const theirs = expired.filter((job) => !running.has(job.id));
   const decisions = theirs.map((job) => {
+    if (job.unreadable) {
+      // Not retried: a record that cannot be read could never run (see executeJob).
+      const corrupt = corruptRecordError('job', job.id, job.unreadable);
+      ctx.events.emit('record.quarantined', { kind: 'job', id: job.id, unreadable: job.unreadable, error: corrupt });
+      const error = toJobError(corrupt);
+      return { job, error, completion: { status: 'dead', error, attemptOutcome: 'lease_expired' } satisfies JobCompletion };
+    }
     const error = toJobError(
       new LeaseExpiredError(`Lease of job ${job.id} expired: node ${job.leaseOwner ?? '?'} stopped renewing it (crashed or blocked)`),
     );

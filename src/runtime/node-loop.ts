@@ -68,12 +68,15 @@ export class NodeLoop {
   /** The last claim returned fewer jobs than asked: the store had no more due. */
   #claimedDry = false;
   #unsubscribe: (() => void) | null = null;
+  /** What this node claims: only jobs of the tasks it registers (routing; see ClaimJobsRequest.tasks). */
+  readonly #taskNames: readonly string[];
 
   constructor(options: ResolvedSchedulerOptions, registry: TaskRegistry, events: SchedulerEventEmitter) {
     this.#options = options;
     this.#events = events;
     const { store, clock, nodeId } = options;
     this.#completions = new CompletionBatcher(store);
+    this.#taskNames = registry.names();
     this.#executor = { completions: this.#completions, clock, nodeId, registry, events, services: options.services, logger: options.logger, random: options.random };
     this.#firer = { store, clock, nodeId, registry, events, scheduleLeaseMs: Math.max(options.leaseMs, 5_000), batchSize: scheduleBatchSize };
     this.#keeper = { store, clock, nodeId, events, leaseMs: options.leaseMs };
@@ -221,7 +224,7 @@ export class NodeLoop {
    * `prefetch` 0: exactly the free slots). A claim is the only store call here.
    */
   async #claimPass(full = false): Promise<PassOutcome> {
-    if (!this.#options.runsJobs) return 'idle';
+    if (!this.#options.runsJobs || this.#taskNames.length === 0) return 'idle';
     const { concurrency, prefetch } = this.#options;
     let started = this.#startBuffered();
     let claimed = 0;
@@ -256,6 +259,7 @@ export class NodeLoop {
       nowMs: this.#options.clock.now(),
       leaseMs: this.#options.leaseMs,
       limit,
+      tasks: this.#taskNames,
     });
     this.#claimedDry = jobs.length < limit;
     for (const job of jobs) {

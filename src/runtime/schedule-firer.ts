@@ -3,11 +3,12 @@ import { newId } from '../domain/ids.ts';
 import type { JobRecord, NewJob } from '../domain/job.ts';
 import { defaultRetryPolicy } from '../domain/retry.ts';
 import type { ScheduleRecord } from '../domain/schedule.ts';
-import type { Store } from '../store/store.ts';
+import type { AcquiredSchedule, ReleaseScheduleRequest, Store } from '../store/store.ts';
 import type { TaskRegistry } from '../tasks/task-registry.ts';
 import type { Clock } from '../time/clock.ts';
 import { jitterOffsetMs } from '../triggers/next-fire.ts';
 import type { SchedulerEventEmitter } from './events.ts';
+import { corruptRecordError } from './quarantine.ts';
 
 export interface ScheduleFirerContext {
   store: Store;
@@ -28,12 +29,14 @@ export interface ScheduleFirerContext {
  */
 export async function fireDueSchedules(ctx: ScheduleFirerContext): Promise<number> {
   const nowMs = ctx.clock.now();
-  const acquired = await ctx.store.acquireDueSchedules({
+  const leased = await ctx.store.acquireDueSchedules({
     nodeId: ctx.nodeId,
     nowMs,
     leaseMs: ctx.scheduleLeaseMs,
     limit: ctx.batchSize,
   });
+  const acquired = leased.filter(({ schedule }) => schedule.unreadable === undefined);
+  await quarantineSchedules(ctx, leased, nowMs);
   const plans = acquired.map(({ schedule, activeJobs }) => ({ schedule, activeJobs, plan: planFires({ schedule, nowMs, activeJobs }) }));
   const results = await ctx.store.releaseSchedules(
     acquired.map(({ schedule, leaseToken }, index) => {
@@ -55,7 +58,37 @@ export async function fireDueSchedules(ctx: ScheduleFirerContext): Promise<numbe
     // Not released: our lease ran out mid-way, and the next holder redoes the work.
     if (result.released) emitFireEvents(ctx, plans[index]!, result.created);
   });
-  return acquired.length;
+  return leased.length;
+}
+
+/**
+ * Pauses the leased schedules whose record could not be decoded: they are never planned (their
+ * trigger or payload is a stand-in), and a paused schedule is not acquired again. The damaged
+ * fields stay as they were, for an operator to inspect; the lease is given back with the fire
+ * times unchanged (unless those are what cannot be read: then it runs out), so that scheduling
+ * the id again — which replaces the definition and repairs it — takes effect at once.
+ */
+async function quarantineSchedules(ctx: ScheduleFirerContext, leased: readonly AcquiredSchedule[], nowMs: number): Promise<void> {
+  const releases: ReleaseScheduleRequest[] = [];
+  for (const { schedule, leaseToken } of leased) {
+    if (schedule.unreadable === undefined) continue;
+    const error = corruptRecordError('schedule', schedule.id, schedule.unreadable);
+    await ctx.store.updateSchedule(schedule.id, { paused: true }, nowMs);
+    ctx.events.emit('record.quarantined', { kind: 'schedule', id: schedule.id, unreadable: schedule.unreadable, error });
+    if (schedule.unreadable.some(({ field }) => field === 'nextFireAtMs' || field === 'lastFireAtMs')) continue;
+    releases.push({
+      scheduleId: schedule.id,
+      leaseToken,
+      nowMs,
+      nextFireAtMs: schedule.nextFireAtMs,
+      lastFireAtMs: schedule.lastFireAtMs,
+      jobs: [],
+      skipped: 0,
+      missed: 0,
+      end: false,
+    });
+  }
+  if (releases.length > 0) await ctx.store.releaseSchedules(releases);
 }
 
 function emitFireEvents(

@@ -19,6 +19,7 @@ import { SchedulerEventEmitter, type SchedulerEventListener, type SchedulerEvent
 import { markSchedulerStarted, markSchedulerStopped } from './live-schedulers.ts';
 import { NodeLoop } from './node-loop.ts';
 import { isRetryableOpenError, StoreConnector } from './store-connector.ts';
+import { corruptRecordError } from './quarantine.ts';
 import { resolveSchedulerOptions, type ResolvedSchedulerOptions, type SchedulerOptions } from './scheduler-options.ts';
 
 /** A task by name, or its definition (which also types `data`). */
@@ -98,6 +99,7 @@ export class Scheduler<Services = unknown> {
         this.#options.logger.warn(`store ${this.store.name} not reachable (attempt ${attempt}), retrying in ${retryInMs} ms: ${error.message}`);
         this.#events.emit('store.openFailed', { error, attempt, retryInMs });
       },
+      afterOpen: () => this.#logStoreWarnings(),
       onOpened: (attempts) => {
         if (attempts > 1) this.#options.logger.info(`store ${this.store.name} opened after ${attempts} attempts`);
         this.#events.emit('store.opened', { attempts });
@@ -105,6 +107,7 @@ export class Scheduler<Services = unknown> {
       },
     });
     this.#events.on('error', ({ error, during }) => this.#options.logger.error(`${during}: ${error.message}`));
+    this.#events.on('record.quarantined', ({ kind, id, error }) => this.#options.logger.error(error.message, { kind, id }));
   }
 
   get store(): Store {
@@ -265,7 +268,9 @@ export class Scheduler<Services = unknown> {
       maxRunning,
       misfireGraceMs: input.misfireGrace == null ? null : parseDuration(input.misfireGrace, 'misfireGrace', { allowZero: true }),
       coalesce,
-      paused: input.paused ?? existing?.paused ?? false,
+      // A quarantined schedule (paused because its record was unreadable) is repaired by its new
+      // definition, and runs again unless the definition says paused.
+      paused: input.paused ?? (existing?.unreadable ? false : existing?.paused) ?? false,
       nextFireAtMs,
       nowMs,
     }, options);
@@ -312,6 +317,7 @@ export class Scheduler<Services = unknown> {
   async trigger(id: string): Promise<JobRecord> {
     await this.#ready();
     const schedule = await this.getScheduleOrThrow(id);
+    if (schedule.unreadable) throw corruptRecordError('schedule', id, schedule.unreadable);
     const nowMs = this.clock.now();
     const [result] = await this.store.enqueueJobs([
       this.#newJob(schedule.task, schedule.data, { origin: 'manual', scheduleId: id, priority: schedule.priority, runAtMs: nowMs }),
@@ -422,6 +428,19 @@ export class Scheduler<Services = unknown> {
   #ready(): Promise<void> {
     this.#assertNotStopped();
     return this.#connector.ensureOpen();
+  }
+
+  /** Once per scheduler, after the store opens: what its server cannot promise (`Store.durabilityWarnings`). */
+  async #logStoreWarnings(): Promise<void> {
+    const { store, logger } = this.#options;
+    if (!store.durabilityWarnings) return;
+    try {
+      for (const warning of await store.durabilityWarnings()) logger.warn(`Store ${store.name}: ${warning.message}`, { code: warning.code });
+    } catch (error) {
+      logger.warn(`Store ${store.name}: could not check its durability settings: ${error instanceof Error ? error.message : String(error)}`, {
+        code: 'durability-unchecked',
+      });
+    }
   }
 
   #assertNotStopped(): void {

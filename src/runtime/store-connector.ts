@@ -13,6 +13,8 @@ export interface StoreConnectorOptions {
   random: () => number;
   /** A failed attempt of the background retries, with the wait before the next one. */
   onAttemptFailed(error: Error, attempt: number, retryInMs: number): void;
+  /** Runs after each successful open, before callers see the store open (logging its warnings). Must not throw. */
+  afterOpen?(): Promise<void>;
   /** The store opened after `attempts` attempts. */
   onOpened(attempts: number): void;
 }
@@ -75,7 +77,8 @@ export class StoreConnector {
     const previous = this.#state;
     this.#state = 'opening';
     this.#attempt = this.#options.store.open().then(
-      () => {
+      async () => {
+        await this.#options.afterOpen?.();
         this.#attempt = null;
         if (this.#state === 'stopped') return;
         this.#state = 'open';

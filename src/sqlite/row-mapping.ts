@@ -9,7 +9,7 @@ export type Row = Record<string, SQLOutputValue>;
 
 /** JSON columns are text, booleans 0/1. */
 const decode: SqlValueDecoder = {
-  json: <T>(value: unknown) => (value === null || value === undefined ? null : (JSON.parse(String(value)) as T)),
+  json: (value) => JSON.parse(String(value)),
   bool: (value) => Number(value) !== 0,
 };
 

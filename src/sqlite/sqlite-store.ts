@@ -33,7 +33,7 @@ import type { Row } from './row-mapping.ts';
 import { toStoreError } from './sqlite-errors.ts';
 import { newJobParams, releaseOne, runCompletion } from './job-writes.ts';
 import { ChangeWatcher } from './change-watcher.ts';
-import { prepareStatements } from './statements.ts';
+import { claimJobsSql, prepareStatements } from './statements.ts';
 import type { Statements } from './statements.ts';
 
 export interface SqliteStoreOptions {
@@ -75,7 +75,7 @@ export class SqliteStore implements Store {
   #watcher: ChangeWatcher | null = null;
   #db: DatabaseSync | null = null;
   #statements: Statements | null = null;
-  #listStatements = new Map<string, StatementSync>();
+  #builtStatements = new Map<string, StatementSync>();
 
   constructor(pathOrOptions: string | SqliteStoreOptions, options?: Omit<SqliteStoreOptions, 'path'>) {
     const resolved = typeof pathOrOptions === 'string' ? { ...options, path: pathOrOptions } : pathOrOptions;
@@ -99,7 +99,7 @@ export class SqliteStore implements Store {
     this.#watcher = null;
     this.#db = null;
     this.#statements = null;
-    this.#listStatements.clear();
+    this.#builtStatements.clear();
     db.close();
   }
 
@@ -152,7 +152,7 @@ export class SqliteStore implements Store {
   async listSchedules(query: ScheduleQuery = {}): Promise<ScheduleRecord[]> {
     return this.#read('listSchedules', () => {
       const { text, params } = buildScheduleListQuery(query);
-      return (this.#listStatement(text).all(...params) as Row[]).map(rowToSchedule);
+      return (this.#cachedStatement(text).all(...params) as Row[]).map(rowToSchedule);
     });
   }
 
@@ -221,14 +221,17 @@ export class SqliteStore implements Store {
   }
 
   async claimJobs(request: ClaimJobsRequest): Promise<JobRecord[]> {
-    if (request.limit <= 0) return [];
-    return this.#write('claimJobs', (s) => {
-      const rows = s.claimJobs.all({
+    const tasks = [...new Set(request.tasks)];
+    if (request.limit <= 0 || tasks.length === 0) return [];
+    return this.#write('claimJobs', () => {
+      const params: Record<string, string | number> = {
         nodeId: request.nodeId,
         nowMs: request.nowMs,
         leaseExpiresAtMs: request.nowMs + request.leaseMs,
         limit: request.limit,
-      }) as Row[];
+      };
+      tasks.forEach((task, i) => (params[`t${i}`] = task));
+      const rows = this.#cachedStatement(claimJobsSql(tasks.length)).all(params) as Row[];
       return rows.sort(claimOrder).map(rowToJob);
     });
   }
@@ -305,7 +308,7 @@ export class SqliteStore implements Store {
   async listJobs(query: JobQuery = {}): Promise<JobRecord[]> {
     return this.#read('listJobs', () => {
       const { text, params } = buildJobListQuery(query);
-      return (this.#listStatement(text).all(...params) as Row[]).map(rowToJob);
+      return (this.#cachedStatement(text).all(...params) as Row[]).map(rowToJob);
     });
   }
 
@@ -352,11 +355,12 @@ export class SqliteStore implements Store {
     return this.#statements;
   }
 
-  #listStatement(text: string): StatementSync {
-    let statement = this.#listStatements.get(text);
+  /** A statement built at run time (listings, claims by task count), prepared once per text. */
+  #cachedStatement(text: string): StatementSync {
+    let statement = this.#builtStatements.get(text);
     if (!statement) {
       statement = this.#db!.prepare(text);
-      this.#listStatements.set(text, statement);
+      this.#builtStatements.set(text, statement);
     }
     return statement;
   }

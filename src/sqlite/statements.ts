@@ -10,9 +10,18 @@ const activeStatuses = `('queued', 'running', 'failed')`;
 
 /** Fencing guard shared by every completion: only the current claim may end the attempt. */
 const completionGuard = `WHERE id = :jobId AND fencing_token = :fencingToken AND status = 'running' RETURNING *`;
-/** Every completion ends the lease and stamps the last attempt record. */
+/**
+ * `attempts` when it cannot be read as a JSON array (damaged by hand or by a bad restore): left as
+ * it is, so that its job can still be claimed and quarantined (UnreadableField) instead of every
+ * claim or completion batch that touches it failing.
+ */
+const attemptsReadable = `json_valid(attempts) AND json_type(attempts) = 'array'`;
+
+/** Every completion ends the lease and stamps the last attempt record (closed by `endAttemptClose`). */
 const endAttempt = `lease_owner = NULL, lease_expires_at_ms = NULL, updated_at_ms = :nowMs,
-  attempts = json_set(attempts, '$[#-1].finishedAtMs', :nowMs, '$[#-1].outcome', :outcome`;
+  attempts = CASE WHEN ${attemptsReadable} THEN json_set(attempts, '$[#-1].finishedAtMs', :nowMs, '$[#-1].outcome', :outcome`;
+/** Closes `endAttempt`'s json_set (after any further paths a completion sets). */
+const endAttemptClose = `) ELSE attempts END`;
 
 const sql = {
   begin: `BEGIN IMMEDIATE`,
@@ -65,18 +74,6 @@ const sql = {
   jobByDedupeKey: `SELECT * FROM jobs WHERE dedupe_key = ? AND status IN ${activeStatuses} ORDER BY seq LIMIT 1`,
   getJob: `SELECT * FROM jobs WHERE id = ?`,
 
-  // The hot path: one statement claims the batch, in the order of the jobs_claim index.
-  claimJobs: `
-    UPDATE jobs SET status = 'running', attempt = attempt + 1, fencing_token = fencing_token + 1,
-      lease_owner = :nodeId, lease_expires_at_ms = :leaseExpiresAtMs,
-      started_at_ms = COALESCE(started_at_ms, :nowMs), updated_at_ms = :nowMs,
-      attempts = json_insert(attempts, '$[#]', json_object('attempt', attempt + 1, 'nodeId', :nodeId,
-        'fencingToken', fencing_token + 1, 'startedAtMs', :nowMs, 'finishedAtMs', NULL, 'outcome', 'running', 'error', NULL))
-    WHERE seq IN (
-      SELECT seq FROM jobs INDEXED BY jobs_claim
-      WHERE status IN ('queued', 'failed') AND run_at_ms <= :nowMs
-      ORDER BY priority DESC, run_at_ms, seq LIMIT :limit)
-    RETURNING *`,
   renewLease: `
     UPDATE jobs SET lease_expires_at_ms = :leaseExpiresAtMs
     WHERE id = :jobId AND status = 'running' AND fencing_token = :fencingToken AND lease_owner = :nodeId
@@ -84,18 +81,18 @@ const sql = {
   cancelRequested: `SELECT cancel_requested FROM jobs WHERE id = ?`,
 
   completeSucceeded: `
-    UPDATE jobs SET status = 'succeeded', result = :result, error = NULL, finished_at_ms = :nowMs, ${endAttempt})
+    UPDATE jobs SET status = 'succeeded', result = :result, error = NULL, finished_at_ms = :nowMs, ${endAttempt}${endAttemptClose}
     ${completionGuard}`,
   completeRetry: `
     UPDATE jobs SET status = 'failed', run_at_ms = :retryAtMs, error = :error, ${endAttempt},
-      '$[#-1].error', json(:error))
+      '$[#-1].error', json(:error)${endAttemptClose}
     ${completionGuard}`,
   completeFinal: `
     UPDATE jobs SET status = :status, error = :error, finished_at_ms = :nowMs, ${endAttempt},
-      '$[#-1].error', json(:error))
+      '$[#-1].error', json(:error)${endAttemptClose}
     ${completionGuard}`,
   completeReleased: `
-    UPDATE jobs SET status = 'queued', run_at_ms = :nowMs, attempt = attempt - 1, ${endAttempt})
+    UPDATE jobs SET status = 'queued', run_at_ms = :nowMs, attempt = attempt - 1, ${endAttempt}${endAttemptClose}
     ${completionGuard}`,
   deleteScheduleOfJob: `DELETE FROM schedules WHERE id = ?`,
 
@@ -158,4 +155,37 @@ export function prepareStatements(db: DatabaseSync): Statements {
   const prepared = {} as Record<keyof typeof sql, StatementSync>;
   for (const key of Object.keys(sql) as Array<keyof typeof sql>) prepared[key] = db.prepare(sql[key]);
   return prepared;
+}
+
+/**
+ * The claim of a node that runs `taskCount` tasks (bound as :t0, :t1, …): the first `limit`
+ * claimable jobs of each task — one short range of jobs_claim_task each — merged in claim order,
+ * and the first `limit` of those made running, in one statement.
+ */
+export function claimJobsSql(taskCount: number): string {
+  let text = claimTexts.get(taskCount);
+  if (text === undefined) claimTexts.set(taskCount, (text = buildClaimJobsSql(taskCount)));
+  return text;
+}
+
+const claimTexts = new Map<number, string>();
+
+function buildClaimJobsSql(taskCount: number): string {
+  const perTask = Array.from(
+    { length: taskCount },
+    (_, i) => `SELECT * FROM (SELECT seq, priority, run_at_ms FROM jobs INDEXED BY jobs_claim_task
+        WHERE task = :t${i} AND status IN ('queued', 'failed') AND run_at_ms <= :nowMs
+        ORDER BY priority DESC, run_at_ms, seq LIMIT :limit)`,
+  ).join('\n      UNION ALL ');
+  return `
+    UPDATE jobs SET status = 'running', attempt = attempt + 1, fencing_token = fencing_token + 1,
+      lease_owner = :nodeId, lease_expires_at_ms = :leaseExpiresAtMs,
+      started_at_ms = COALESCE(started_at_ms, :nowMs), updated_at_ms = :nowMs,
+      attempts = CASE WHEN ${attemptsReadable} THEN json_insert(attempts, '$[#]', json_object('attempt', attempt + 1,
+        'nodeId', :nodeId, 'fencingToken', fencing_token + 1, 'startedAtMs', :nowMs, 'finishedAtMs', NULL, 'outcome', 'running',
+        'error', NULL)) ELSE attempts END
+    WHERE seq IN (
+      SELECT seq FROM (${perTask})
+      ORDER BY priority DESC, run_at_ms, seq LIMIT :limit)
+    RETURNING *`;
 }

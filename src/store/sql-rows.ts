@@ -1,106 +1,127 @@
 import type { JobAttempt, JobError, JobOrigin, JobRecord, JobStatus } from '../domain/job.ts';
 import type { JsonValue } from '../domain/json.ts';
 import type { NodeRecord } from '../domain/node.ts';
+import { jobAttemptsProblem, jobErrorProblem, jobStatusProblem, oneOfProblem, stringArrayProblem, triggerProblem } from '../domain/record-shapes.ts';
 import type { CoalescePolicy, ScheduleRecord } from '../domain/schedule.ts';
 import type { TriggerSpec } from '../domain/trigger.ts';
+import { FieldReader } from './field-reader.ts';
 
 /**
  * The SQL stores (SQLite, PostgreSQL) share one table layout, so a row maps to a record the same
  * way (but for where the attempt under way is kept); only their drivers hand over JSON and
  * booleans differently (text and 0/1 from node:sqlite, parsed values from pg). Numbers may
- * arrive as strings (pg's bigint): `Number` reads both.
+ * arrive as strings (pg's bigint). A field that cannot be decoded never fails the read: it gets a
+ * stand-in and is named in the record's `unreadable` (see FieldReader).
  */
 export type SqlRow = Record<string, unknown>;
 
 export interface SqlValueDecoder {
-  /** A JSON column's value; SQL NULL reads as null. */
-  json<T>(value: unknown): T | null;
+  /** A JSON column's value (not NULL); may throw on text that is not JSON. */
+  json(value: unknown): unknown;
   bool(value: unknown): boolean;
 }
 
-const num = (value: unknown): number => Number(value);
-const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 const strOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 
+/** Stands in for a trigger that cannot be read; a schedule holding it is quarantined, never planned. */
+const unreadableTrigger: TriggerSpec = { type: 'date', runAtMs: 0 };
+const origins = ['schedule', 'manual', 'enqueue'] as const;
+const coalescePolicies = ['latest', 'earliest', 'all'] as const;
+
 export function sqlRowToSchedule(row: SqlRow, decode: SqlValueDecoder): ScheduleRecord {
-  return {
+  const f = new FieldReader();
+  return f.finish<ScheduleRecord>({
     id: String(row.id),
     task: String(row.task),
-    data: decode.json<JsonValue>(row.data),
-    trigger: decode.json<TriggerSpec>(row.trigger_spec)!,
-    priority: num(row.priority),
-    maxRunning: numOrNull(row.max_running),
-    misfireGraceMs: numOrNull(row.misfire_grace_ms),
-    coalesce: String(row.coalesce_policy) as CoalescePolicy,
+    data: f.json<JsonValue>('data', row.data, decode.json, { absent: null, fallback: null }),
+    trigger: f.json<TriggerSpec>('trigger', row.trigger_spec, decode.json, {
+      absent: unreadableTrigger,
+      fallback: unreadableTrigger,
+      problem: triggerProblem,
+    }),
+    priority: f.number('priority', row.priority),
+    maxRunning: f.numberOrNull('maxRunning', row.max_running),
+    misfireGraceMs: f.numberOrNull('misfireGraceMs', row.misfire_grace_ms),
+    coalesce: f.text<CoalescePolicy>('coalesce', row.coalesce_policy, oneOfProblem(coalescePolicies), 'latest'),
     paused: decode.bool(row.paused),
-    nextFireAtMs: numOrNull(row.next_fire_at_ms),
-    lastFireAtMs: numOrNull(row.last_fire_at_ms),
-    createdAtMs: num(row.created_at_ms),
-    updatedAtMs: num(row.updated_at_ms),
+    nextFireAtMs: f.numberOrNull('nextFireAtMs', row.next_fire_at_ms),
+    lastFireAtMs: f.numberOrNull('lastFireAtMs', row.last_fire_at_ms),
+    createdAtMs: f.number('createdAtMs', row.created_at_ms),
+    updatedAtMs: f.number('updatedAtMs', row.updated_at_ms),
     leaseOwner: strOrNull(row.lease_owner),
-    leaseExpiresAtMs: numOrNull(row.lease_expires_at_ms),
-    leaseToken: num(row.lease_token),
-    firedCount: num(row.fired_count),
-    skippedCount: num(row.skipped_count),
-    missedCount: num(row.missed_count),
-  };
+    leaseExpiresAtMs: f.numberOrNull('leaseExpiresAtMs', row.lease_expires_at_ms),
+    leaseToken: f.number('leaseToken', row.lease_token),
+    firedCount: f.number('firedCount', row.fired_count),
+    skippedCount: f.number('skippedCount', row.skipped_count),
+    missedCount: f.number('missedCount', row.missed_count),
+  });
 }
 
 export function sqlRowToJob(row: SqlRow, decode: SqlValueDecoder): JobRecord {
-  const attempts = decode.json<JobAttempt[]>(row.attempts) ?? [];
+  const f = new FieldReader();
+  const attempts = [
+    ...f.json<JobAttempt[]>('attempts', row.attempts, decode.json, { absent: [], fallback: [], problem: jobAttemptsProblem }),
+  ];
+  const status = f.text<JobStatus>('status', row.status, jobStatusProblem, 'dead');
+  const attempt = f.number('attempt', row.attempt);
+  const fencingToken = f.number('fencingToken', row.fencing_token);
   // PostgreSQL keeps the attempt under way in columns (schema 4), SQLite in `attempts` itself.
-  if (row.attempt_started_at_ms !== undefined && row.attempt_started_at_ms !== null && row.status === 'running') {
+  if (row.attempt_started_at_ms !== undefined && row.attempt_started_at_ms !== null && status === 'running') {
     attempts.push({
-      attempt: num(row.attempt),
+      attempt,
       nodeId: String(row.lease_owner ?? ''),
-      fencingToken: num(row.fencing_token),
-      startedAtMs: num(row.attempt_started_at_ms),
+      fencingToken,
+      startedAtMs: f.number('attempts', row.attempt_started_at_ms),
       finishedAtMs: null,
       outcome: 'running',
       error: null,
     });
   }
-  return {
+  return f.finish<JobRecord>({
     id: String(row.id),
     task: String(row.task),
-    data: decode.json<JsonValue>(row.data),
-    origin: String(row.origin) as JobOrigin,
+    data: f.json<JsonValue>('data', row.data, decode.json, { absent: null, fallback: null }),
+    origin: f.text<JobOrigin>('origin', row.origin, oneOfProblem(origins), 'enqueue'),
     scheduleId: strOrNull(row.schedule_id),
-    fireAtMs: numOrNull(row.fire_at_ms),
-    status: String(row.status) as JobStatus,
-    priority: num(row.priority),
-    runAtMs: num(row.run_at_ms),
-    createdAtMs: num(row.created_at_ms),
-    updatedAtMs: num(row.updated_at_ms),
-    startedAtMs: numOrNull(row.started_at_ms),
-    finishedAtMs: numOrNull(row.finished_at_ms),
-    attempt: num(row.attempt),
-    maxAttempts: num(row.max_attempts),
+    fireAtMs: f.numberOrNull('fireAtMs', row.fire_at_ms),
+    status,
+    priority: f.number('priority', row.priority),
+    runAtMs: f.number('runAtMs', row.run_at_ms),
+    createdAtMs: f.number('createdAtMs', row.created_at_ms),
+    updatedAtMs: f.number('updatedAtMs', row.updated_at_ms),
+    startedAtMs: f.numberOrNull('startedAtMs', row.started_at_ms),
+    finishedAtMs: f.numberOrNull('finishedAtMs', row.finished_at_ms),
+    attempt,
+    maxAttempts: f.number('maxAttempts', row.max_attempts),
     dedupeKey: strOrNull(row.dedupe_key),
     leaseOwner: strOrNull(row.lease_owner),
-    leaseExpiresAtMs: numOrNull(row.lease_expires_at_ms),
-    fencingToken: num(row.fencing_token),
+    leaseExpiresAtMs: f.numberOrNull('leaseExpiresAtMs', row.lease_expires_at_ms),
+    fencingToken,
     cancelRequested: decode.bool(row.cancel_requested),
-    result: decode.json<JsonValue>(row.result),
-    error: decode.json<JobError>(row.error),
+    result: f.json<JsonValue>('result', row.result, decode.json, { absent: null, fallback: null }),
+    error: f.json<JobError | null>('error', row.error, decode.json, { absent: null, fallback: null, problem: jobErrorProblem }),
     attempts,
-  };
+  });
 }
 
+/** A node's record; one whose task list cannot be read lists no tasks (nodes are rewritten every few seconds). */
 export function sqlRowToNode(row: SqlRow, decode: SqlValueDecoder): NodeRecord {
+  const f = new FieldReader();
   return {
     id: String(row.id),
     hostname: String(row.hostname),
-    pid: num(row.pid),
+    pid: f.number('pid', row.pid),
     roles: { schedules: decode.bool(row.role_schedules), jobs: decode.bool(row.role_jobs) },
-    tasks: decode.json<string[]>(row.tasks) ?? [],
-    concurrency: num(row.concurrency),
-    running: num(row.running),
-    startedAtMs: num(row.started_at_ms),
-    lastSeenAtMs: num(row.last_seen_at_ms),
+    tasks: f.json<string[]>('tasks', row.tasks, decode.json, { absent: [], fallback: [], problem: stringArrayProblem }),
+    concurrency: f.number('concurrency', row.concurrency),
+    running: f.number('running', row.running),
+    startedAtMs: f.number('startedAtMs', row.started_at_ms),
+    lastSeenAtMs: f.number('lastSeenAtMs', row.last_seen_at_ms),
     version: String(row.version),
   };
 }
+
+const num = (value: unknown): number => Number(value);
 
 /** The claim order (priority descending, runAtMs, creation), for RETURNING rows whose order SQL does not promise. */
 export function sqlClaimOrder(a: SqlRow, b: SqlRow): number {

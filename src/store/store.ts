@@ -80,8 +80,9 @@ export interface Store {
   enqueueJobs(jobs: readonly NewJob[], options?: WriteOptions): Promise<EnqueueResult[]>;
 
   /**
-   * Claims up to `limit` jobs in status queued or failed with `runAtMs <= nowMs`, ordered by
-   * priority descending, then runAtMs ascending, then creation order. Each becomes running:
+   * Claims up to `limit` jobs in status queued or failed with `runAtMs <= nowMs` whose task is one
+   * of `tasks` (the tasks the claiming node registers: a node never takes a job it cannot run),
+   * ordered by priority descending, then runAtMs ascending, then creation order. Each becomes running:
    * attempt + 1, fencingToken + 1, leaseOwner = nodeId, leaseExpiresAtMs = nowMs + leaseMs,
    * startedAtMs set if null, updatedAtMs = nowMs, and a new attempt record with outcome 'running'
    * appended. Returns the updated records. Running jobs are never claimed here, even with an
@@ -156,7 +157,36 @@ export interface Store {
    * adds or changes work. Returns an unsubscribe function. Stores without it are polled.
    */
   subscribe?(listener: (signal: StoreSignal) => void): () => void;
+
+  /**
+   * Optional: what in the server's own configuration breaks the durability this contract
+   * assumes — data lost on a restart, records evicted under memory pressure. Empty when nothing
+   * is wrong. Call it after `open()` (before, it rejects like any other call). It reads the
+   * server's settings on every call (they can change at runtime), and never rejects because
+   * they cannot be read (a disabled or denied command, a lost connection): that is a warning of
+   * its own, `'durability-unchecked'`. Stores without server settings to check (memory, SQLite)
+   * leave it out. The scheduler logs each warning once (`logger.warn`) after the store opens, and
+   * the admin API lists them (`GET /api/stats`, `storeWarnings`).
+   */
+  durabilityWarnings?(): Promise<StoreWarning[]>;
 }
+
+/** One problem a store found in its server's configuration (see `Store.durabilityWarnings`). */
+export interface StoreWarning {
+  /** Stable, for programs and alerts; see `StoreWarningCode`. */
+  readonly code: StoreWarningCode;
+  /** One or two sentences for an operator: which server, what was found, what it costs, how to fix it. */
+  readonly message: string;
+}
+
+/**
+ * - `persistence-off`: the server keeps data in memory only; a restart loses every schedule and job.
+ * - `eviction-possible`: the server may delete keys when it runs out of memory; an evicted
+ *   record is lost without an error.
+ * - `durability-unchecked`: the store could not read those settings (the command is disabled,
+ *   renamed or denied, as on many managed services); check them yourself.
+ */
+export type StoreWarningCode = 'persistence-off' | 'eviction-possible' | 'durability-unchecked';
 
 export interface StoreCapabilities {
   /** Several processes may share this store (false for MemoryStore). */
@@ -274,6 +304,12 @@ export interface ClaimJobsRequest {
   nowMs: number;
   leaseMs: number;
   limit: number;
+  /**
+   * Only jobs of these tasks are claimed (routing): the tasks the node registers. Jobs of other
+   * tasks stay queued for nodes that run them, however long they wait. Empty: nothing is claimed.
+   * This is the claim's gate: later gates (open breakers, spent rate limits) narrow the same set.
+   */
+  tasks: readonly string[];
 }
 
 export interface RenewLeasesRequest {

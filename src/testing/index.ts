@@ -6,4 +6,7 @@ export {
   defineStoreConformanceSuite,
   type ConformanceRunner,
   type StoreConformanceOptions,
+  type DamageRecord,
+  type DamageTarget,
+  type Garbage,
 } from './conformance/index.ts';

@@ -19,7 +19,7 @@ export async function seedHistory(store: Store, nowMs: number): Promise<void> {
       await store.enqueueJobs([
         { id, task: taskName, data: { seq: n }, origin: 'enqueue', scheduleId: null, fireAtMs: null, priority: 0, runAtMs, maxAttempts: 1, dedupeKey: null, createdAtMs: runAtMs },
       ]);
-      const [claimed] = await store.claimJobs({ nodeId: 'worker-b:4122:7f3a', nowMs: startMs, leaseMs: 30_000, limit: 1 });
+      const [claimed] = await store.claimJobs({ nodeId: 'worker-b:4122:7f3a', nowMs: startMs, leaseMs: 30_000, limit: 1, tasks: [taskName] });
       if (!claimed) throw new Error(`seed job ${id} was not claimable`);
       const endMs = startMs + 120 + ((i * 97) % 900);
       const error: JobError = { name: 'Error', message: 'upstream answered 503 Service Unavailable', stack: 'Error: upstream answered 503 Service Unavailable\n    at syncInventory (src/tasks/sync.ts:42:11)' };

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +49,13 @@ async function shot(name: string): Promise<void> {
     for (const row of document.querySelectorAll('tr.flash')) row.classList.remove('flash');
   });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`) });
+}
+
+/** The dashboard's session cookie, as the browser holds it. */
+async function sessionCookie(): Promise<{ value: string; httpOnly: boolean; sameSite: string; path: string }> {
+  const cookie = (await page.context().cookies(new URL('api/events', server.url).href)).find((c) => c.name === 'sundial_session');
+  if (!cookie) throw new Error('The browser holds no sundial_session cookie');
+  return cookie;
 }
 
 async function go(hash: string): Promise<void> {
@@ -105,6 +113,11 @@ describe.skipIf(!hasChromium)('dashboard', () => {
     await page.click('#login button[type=submit]');
     await page.locator('main[data-view="overview"] svg.chart').first().waitFor();
     await expect.poll(() => page.textContent('#live-text')).toBe('live');
+    // The event stream's cookie is an opaque session, never the token.
+    const cookie = await sessionCookie();
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api' });
+    expect(cookie.value).toMatch(/^v1\./);
+    expect(cookie.value).not.toContain(token);
     const text = await page.textContent('main');
     expect(text).toContain('Throughput');
     expect(text).toContain('Queue depth');
@@ -125,6 +138,34 @@ describe.skipIf(!hasChromium)('dashboard', () => {
     const before = Number(await fired.textContent());
     await expect.poll(async () => Number(await fired.textContent()), { timeout: 15_000 }).toBeGreaterThan(before);
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).marker)).toBe(42);
+  });
+
+  it('makes a new session with its token when the server ends the old one, and stays live', async () => {
+    const before = await sessionCookie();
+    // Sign the page's session out from outside, as a copy of its cookie could: its stream ends.
+    const signOut = await fetch(new URL('api/session', server.url), { method: 'DELETE', headers: { cookie: `sundial_session=${before.value}`, 'x-sundial-csrf': '1' } });
+    expect(signOut.status).toBe(200);
+    await expect.poll(async () => (await sessionCookie()).value, { timeout: 15_000 }).not.toBe(before.value);
+    await expect.poll(() => page.textContent('#live-text'), { timeout: 15_000 }).toBe('live');
+    const fired = page.locator('tr[data-id="heartbeat"] [data-field="fired"]');
+    const count = Number(await fired.textContent());
+    await expect.poll(async () => Number(await fired.textContent()), { timeout: 15_000 }).toBeGreaterThan(count);
+  });
+
+  it('opens read-only in a second tab, which has the session cookie but not the token', async () => {
+    // Another tab shares the cookie jar but not sessionStorage: a new context with the same cookies.
+    const context = await browser.newContext();
+    await context.addCookies(await page.context().cookies());
+    const second = await context.newPage();
+    try {
+      await second.goto(`${server.url}#/schedules`);
+      await second.locator('main[data-view="schedules"] tr[data-id="heartbeat"]').waitFor();
+      expect(await second.textContent('#role')).toBe('read only');
+      expect(await second.locator('main button[data-action]').count()).toBe(0);
+      await expect.poll(() => second.textContent('#live-text')).toBe('live');
+    } finally {
+      await context.close();
+    }
   });
 
   it('pauses a schedule (the badge appears) and triggers one', async () => {
@@ -189,6 +230,32 @@ describe.skipIf(!hasChromium)('dashboard', () => {
     expect(await main.locator('.timeline .badge-failed').count()).toBe(1);
     expect(await main.locator('.timeline .badge-succeeded').count()).toBe(1);
     await shot('job-detail');
+  });
+
+  it('flags a job no live node runs the task of, and records the store could not read', async () => {
+    const store = scheduler.store;
+    const nowMs = Date.now();
+    const newJob = (id: string) => ({ id, task: 'legacy-export', data: { id }, origin: 'enqueue' as const, scheduleId: null, fireAtMs: null, priority: 0, runAtMs: nowMs, maxAttempts: 3, dedupeKey: null, createdAtMs: nowMs });
+    await store.enqueueJobs([newJob('0190ffff-wait-7000-8000-000000000001'), newJob('0190ffff-damg-7000-8000-000000000002')]);
+    // A hand edit gone wrong: garbage in a queued job's payload and in a paused schedule's trigger.
+    const db = new DatabaseSync(join(dir, 'dashboard.db'));
+    db.prepare(`UPDATE jobs SET data = '{garbage' WHERE id = ?`).run('0190ffff-damg-7000-8000-000000000002');
+    db.prepare(`UPDATE schedules SET trigger_spec = 'cron(' WHERE id = ?`).run('renewals/monthly');
+    db.close();
+
+    await go('#/jobs?status=queued');
+    const waiting = page.locator('tr[data-id="0190ffff-wait-7000-8000-000000000001"]');
+    await waiting.locator('[data-flag="no-node"]').waitFor();
+    expect(await waiting.locator('[data-flag="unreadable"]').count()).toBe(0);
+    const damaged = page.locator('tr[data-id="0190ffff-damg-7000-8000-000000000002"]');
+    await damaged.locator('[data-flag="unreadable"]').waitFor();
+    await go('#/jobs/0190ffff-damg-7000-8000-000000000002');
+    const notice = page.locator('main [data-unreadable]');
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain('data: not JSON');
+    await go('#/schedules');
+    await page.locator('tr[data-id="renewals/monthly"] [data-flag="unreadable"]').waitFor();
+    expect(await page.locator('tr[data-id="heartbeat"] [data-flag="unreadable"]').count()).toBe(0);
   });
 
   it('shows the nodes, alive and gone', async () => {

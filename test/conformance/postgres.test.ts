@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeEach, describe, test } from 'vitest';
 import { PostgresStore } from '../../src/postgres/index.ts';
 import type { Store } from '../../src/store/store.ts';
-import { defineStoreConformanceSuite } from '../../src/testing/conformance/index.ts';
+import { defineStoreConformanceSuite, type DamageTarget } from '../../src/testing/conformance/index.ts';
 import { adminPool, dropSchema, pgEnv, randomSchema, requirePostgres } from '../fixtures/pg-env.ts';
 
 // Each test gets a fresh random schema (migrated on open) and drops it after; the peer is a
@@ -13,6 +13,20 @@ const primaries = new Set<Store>();
 afterAll(async () => {
   await admin.end();
 });
+
+// jsonb holds only JSON, and any JSON is a valid payload or result: only wrong shapes can be stored.
+const wrongShapes = { data: null, attempts: '"not an array"', error: '42', result: null, trigger: '{"type":"bogus"}' } as const;
+const columns = { data: 'data', attempts: 'attempts', error: 'error', result: 'result', trigger: 'trigger_spec' } as const;
+
+/** Writes JSON of the wrong shape into a row through the admin pool, as a hand edit would. */
+async function damageRow(schema: string, target: DamageTarget): Promise<boolean> {
+  const value = target.garbage === 'wrong-shape' ? wrongShapes[target.field] : null;
+  if (value === null) return false;
+  const table = target.kind === 'job' ? 'jobs' : 'schedules';
+  const result = await admin.query(`UPDATE "${schema}".${table} SET ${columns[target.field]} = $1::jsonb WHERE id = $2`, [value, target.id]);
+  if (result.rowCount !== 1) throw new Error(`no ${target.kind} ${target.id} to damage`);
+  return true;
+}
 
 function open(schema: string): PostgresStore {
   return new PostgresStore({ poolConfig: pgEnv, schema, poolSize: 4 });
@@ -33,6 +47,7 @@ if (available) {
         await peer.open();
         return peer;
       },
+      damage: (store, target) => damageRow((store as PostgresStore).schema, target),
       async destroyStore(store) {
         await store.close();
         if (primaries.delete(store)) await dropSchema(admin, (store as PostgresStore).schema);

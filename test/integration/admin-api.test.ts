@@ -194,8 +194,16 @@ describe('admin API: jobs', () => {
 });
 
 describe('admin API: tasks, nodes, stats', () => {
-  it('lists known task names', async () => {
-    expect(await json(await fx.call('tasks'))).toEqual({ items: ['boom', 'ok'] });
+  it('lists known task names, and those a live node runs', async () => {
+    expect(await json(await fx.call('tasks'))).toEqual({ items: ['boom', 'ok'], runnable: ['boom', 'ok'] });
+    // A job of a task no node registers waits, queued, and its task is known but not runnable.
+    await fx.store.enqueueJobs([
+      { id: 'job-of-a-newer-version', task: 'newer-task', data: null, origin: 'enqueue', scheduleId: null, fireAtMs: null, priority: 0, runAtMs: clock.now(), maxAttempts: 1, dedupeKey: null, createdAtMs: clock.now() },
+    ]);
+    await clock.advance('1s');
+    expect(await json(await fx.call('tasks'))).toEqual({ items: ['boom', 'newer-task', 'ok'], runnable: ['boom', 'ok'] });
+    expect((await fx.store.getJob('job-of-a-newer-version'))?.status).toBe('queued');
+    await fx.scheduler.cancelJob('job-of-a-newer-version');
   });
 
   it('lists nodes with liveness', async () => {

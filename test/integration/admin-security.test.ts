@@ -98,29 +98,7 @@ describe('admin CSRF protection', () => {
     expect((await pause({ origin: new URL(fx.server.url).origin, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
     await fx.scheduler.resume('tick');
   });
-
-  it('takes a session cookie for reads, and for writes only with the custom header and a same-origin Origin', async () => {
-    const login = await fx.call('session', { method: 'POST' });
-    expect(login.status).toBe(200);
-    const setCookie = login.headers.get('set-cookie')!;
-    expect(setCookie).toMatch(/^sundial_token=/);
-    expect(setCookie).toContain('HttpOnly');
-    expect(setCookie).toContain('SameSite=Strict');
-    expect(setCookie).toContain('Path=/api');
-    const cookie = setCookie.split(';')[0]!;
-
-    expect((await fx.call('schedules', { token: null, headers: { cookie } })).status).toBe(200);
-    expect(await errorOf(await pause({ cookie }, null))).toMatchObject({ status: 403, code: 'CSRF_REJECTED' });
-    expect(await errorOf(await pause({ cookie, 'x-sundial-csrf': '1' }, null))).toMatchObject({ status: 403, code: 'CSRF_REJECTED' });
-    expect((await pause({ cookie, 'x-sundial-csrf': '1', origin: new URL(fx.server.url).origin }, null)).status).toBe(200);
-    await fx.scheduler.resume('tick');
-    expect((await fx.call('schedules', { token: null, headers: { cookie: 'sundial_token=wrong-token-value-123' } })).status).toBe(401);
-  });
-
-  it('lets a read-only token sign in (the cookie still only reads)', async () => {
-    const login = await fx.call('session', { method: 'POST', token: readToken });
-    expect(await login.json()).toEqual({ role: 'read', mode: 'tokens' });
-  });
+  // The session cookie (reads only, never a write) is tested in admin-session.test.ts.
 });
 
 describe('admin input limits and errors', () => {
@@ -172,7 +150,7 @@ describe('admin mounting', () => {
   let origin: string;
 
   beforeAll(async () => {
-    const admin = createAdmin({ scheduler: fx.scheduler, basePath: '/admin', auth: { tokens: [{ token: operateToken, role: 'operate' }] } });
+    const admin = createAdmin({ scheduler: fx.scheduler, basePath: '/admin', auth: { tokens: [{ token: operateToken, role: 'operate' }, { token: readToken, role: 'read' }] } });
     const listener = getRequestListener(admin.fetch);
     // The application's own server: /admin goes to Sundial, the rest stays the app's.
     server = createServer((req, res) => (req.url?.startsWith('/admin') ? void listener(req, res) : res.end('app')));
@@ -193,7 +171,16 @@ describe('admin mounting', () => {
     expect((await fetch(`${origin}/admin/`)).headers.get('content-type')).toContain('text/html');
     expect(await (await fetch(`${origin}/other`)).text()).toBe('app');
     const login = await fetch(`${origin}/admin/api/session`, { method: 'POST', headers: { authorization: `Bearer ${operateToken}` } });
-    expect(login.headers.get('set-cookie')).toContain('Path=/admin/api');
+    expect(login.headers.get('set-cookie')).toContain('Path=/admin/api;');
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await fetch(`${origin}/admin/api/schedules`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${origin}/admin/api/schedules/tick/pause`, { method: 'POST', headers: { cookie, 'x-sundial-csrf': '1' } })).status).toBe(403);
+    const signOut = await fetch(`${origin}/admin/api/session`, { method: 'DELETE', headers: { cookie, 'x-sundial-csrf': '1' } });
+    expect(signOut.status).toBe(200);
+    expect(signOut.headers.get('set-cookie')).toContain('Path=/admin/api;');
+    expect((await fetch(`${origin}/admin/api/schedules`, { headers: { cookie } })).status).toBe(401);
+    const readLogin = await fetch(`${origin}/admin/api/session`, { method: 'POST', headers: { authorization: `Bearer ${readToken}` } });
+    expect(readLogin.status).toBe(200);
   });
 
   it('rejects a malformed base path', () => {

@@ -99,7 +99,7 @@ describe.skipIf(!available)('migrations', () => {
     expect(await migrate({ poolConfig: pgEnv, schema })).toEqual({ fromVersion: 1, toVersion: latest, applied: loadMigrations().slice(1).map((migration) => migration.name) });
     const upgraded = new PostgresStore({ poolConfig: pgEnv, schema, migrate: false });
     await upgraded.open();
-    const claimed = await upgraded.claimJobs({ nodeId: 'node-a', nowMs: 2000, leaseMs: 1_000, limit: 10 });
+    const claimed = await upgraded.claimJobs({ nodeId: 'node-a', nowMs: 2000, leaseMs: 1_000, limit: 10, tasks: ['task-a', 'x', 't'] });
     expect(claimed.map((job) => [job.id, job.status, job.attempt, job.data])).toEqual([['job-before-upgrade', 'running', 1, { n: 1 }]]);
     expect(claimed[0]!.attempts).toEqual([{ attempt: 1, nodeId: 'node-a', fencingToken: 1, startedAtMs: 2000, finishedAtMs: null, outcome: 'running', error: null }]);
     // The job running during the upgrade reads the same, and its attempt closes in place.
@@ -121,7 +121,7 @@ describe.skipIf(!available)('query plans with stale statistics', () => {
   // analysed while its queue was empty says no job is queued. The hot path must not depend on
   // them. auto_explain reports the plan of every statement (also inside the claim function)
   // to the client as a LOG notice.
-  test('claiming 10 of 5,000 fresh jobs walks jobs_claim in order; completing them goes by primary key', async () => {
+  test('claiming 10 of 5,000 fresh jobs walks each task\'s range of jobs_claim_task in order; completing them goes by primary key', async () => {
     const schema = freshSchema();
     const plans: string[] = [];
     const pool = new pg.Pool({ ...pgEnv, max: 1 });
@@ -133,11 +133,15 @@ describe.skipIf(!available)('query plans with stale statistics', () => {
     await store.open();
     await store.enqueueJobs(Array.from({ length: 5000 }, (_, i) => newJob(`job-${String(i).padStart(5, '0')}`)));
     plans.length = 0;
-    const claimed = await store.claimJobs({ nodeId: 'node-a', nowMs: Date.now() + 60_000, leaseMs: 60_000, limit: 10 });
+    const claimed = await store.claimJobs({ nodeId: 'node-a', nowMs: Date.now() + 60_000, leaseMs: 60_000, limit: 10, tasks: ['task-a', 'x', 't'] });
     expect(claimed).toHaveLength(10);
     const claimPlan = plans.find((plan) => plan.includes('SKIP LOCKED'));
-    expect(claimPlan).toMatch(/Index Scan using jobs_claim/);
-    expect(claimPlan).not.toMatch(/Seq Scan|Bitmap|Sort/);
+    // Each task's range is walked in claim order (no sort under the LockRows); the only sort
+    // merges the ranges' first `limit` rows.
+    expect(claimPlan).toMatch(/LockRows[\s\S]*Index Scan using jobs_claim_task on jobs/);
+    expect(claimPlan).not.toMatch(/Seq Scan|Bitmap/);
+    expect(claimPlan!.match(/Sort Key/g)).toEqual(['Sort Key']);
+    expect(claimPlan).toMatch(/Sort Key: c\.priority DESC, c\.run_at_ms, c\.seq/);
 
     plans.length = 0;
     const completed = await store.completeJobs(claimed.map((job) => ({
@@ -222,7 +226,7 @@ describe.skipIf(!available)('connection loss', () => {
     await store.enqueueJobs([newJob('job-1')]);
 
     await proxy.down();
-    for (const call of [() => store.getJob('job-1'), () => store.claimJobs({ nodeId: 'n', nowMs: Date.now(), leaseMs: 1000, limit: 5 })]) {
+    for (const call of [() => store.getJob('job-1'), () => store.claimJobs({ nodeId: 'n', nowMs: Date.now(), leaseMs: 1000, limit: 5, tasks: ['task-a', 'x', 't'] })]) {
       const error = await call().then(
         () => null,
         (caught: unknown) => caught,
@@ -233,7 +237,7 @@ describe.skipIf(!available)('connection loss', () => {
 
     await proxy.up();
     expect((await store.getJob('job-1'))?.id).toBe('job-1');
-    expect(await store.claimJobs({ nodeId: 'n', nowMs: Date.now(), leaseMs: 1000, limit: 5 })).toHaveLength(1);
+    expect(await store.claimJobs({ nodeId: 'n', nowMs: Date.now(), leaseMs: 1000, limit: 5, tasks: ['task-a', 'x', 't'] })).toHaveLength(1);
     await store.close();
     await proxy.down();
   });

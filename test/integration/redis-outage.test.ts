@@ -74,7 +74,7 @@ describe.skipIf(!available)('RedisStore connection loss', () => {
       priority: 0, runAtMs: nowMs, maxAttempts: 3, dedupeKey: null, createdAtMs: nowMs,
     });
     await store.enqueueJobs([newJob('job-1')]);
-    const [claimed] = await store.claimJobs({ nodeId: 'n', nowMs, leaseMs: 30_000, limit: 1 });
+    const [claimed] = await store.claimJobs({ nodeId: 'n', nowMs, leaseMs: 30_000, limit: 1, tasks: ['t'] });
     expect(claimed?.fencingToken).toBe(1);
 
     await stopServer(server);
@@ -98,7 +98,7 @@ describe.skipIf(!available)('RedisStore connection loss', () => {
     expect(completion?.job).toBeNull();
     const [renewal] = await store.renewLeases({ nodeId: 'n', nowMs, leaseMs: 30_000, leases: [{ jobId: 'job-1', fencingToken: 1 }] });
     expect(renewal?.held).toBe(false);
-    expect(await store.claimJobs({ nodeId: 'n', nowMs, leaseMs: 30_000, limit: 10 })).toEqual([]);
+    expect(await store.claimJobs({ nodeId: 'n', nowMs, leaseMs: 30_000, limit: 10, tasks: ['t'] })).toEqual([]);
     const [again] = await store.enqueueJobs([newJob('job-3')]);
     expect(again?.created).toBe(true);
     console.info(`[redis outage] first call failed ${failedAfterMs} ms into the outage; calls succeed after the restart`);

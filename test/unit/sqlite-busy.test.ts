@@ -22,7 +22,7 @@ test('a write lock held past busyTimeoutMs surfaces as StoreUnavailableError wit
   const other = new DatabaseSync(path);
   other.exec('BEGIN IMMEDIATE');
   try {
-    const error = await store.claimJobs({ nodeId: 'n', nowMs: 0, leaseMs: 1000, limit: 1 }).catch((caught: unknown) => caught);
+    const error = await store.claimJobs({ nodeId: 'n', nowMs: 0, leaseMs: 1000, limit: 1, tasks: ['t'] }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect((error as StoreUnavailableError).code).toBe('STORE_UNAVAILABLE');
     expect((error as Error).cause).toMatchObject({ errcode: 5 });
@@ -33,7 +33,7 @@ test('a write lock held past busyTimeoutMs surfaces as StoreUnavailableError wit
     other.close();
   }
   // Once the lock is gone the same store writes again: the failed call left no transaction open.
-  expect(await store.claimJobs({ nodeId: 'n', nowMs: 0, leaseMs: 1000, limit: 1 })).toEqual([]);
+  expect(await store.claimJobs({ nodeId: 'n', nowMs: 0, leaseMs: 1000, limit: 1, tasks: ['t'] })).toEqual([]);
   await store.close();
 });
 

@@ -17,11 +17,11 @@ afterEach(() => {
 const schema1 = readFileSync(new URL('../../src/sqlite/migrations/0001_init.sql', import.meta.url), 'utf8');
 
 describe('SqliteStore schema upgrade', () => {
-  test('the latest schema is 2', () => {
-    expect(latestSchemaVersion()).toBe(2);
+  test('the latest schema is 3', () => {
+    expect(latestSchemaVersion()).toBe(3);
   });
 
-  test('a file at schema 1 upgrades to 2 and keeps its jobs; nodes and the change feed work', async () => {
+  test('a file at schema 1 upgrades to 3 and keeps its jobs; nodes, the change feed and claims by task work', async () => {
     const path = join(directory, 'v1.db');
     const db = new DatabaseSync(path);
     db.exec(schema1);
@@ -48,12 +48,16 @@ describe('SqliteStore schema upgrade', () => {
     };
     await store.upsertNode(node);
     expect(await store.listNodes()).toEqual([node]);
+    expect(await store.claimJobs({ nodeId: 'n', nowMs: 10, leaseMs: 1000, limit: 5, tasks: ['task-b'] })).toEqual([]);
+    expect((await store.claimJobs({ nodeId: 'n', nowMs: 10, leaseMs: 1000, limit: 5, tasks: ['task-a'] })).map((j) => j.id)).toEqual(['job-old']);
     await store.close();
 
     const check = new DatabaseSync(path, { readOnly: true });
-    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('2');
+    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('3');
     const indexes = check.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'jobs'`).all().map((r) => r.name);
     expect(indexes).toContain('jobs_updated');
+    expect(indexes).toContain('jobs_claim_task');
+    expect(indexes).not.toContain('jobs_claim');
     // The change feed is a range scan of the new index, not a table scan.
     const plan = (sql: string) =>
       check

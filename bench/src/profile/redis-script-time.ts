@@ -24,7 +24,7 @@ try {
   for (;;) {
     let before = await scriptUsec();
     let started = performance.now();
-    const jobs = await store.claimJobs({ nodeId: 'profile-node', nowMs: Date.now(), leaseMs: 60_000, limit: batch });
+    const jobs = await store.claimJobs({ nodeId: 'profile-node', nowMs: Date.now(), leaseMs: 60_000, limit: batch, tasks: ['noop'] });
     wall.claim += performance.now() - started;
     server.claim += (await scriptUsec()) - before;
     if (jobs.length === 0) break;

@@ -4,6 +4,7 @@ import { sleep } from '../../time/clock.ts';
 import { systemClock, type Clock } from '../../index.ts';
 import type { AdminContext } from '../admin-context.ts';
 import type { AdminEnv } from '../admin-env.ts';
+import type { AdminSession, AdminSessions } from '../admin-sessions.ts';
 import { ApiError } from '../api-error.ts';
 import { formatEventId, jobEventName, parseEventId, readJobChanges, type FeedCursor } from '../job-feed.ts';
 import { ScheduleWatcher } from '../schedule-watcher.ts';
@@ -17,6 +18,8 @@ export interface EventStreamOptions {
   maxStreams: number;
   /** Timers for the polling cadence (real time, even when `ctx.clock` is virtual). */
   timerClock?: Clock;
+  /** A stream opened with a session cookie ends when that session expires or is signed out here. */
+  sessions?: AdminSessions | null;
 }
 
 const heartbeatMs = 15_000;
@@ -40,20 +43,22 @@ export function eventRoutes(ctx: AdminContext, options: EventStreamOptions, stre
       cursor = parsed;
     }
     if (streams.size >= options.maxStreams) throw new ApiError(503, 'TOO_MANY_STREAMS', `At most ${options.maxStreams} event streams may be open at once`);
+    const credential = c.get('credential');
+    const session = credential.kind === 'session' ? credential.session : null;
     const controller = new AbortController();
     streams.add(controller);
     c.header('X-Accel-Buffering', 'no'); // let reverse proxies pass events through unbuffered
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => controller.abort());
       try {
-        await run(stream, cursor, controller.signal);
+        await run(stream, cursor, session, controller.signal);
       } finally {
         streams.delete(controller);
       }
     });
   });
 
-  async function run(stream: SSEStreamingApi, start: FeedCursor, signal: AbortSignal): Promise<void> {
+  async function run(stream: SSEStreamingApi, start: FeedCursor, session: AdminSession | null, signal: AbortSignal): Promise<void> {
     let cursor = start;
     const watcher = new ScheduleWatcher();
     // The baseline listing comes first: a change made once `ready` is seen is reported.
@@ -61,6 +66,8 @@ export function eventRoutes(ctx: AdminContext, options: EventStreamOptions, stre
     await stream.writeSSE({ event: 'ready', id: formatEventId(cursor), data: JSON.stringify({ nowMs: ctx.clock.now() }), retry: 2000 });
     let sinceHeartbeatMs = 0;
     for (let tick = 0; !signal.aborted && !stream.aborted && !stream.closed; tick++) {
+      // The browser reconnects by itself, is refused, and the page makes a new session with its token.
+      if (session !== null && options.sessions?.isActive(session) === false) break;
       try {
         const changes = await readJobChanges(ctx.store, cursor);
         for (const job of changes.jobs) {

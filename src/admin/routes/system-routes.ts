@@ -10,16 +10,25 @@ const statsBucketMs = 60_000;
 /** How many of the newest jobs the lateness percentiles are computed over. */
 const latenessSample = 200;
 
-/** `/tasks`, `/nodes` and `/stats`: what exists and how the cluster is doing. */
+/** `/tasks`, `/nodes` and `/stats`: what exists and how the cluster is doing (and what its store cannot promise). */
 export function systemRoutes(ctx: AdminContext): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>();
 
   app.get('/tasks', async (c) => {
     const names = new Set(ctx.localTaskNames());
-    for (const node of await ctx.store.listNodes()) for (const task of node.tasks) names.add(task);
+    const aliveAfterMs = ctx.clock.now() - nodeAliveWindowMs;
+    // A node claims only jobs of the tasks it registers: a job of any other task waits, queued,
+    // until a live node that runs its task (and the jobs role) takes it.
+    const runnable = new Set<string>();
+    for (const node of await ctx.store.listNodes()) {
+      for (const task of node.tasks) {
+        names.add(task);
+        if (node.roles.jobs && node.lastSeenAtMs > aliveAfterMs) runnable.add(task);
+      }
+    }
     for (const schedule of await ctx.store.listSchedules({ limit: 1000 })) names.add(schedule.task);
     for (const job of await ctx.store.listJobs({ limit: 500 })) names.add(job.task);
-    return c.json({ items: [...names].sort() });
+    return c.json({ items: [...names].sort(), runnable: [...runnable].sort() });
   });
 
   app.get('/nodes', async (c) => {
@@ -30,10 +39,12 @@ export function systemRoutes(ctx: AdminContext): Hono<AdminEnv> {
 
   app.get('/stats', async (c) => {
     const nowMs = ctx.clock.now();
-    const [stats, recent, nodes] = await Promise.all([
+    const [stats, recent, nodes, storeWarnings] = await Promise.all([
       ctx.store.jobStats({ nowMs, sinceMs: nowMs - statsWindowMs, bucketMs: statsBucketMs }),
       ctx.store.listJobs({ limit: latenessSample }),
       ctx.store.listNodes({ seenAfterMs: nowMs - nodeAliveWindowMs }),
+      // What the store's server is configured to lose (no persistence, eviction); [] when the store cannot tell.
+      ctx.store.durabilityWarnings?.() ?? [],
     ]);
     return c.json({
       nowMs,
@@ -42,6 +53,7 @@ export function systemRoutes(ctx: AdminContext): Hono<AdminEnv> {
       finished: stats.finished,
       lateness: latenessOf(recent),
       nodesAlive: nodes.length,
+      storeWarnings,
     });
   });
 

@@ -23,6 +23,7 @@ export function storeToken(token) {
 /**
  * Calls the API. Writes carry X-Sundial-Csrf and the bearer token in a header: headers are
  * never attached by the browser on its own, which is what makes forged cross-site requests fail.
+ * (The session cookie alone only reads: without a token in this tab, writes are refused.)
  */
 export async function api(path, { method = 'GET', body, token = storedToken() } = {}) {
   const headers = { accept: 'application/json' };
@@ -40,9 +41,14 @@ export async function api(path, { method = 'GET', body, token = storedToken() } 
   return payload;
 }
 
-/** The event stream; the session cookie (set at sign-in, HttpOnly) authenticates it. */
-export function openEvents() {
-  return new EventSource(new URL('events', apiBase));
+/**
+ * The event stream; the session cookie (set at sign-in, HttpOnly) authenticates it. A new stream
+ * resumes after `lastEventId` (the browser sends the header itself only when it reconnects).
+ */
+export function openEvents(lastEventId) {
+  const url = new URL('events', apiBase);
+  if (lastEventId) url.searchParams.set('lastEventId', lastEventId);
+  return new EventSource(url);
 }
 
 /** A query string from an object, skipping empty values. */

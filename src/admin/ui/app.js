@@ -90,32 +90,71 @@ function tick() {
 }
 
 let events = null;
+/** The stream's position: a new stream (after a new session) resumes where the last one was. */
+let lastEventId = '';
+let renewTimer = null;
+let renewDelayMs = 1000;
+
 function connectEvents() {
+  clearTimeout(renewTimer);
   events?.close();
-  events = openEvents();
+  const source = openEvents(lastEventId);
+  events = source;
   const live = document.getElementById('live');
   const text = document.getElementById('live-text');
-  events.addEventListener('open', () => {
+  const remember = (event) => {
+    if (event.lastEventId) lastEventId = event.lastEventId;
+  };
+  source.addEventListener('open', () => {
+    renewDelayMs = 1000;
     live.className = 'live on';
     text.textContent = 'live';
   });
-  events.addEventListener('error', () => {
+  source.addEventListener('error', () => {
     live.className = 'live off';
     text.textContent = 'reconnecting';
+    // The browser reconnects by itself, unless the server refused the stream: 401 once the session
+    // cookie expired or was signed out, 503 when too many streams are open. Then the page makes a
+    // new session with its token and opens a new stream, backing off while that keeps failing.
+    if (source.readyState === EventSource.CLOSED && source === events) {
+      renewTimer = setTimeout(renewSession, renewDelayMs);
+      renewDelayMs = Math.min(renewDelayMs * 2, 30_000);
+    }
   });
-  events.addEventListener('ready', (event) => app.syncClock(JSON.parse(event.data).nowMs));
+  source.addEventListener('ready', (event) => {
+    remember(event);
+    app.syncClock(JSON.parse(event.data).nowMs);
+  });
   const onChange = (event) => {
+    remember(event);
     const data = JSON.parse(event.data);
     app.recent.set(data.id || data.scheduleId, Date.now());
     if (data.scheduleId && data.id) app.recent.set(data.scheduleId, Date.now());
     scheduleRender(300);
   };
-  for (const name of ['job.enqueued', 'job.started', 'job.succeeded', 'job.failed', 'job.dead', 'job.cancelled']) events.addEventListener(name, onChange);
-  for (const name of ['schedule.created', 'schedule.updated', 'schedule.removed', 'schedule.paused', 'schedule.resumed', 'schedule.fired']) events.addEventListener(name, onChange);
+  for (const name of ['job.enqueued', 'job.started', 'job.succeeded', 'job.failed', 'job.dead', 'job.cancelled']) source.addEventListener(name, onChange);
+  for (const name of ['schedule.created', 'schedule.updated', 'schedule.removed', 'schedule.paused', 'schedule.resumed', 'schedule.fired']) source.addEventListener(name, onChange);
 }
 
-/** Asks for a token, exchanges it for the HttpOnly event-stream cookie, and starts. */
+/** A new session cookie from the token in this tab (a tab without one can only check the cookie it has). */
+async function renewSession() {
+  try {
+    await api('session', storedToken() ? { method: 'POST' } : {});
+    connectEvents();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      storeToken(null);
+      signIn('Your session ended; sign in again.');
+    } else {
+      renewTimer = setTimeout(renewSession, renewDelayMs);
+      renewDelayMs = Math.min(renewDelayMs * 2, 30_000);
+    }
+  }
+}
+
+/** Asks for a token, exchanges it for the HttpOnly event-stream session cookie, and starts. */
 function signIn(message) {
+  clearTimeout(renewTimer);
   events?.close();
   const dialog = document.getElementById('login');
   const error = document.getElementById('login-error');
@@ -160,7 +199,8 @@ async function boot() {
   window.addEventListener('hashchange', () => render());
   setInterval(tick, 1000);
   try {
-    // Re-post the stored token: it renews the cookie that the event stream needs.
+    // Re-post the stored token: it makes a new session cookie for the event stream. A tab without
+    // the token (a new tab) may still have a session cookie: it then only reads.
     const session = storedToken() ? await api('session', { method: 'POST' }) : await api('session');
     start(session);
   } catch (error) {

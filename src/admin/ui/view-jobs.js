@@ -41,18 +41,27 @@ export async function renderJobs(app, params) {
     : null;
   return [
     pageHeader('Jobs', scheduleId ? `Jobs of schedule ${scheduleId}, newest first.` : 'Newest first, from every node.', chips, taskSelect),
-    h('section', { class: 'card flush' }, jobTable(app, page.items, now, status ? `No ${status} jobs.` : 'No jobs yet.')),
+    h('section', { class: 'card flush' }, jobTable(app, page.items, now, status ? `No ${status} jobs.` : 'No jobs yet.', tasks.runnable)),
     more,
   ];
 }
 
-function jobTable(app, jobs, now, emptyText) {
+/** Flags a job that waits for a node running its task, or whose record could not be read. */
+function jobFlags(job, runnable) {
+  const waiting = (job.status === 'queued' || job.status === 'failed') && runnable && !runnable.includes(job.task);
+  return [
+    waiting ? [' ', h('span', { class: 'badge badge-waiting', 'data-flag': 'no-node', title: `No live node runs task ${job.task}; the job waits until one does` }, 'no node runs its task')] : null,
+    job.unreadable ? [' ', h('span', { class: 'badge badge-dead', 'data-flag': 'unreadable', title: job.unreadable.map((u) => `${u.field}: ${u.reason}`).join('\n') }, 'unreadable')] : null,
+  ];
+}
+
+function jobTable(app, jobs, now, emptyText, runnable) {
   const rows = jobs.map((job) => ({
     attrs: { 'data-id': job.id, class: `clickable ${app.flashClass(job.id)}`, onclick: () => (location.hash = `#/jobs/${encodeURIComponent(job.id)}`) },
     cells: [
       h('a', { href: `#/jobs/${encodeURIComponent(job.id)}`, class: 'mono', title: job.id }, shortId(job.id)),
       h('span', { class: 'tag' }, job.task),
-      statusBadge(job.status),
+      h('span', null, statusBadge(job.status), jobFlags(job, runnable)),
       `${job.attempt} / ${job.maxAttempts}`,
       job.scheduleId ? h('span', { class: 'clip' }, job.scheduleId) : h('span', { class: 'muted' }, job.origin),
       liveTime(job.createdAtMs, now),
@@ -64,7 +73,7 @@ function jobTable(app, jobs, now, emptyText) {
 
 /** One job: fields, actions, the attempts as a timeline, and its error with stack. */
 export async function renderJob(app, id) {
-  const job = await api(`jobs/${encodeURIComponent(id)}`);
+  const [job, tasks] = await Promise.all([api(`jobs/${encodeURIComponent(id)}`), api('tasks')]);
   const now = app.now();
   const isFinal = finals.includes(job.status);
   const field = (label, value) => [h('dt', null, label), h('dd', null, value)];
@@ -74,11 +83,12 @@ export async function renderJob(app, id) {
   const lastErrorAttempt = failedAttempt ? failedAttempt.attempt : null;
   return [
     pageHeader(
-      h('span', null, `${job.task} `, statusBadge(job.status)),
+      h('span', null, `${job.task} `, statusBadge(job.status), jobFlags(job, tasks.runnable)),
       h('span', { class: 'mono' }, job.id),
       !isFinal ? actionButton(app, 'Cancel', () => api(`jobs/${encodeURIComponent(job.id)}/cancel`, { method: 'POST' }), { kind: 'danger', confirmText: 'Cancel this job?', done: 'Cancel requested' }) : null,
       job.status === 'dead' || job.status === 'cancelled' ? actionButton(app, 'Retry', () => api(`jobs/${encodeURIComponent(job.id)}/retry`, { method: 'POST' }), { kind: 'primary', done: 'Queued for one more attempt' }) : null,
     ),
+    unreadableCard(job.unreadable, 'This job was dead-lettered instead of run: the store could not read these fields. Their stored values are kept as they were.'),
     h(
       'div',
       { class: 'grid-detail' },
@@ -162,4 +172,16 @@ export async function renderDead(app) {
     pageHeader('Dead letters', 'Jobs that used all their attempts, failed with a non-retryable error, or had no task to run. Retry gives one more attempt.'),
     h('section', { class: 'card flush' }, table(['Job', 'Task', 'Last error', 'Attempts', 'Died', ''], rows, 'No dead jobs. ')),
   ];
+}
+
+/** The fields the store could not decode, with why (see UnreadableField). */
+export function unreadableCard(unreadable, text) {
+  if (!unreadable) return null;
+  return h(
+    'div',
+    { class: 'card notice', 'data-unreadable': '' },
+    h('h2', null, 'Unreadable record'),
+    h('p', null, text),
+    h('ul', null, unreadable.map((u) => h('li', null, h('code', null, u.field), `: ${u.reason}`))),
+  );
 }

@@ -28,6 +28,10 @@ export async function renderOverview(app) {
 
   return [
     pageHeader('Overview', 'The whole cluster, live: every node that shares this store.'),
+    // What the store's server is configured to lose (Store.durabilityWarnings): said before anything else.
+    (stats.storeWarnings ?? []).length > 0
+      ? h('div', { class: 'card notice', 'data-store-warnings': '' }, h('h2', null, 'The store may lose data'), stats.storeWarnings.map((warning) => h('p', null, warning.message)))
+      : null,
     h(
       'div',
       { class: 'stats' },

@@ -21,9 +21,17 @@ export async function renderSchedules(app, params) {
   const rows = items.map((schedule) => ({
     attrs: { 'data-id': schedule.id, class: app.flashClass(schedule.id) },
     cells: [
-      h('div', null, h('a', { href: `#/jobs${query({ scheduleId: schedule.id })}`, class: 'strong', title: 'Jobs of this schedule' }, schedule.id), schedule.paused ? [' ', badge('paused', 'paused')] : null),
+      h(
+        'div',
+        null,
+        h('a', { href: `#/jobs${query({ scheduleId: schedule.id })}`, class: 'strong', title: 'Jobs of this schedule' }, schedule.id),
+        schedule.paused ? [' ', badge('paused', 'paused')] : null,
+        schedule.unreadable
+          ? [' ', h('span', { class: 'badge badge-dead', 'data-flag': 'unreadable', title: `Quarantined (paused): ${schedule.unreadable.map((u) => `${u.field}: ${u.reason}`).join('; ')}. Schedule it again to repair it.` }, 'unreadable')]
+          : null,
+      ),
       h('span', { class: 'tag' }, schedule.task),
-      describeTrigger(schedule.trigger),
+      schedule.unreadable?.some((u) => u.field === 'trigger') ? h('span', { class: 'muted' }, 'unreadable') : describeTrigger(schedule.trigger),
       schedule.paused ? h('span', { class: 'muted' }, 'paused') : liveTime(schedule.nextFireAtMs, now),
       h('span', { 'data-field': 'last-fire' }, liveTime(schedule.lastFireAtMs, now)),
       h('span', { class: 'counters', title: 'fired · skipped (maxRunning) · missed' }, h('b', { 'data-field': 'fired' }, String(schedule.firedCount)), h('span', null, ` · ${schedule.skippedCount} · ${schedule.missedCount}`)),

@@ -50,8 +50,8 @@ local function is_claimable(st) return st == 'queued' or st == 'failed' end
 -- status counts); records, fire slots, dedupe keys and schedule counters are written at once.
 -- Per key and member the last write wins, as if each had been applied in order.
 
--- queues: the priority queues touched, each with its qprio key and level.
-local later = { sets = {}, counts = {}, countsKey = nil, queues = {} }
+-- queues: the claim queues touched, each with its task and level (see queue_add).
+local later = { sets = {}, counts = {}, countsKey = nil, queues = {}, base = nil }
 
 -- score: the new score, or false to remove the member.
 local function zset_later(key, member, score)
@@ -80,9 +80,17 @@ local function flush_later()
   for field, by in pairs(later.counts) do
     if by ~= 0 and rcall('HINCRBY', later.countsKey, field, by) <= 0 then rcall('HDEL', later.countsKey, field) end
   end
-  -- qprio lists the priority levels whose queue is not empty.
-  for queueKey, level in pairs(later.queues) do
-    if rcall('EXISTS', queueKey) == 1 then rcall('ZADD', level[1], level[2], level[2]) else rcall('ZREM', level[1], level[2]) end
+  -- qprio:<task> lists the task's priority levels whose queue is not empty; qtasks the tasks
+  -- that have one.
+  for queueKey, q in pairs(later.queues) do
+    local levels = later.base .. 'qprio:' .. q.task
+    if rcall('EXISTS', queueKey) == 1 then
+      rcall('ZADD', levels, q.pri, q.pri)
+      rcall('ZADD', later.base .. 'qtasks', 0, q.task)
+    else
+      rcall('ZREM', levels, q.pri)
+      if rcall('EXISTS', levels) == 0 then rcall('ZREM', later.base .. 'qtasks', q.task) end
+    end
   end
 end
 
@@ -95,12 +103,14 @@ local function reindex_schedule(base, id, s, now)
   if s == nil or s.paused == '1' or s.next == nil then
     rcall('ZREM', base .. 'sdue', id)
     rcall('ZREM', base .. 'slease', id)
-  elseif s.lo ~= nil and tonumber(s.lx) > now then
+  elseif s.lo ~= nil and (tonumber(s.lx) or 0) > now then
     rcall('ZREM', base .. 'sdue', id)
     rcall('ZADD', base .. 'slease', s.lx, id)
   else
     rcall('ZREM', base .. 'slease', id)
-    rcall('ZADD', base .. 'sdue', s.next, id)
+    -- A nextFireAtMs that cannot be read counts as due: the runtime reads the record, finds the
+    -- field unreadable and quarantines the schedule (pauses it).
+    rcall('ZADD', base .. 'sdue', tonumber(s.next) and s.next or '0', id)
   end
 end
 
@@ -114,19 +124,28 @@ end
 
 -- ---- jobs -----------------------------------------------------------------------------------
 
--- Claimable jobs live in one sorted set per priority level, `q:<priority>`, scored by runAtMs;
--- the member is the 16-digit creation sequence, ':' and the id, so equal runAtMs fall back to
--- creation order (Redis orders equal scores by member bytes). `qprio` lists the non-empty levels.
+-- Claimable jobs live in one sorted set per task and priority level, `q:<task>:<priority>`,
+-- scored by runAtMs, so a node reads only the queues of the tasks it runs (routing). The member
+-- is the 16-digit creation sequence, ':' and the id, so equal runAtMs fall back to creation
+-- order (Redis orders equal scores by member bytes). `qprio:<task>` lists a task's non-empty
+-- levels, `qtasks` the tasks with any. (A priority has no ':', so the key names one queue.)
 local function queue_member(j, id) return string.format('%016.0f', tonumber(j.seq)) .. ':' .. id end
 
-local function queue_add(base, j, id)
-  zset_later(base .. 'q:' .. j.pri, queue_member(j, id), j.run)
-  later.queues[base .. 'q:' .. j.pri] = { base .. 'qprio', j.pri }
+local function queue_key(base, task, pri) return base .. 'q:' .. task .. ':' .. pri end
+
+local function queue_touched(base, task, pri)
+  later.base = base
+  later.queues[queue_key(base, task, pri)] = { task = task, pri = pri }
 end
 
-local function queue_remove(base, pri, member)
-  zset_later(base .. 'q:' .. pri, member, false)
-  later.queues[base .. 'q:' .. pri] = { base .. 'qprio', pri }
+local function queue_add(base, j, id)
+  zset_later(queue_key(base, j.task, j.pri), queue_member(j, id), j.run)
+  queue_touched(base, j.task, j.pri)
+end
+
+local function queue_remove(base, task, pri, member)
+  zset_later(queue_key(base, task, pri), member, false)
+  queue_touched(base, task, pri)
 end
 
 -- Moves the indexes of job `id` from its previous state `old` ({st, pri, run, seq}) to the
@@ -134,7 +153,7 @@ end
 local function reindex_job(base, id, old, j)
   local st = j.st
   local oldst = old and old.st
-  if old ~= nil and is_claimable(oldst) then queue_remove(base, old.pri, queue_member(old, id)) end
+  if old ~= nil and is_claimable(oldst) then queue_remove(base, j.task, old.pri, queue_member(old, id)) end
   if is_claimable(st) then queue_add(base, j, id) end
   if oldst == 'running' and st ~= 'running' then zset_later(base .. 'jlease', id, false) end
   if st == 'running' then zset_later(base .. 'jlease', id, j.lx) end
@@ -160,6 +179,31 @@ local function reindex_job(base, id, old, j)
 end
 
 local function job_state(j) return { st = j.st, pri = j.pri, run = j.run, seq = j.seq } end
+
+-- The counters a claim needs. A job whose hash holds garbage in one of them (written by hand, a
+-- bad restore) cannot be claimed under a fencing token: the claim dead-letters it on the spot
+-- with a CORRUPT_RECORD error naming the field, instead of failing for every job in the call.
+-- (Its JSON fields are the runtime's to check: see UnreadableField in src/domain.)
+local counter_fields = { { 'att', 'attempt' }, { 'ft', 'fencingToken' }, { 'seq', 'seq' }, { 'max', 'maxAttempts' }, { 'pri', 'priority' }, { 'run', 'runAtMs' } }
+
+local function unreadable_counter(j)
+  for _, f in ipairs(counter_fields) do
+    if tonumber(j[f[1]]) == nil then return f[2] end
+  end
+  return nil
+end
+
+-- `old` is the job's state as its queue entry says (the hash may not say it readably).
+local function quarantine_job(base, id, j, old, now, field)
+  j.st = 'dead'
+  j.err = cjson.encode({ name = 'CorruptRecordError', code = 'CORRUPT_RECORD',
+    message = 'Job ' .. id .. ' cannot be read: its field ' .. field .. ' is not a number; it was dead-lettered instead of claimed' })
+  j.fat = num(now)
+  j.uat = num(now)
+  j.lo, j.lx, j.ast = nil, nil, nil
+  hwrite(base .. 'j:' .. id, j, { 'st', 'err', 'fat', 'uat', 'lo', 'lx', 'ast' })
+  reindex_job(base, id, old, j)
+end
 
 local job_fields = {
   'task', 'data', 'o', 'sid', 'fire', 'st', 'pri', 'run', 'cat', 'uat', 'sat', 'fat', 'att', 'max',

@@ -22,11 +22,13 @@ while #out < limit and rounds < 100 do
     local key = base .. 's:' .. id
     local s = hmap(key)
     -- Re-checked against the record: the index may be stale (nowMs went back, data lost).
-    if s ~= nil and s.paused ~= '1' and s.next ~= nil and tonumber(s.next) <= now
-      and (s.lo == nil or tonumber(s.lx) <= now) then
+    -- A field that cannot be read never fails the call: the schedule is handed out and the
+    -- runtime, finding it unreadable, quarantines it (pauses it).
+    if s ~= nil and s.paused ~= '1' and s.next ~= nil and (tonumber(s.next) or 0) <= now
+      and (s.lo == nil or (tonumber(s.lx) or 0) <= now) then
       s.lo = node
       s.lx = num(now + leaseMs)
-      s.lt = num(tonumber(s.lt) + 1)
+      s.lt = num((tonumber(s.lt) or 0) + 1)
       hwrite(key, s, { 'lo', 'lx', 'lt' })
       reindex_schedule(base, id, s, now)
       out[#out + 1] = { id, rcall('HGETALL', key), tonumber(rcall('HGET', base .. 'sactive', id) or '0') }

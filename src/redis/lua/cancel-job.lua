@@ -3,7 +3,7 @@
 -- KEYS[1]  {p}:meta (routing)
 -- ARGV[1]  key base `{p}:`     ARGV[2]  instance id     ARGV[3]  jobId     ARGV[4]  nowMs
 -- ARGV[5]  error JSON (the reason)
--- Touches: j:<id>, q:<priority>, qprio, jfeed, done:cancelled, counts, sactive, dedupe.
+-- Touches: j:<id>, q:<task>:<priority>, qprio:<task>, qtasks, jfeed, done:cancelled, counts, sactive, dedupe.
 -- Returns the job after the change (flat), or an empty array when it does not exist.
 local base, id, now = ARGV[1], ARGV[3], tonumber(ARGV[4])
 local key = base .. 'j:' .. id

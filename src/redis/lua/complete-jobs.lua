@@ -5,7 +5,7 @@
 -- then 9 per request: jobId, fencingToken, nowMs, kind (succeeded|retry|dead|cancelled|released),
 --   retryAtMs (''), error JSON (''), result JSON ('' = null), attempt outcome ('' = default),
 --   endSchedule ('1'/'0')
--- Touches: j:<id>, q:<priority>, qprio, jlease, jfeed, done:<status>, counts, sactive, dedupe,
+-- Touches: j:<id>, q:<task>:<priority>, qprio:<task>, qtasks, jlease, jfeed, done:<status>, counts, sactive, dedupe,
 --   and s:<id> + schedule indexes with endSchedule.
 -- Returns { flat job or empty array, ... } in order; publishes when work was freed or requeued.
 local base = ARGV[1]
@@ -30,7 +30,7 @@ for i = 3, #ARGV, 9 do
       j.err = nil
     elseif kind == 'released' then
       j.run = num(now)
-      j.att = num(tonumber(j.att) - 1)
+      j.att = num((tonumber(j.att) or 1) - 1)
     else
       attemptError = err
       j.err = err

@@ -3,7 +3,7 @@
 -- KEYS[1]  {p}:meta (routing)
 -- ARGV[1]  key base `{p}:`     ARGV[2]  instance id
 -- ARGV[3..] pairs of (job meta JSON without data, data JSON)
--- Touches: seq, j:<id>, jall, jfeed, q:<priority>, qprio, counts, sactive, f:<scheduleId>, dedupe.
+-- Touches: seq, j:<id>, jall, jfeed, q:<task>:<priority>, qprio:<task>, qtasks, counts, sactive, f:<scheduleId>, dedupe.
 -- Returns { {created 0/1, job id, flat job}, ... }; publishes when a job was created.
 local base = ARGV[1]
 local out = {}

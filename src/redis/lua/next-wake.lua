@@ -3,7 +3,7 @@
 -- Reads only.
 -- KEYS[1]  {p}:meta (routing)
 -- ARGV[1]  key base `{p}:`
--- Reads: sdue, slease, qprio, q:<priority>, jlease.
+-- Reads: sdue, slease, qtasks, qprio:<task>, q:<task>:<priority>, jlease.
 -- Returns the instant as a string, or nil.
 local base = ARGV[1]
 local best = nil
@@ -17,6 +17,8 @@ end
 consider(base .. 'sdue')
 consider(base .. 'slease')
 consider(base .. 'jlease')
-for _, pri in ipairs(rcall('ZRANGE', base .. 'qprio', 0, -1)) do consider(base .. 'q:' .. pri) end
+for _, task in ipairs(rcall('ZRANGE', base .. 'qtasks', 0, -1)) do
+  for _, pri in ipairs(rcall('ZRANGE', base .. 'qprio:' .. task, 0, -1)) do consider(queue_key(base, task, pri)) end
+end
 if best == nil then return nil end
 return num(best)

@@ -35,9 +35,9 @@ while i <= #ARGV do
     else
       s.next = nextFire ~= '' and nextFire or nil
       s.last = lastFire ~= '' and lastFire or nil
-      s.fired = num(tonumber(s.fired) + #created)
-      s.skip = num(tonumber(s.skip) + tonumber(skipped))
-      s.miss = num(tonumber(s.miss) + tonumber(missed))
+      s.fired = num((tonumber(s.fired) or 0) + #created)
+      s.skip = num((tonumber(s.skip) or 0) + tonumber(skipped))
+      s.miss = num((tonumber(s.miss) or 0) + tonumber(missed))
       s.lo = nil
       s.lx = nil
       s.uat = num(now)

@@ -1,7 +1,7 @@
 -- retryJob: puts a dead or cancelled job back in the queue (runAtMs = nowMs, one more attempt).
 -- KEYS[1]  {p}:meta (routing)
 -- ARGV[1]  key base `{p}:`     ARGV[2]  instance id     ARGV[3]  jobId     ARGV[4]  nowMs
--- Touches: j:<id>, q:<priority>, qprio, jfeed, done:<status>, counts, sactive, dedupe.
+-- Touches: j:<id>, q:<task>:<priority>, qprio:<task>, qtasks, jfeed, done:<status>, counts, sactive, dedupe.
 -- Returns {'ok', flat job}, {'state', status} when the status does not allow it, or an empty
 -- array when the job does not exist.
 local base, id, now = ARGV[1], ARGV[3], tonumber(ARGV[4])
@@ -12,7 +12,7 @@ if j.st ~= 'dead' and j.st ~= 'cancelled' then return { 'state', j.st } end
 local old = job_state(j)
 j.st = 'queued'
 j.run = num(now)
-j.max = num(tonumber(j.att) + 1)
+j.max = num((tonumber(j.att) or 0) + 1)
 j.fat = nil
 j.cr = nil
 j.uat = num(now)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Store } from '../../store/store.ts';
-import { fireJob, leaseMs, newJob, releaseRequest, scheduleWrite, t0 } from './fixtures.ts';
+import { fireJob, leaseMs, newJob, releaseRequest, scheduleWrite, t0, suiteTasks } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
 
 /** The hot-path writes take batches: each item stands on its own, and results come back in order. */
@@ -8,7 +8,7 @@ export function defineBatchTests({ describe, test }: SuiteApi): void {
   describe('batched writes', () => {
     test('completeJobs applies each completion on its own: a stale token refuses only its own item', async (store) => {
       await store.enqueueJobs([newJob('job-a'), newJob('job-b'), newJob('job-c')]);
-      const claimed = await store.claimJobs({ nodeId: 'node-1', nowMs: t0, leaseMs, limit: 3 });
+      const claimed = await store.claimJobs({ nodeId: 'node-1', nowMs: t0, leaseMs, limit: 3, tasks: suiteTasks });
       const byId = new Map(claimed.map((job) => [job.id, job]));
       const results = await store.completeJobs([
         { jobId: 'job-a', fencingToken: byId.get('job-a')!.fencingToken, nowMs: t0 + 1, completion: { status: 'succeeded', result: 'a' } },
@@ -52,7 +52,7 @@ export function defineBatchTests({ describe, test }: SuiteApi): void {
     test('a batch may complete many jobs at once (one round trip for a busy node)', async (store: Store) => {
       const ids = Array.from({ length: 200 }, (_, i) => `job-${String(i).padStart(3, '0')}`);
       await store.enqueueJobs(ids.map((id) => newJob(id)));
-      const claimed = await store.claimJobs({ nodeId: 'node-1', nowMs: t0, leaseMs, limit: 200 });
+      const claimed = await store.claimJobs({ nodeId: 'node-1', nowMs: t0, leaseMs, limit: 200, tasks: suiteTasks });
       const results = await store.completeJobs(
         claimed.map((job) => ({ jobId: job.id, fencingToken: job.fencingToken, nowMs: t0 + 5, completion: { status: 'succeeded', result: null } })),
       );

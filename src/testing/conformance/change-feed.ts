@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { JobQuery, Store } from '../../store/store.ts';
 import { completeJob } from '../../store/single-calls.ts';
-import { leaseMs, newJob, t0 } from './fixtures.ts';
+import { leaseMs, newJob, t0, suiteTasks } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
 
 const later = t0 + 1_000_000;
@@ -25,7 +25,7 @@ async function pages(store: Store, query: JobQuery, pageSize: number): Promise<s
 
 /** Claims the single due job at `nowMs` and checks it is `id`. */
 async function claimOne(store: Store, id: string, nowMs: number): Promise<number> {
-  const [claimed] = await store.claimJobs({ nodeId: 'n', nowMs, leaseMs, limit: 1 });
+  const [claimed] = await store.claimJobs({ nodeId: 'n', nowMs, leaseMs, limit: 1, tasks: suiteTasks });
   assert.equal(claimed?.id, id, `expected to claim ${id}`);
   return claimed.fencingToken;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { JobRecord } from '../../domain/job.ts';
 import type { JsonValue } from '../../domain/json.ts';
-import { fireJob, leaseMs, newJob, t0 } from './fixtures.ts';
+import { fireJob, leaseMs, newJob, t0, suiteTasks } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
 import { completeJob } from '../../store/single-calls.ts';
 
@@ -102,7 +102,7 @@ export function defineEnqueueTests({ describe, test }: SuiteApi): void {
       const [queuedDup] = await store.enqueueJobs([newJob('job-2', { dedupeKey: 'k' })]);
       assert.deepEqual([queuedDup?.job.id, queuedDup?.created], ['job-1', false]);
       // Running and failed are not final either.
-      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1 });
+      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
       const [runningDup] = await store.enqueueJobs([newJob('job-3', { dedupeKey: 'k' })]);
       assert.deepEqual([runningDup?.job.id, runningDup?.created, runningDup?.job.status], ['job-1', false, 'running']);
       await completeJob(store, {
@@ -118,7 +118,7 @@ export function defineEnqueueTests({ describe, test }: SuiteApi): void {
 
     test('once the dedupeKey job is final, the same key creates a new job', async (store) => {
       await store.enqueueJobs([newJob('job-1', { dedupeKey: 'k' }), newJob('job-2', { dedupeKey: 'k2' }), newJob('job-3', { dedupeKey: 'k3' })]);
-      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 3 });
+      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 3, tasks: suiteTasks });
       await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0, completion: { status: 'succeeded', result: 1 } });
       await completeJob(store, { jobId: 'job-2', fencingToken: 1, nowMs: t0, completion: { status: 'dead', error: { name: 'E', message: 'm' } } });
       await completeJob(store, { jobId: 'job-3', fencingToken: 1, nowMs: t0, completion: { status: 'cancelled', error: { name: 'E', message: 'm' } } });
@@ -149,7 +149,7 @@ export function defineEnqueueTests({ describe, test }: SuiteApi): void {
       assert.deepEqual((await store.getJob('job-1'))?.data, data);
       assert.equal((await store.getJob('job-2'))?.data, 'just a string');
       assert.equal((await store.getJob('job-3'))?.data, null);
-      const [claimed] = await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1 });
+      const [claimed] = await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
       assert.deepEqual(claimed?.data, data);
     });
   });

@@ -5,6 +5,9 @@ import type { ReleaseScheduleRequest } from '../../store/store.ts';
 /** The suite's fixed base time. Every instant is passed to the store as `nowMs`: no test reads a clock. */
 export const t0 = Date.UTC(2026, 0, 1);
 
+/** Every task the suite's jobs use: the suite's claims take any of them (see the routing tests for the filter itself). */
+export const suiteTasks: readonly string[] = ['task-a', 'task-b', 'x', 'y', 'send-mail'];
+
 /** Default lease length used throughout the suite. */
 export const leaseMs = 30_000;
 

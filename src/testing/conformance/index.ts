@@ -5,11 +5,14 @@ import { defineEnqueueTests } from './enqueue.ts';
 import { defineJobClaimTests } from './jobs-claim.ts';
 import { defineJobCompleteTests } from './jobs-complete.ts';
 import { defineJobControlTests } from './jobs-control.ts';
+import { defineJobRoutingTests } from './jobs-routing.ts';
 import { defineLeaseTests } from './leases.ts';
 import { defineLifecycleTests } from './lifecycle.ts';
 import { defineNodeTests } from './nodes.ts';
 import { defineQueryTests } from './queries.ts';
 import { defineScheduleLeaseTests } from './schedule-leases.ts';
+import type { DamageRecord } from './damage.ts';
+import { defineQuarantineTests } from './quarantine.ts';
 import { defineScheduleTests } from './schedules.ts';
 import { defineSchedulerIdTests } from './scheduler-ids.ts';
 import { defineSchedulerUpsertTests } from './scheduler-upsert.ts';
@@ -19,6 +22,7 @@ import { defineWakeTests } from './wake.ts';
 import { defineWriteOptionsTests } from './write-options.ts';
 
 export { fireJob, leaseMs, newJob, releaseRequest, scheduleWrite, t0 } from './fixtures.ts';
+export type { DamageRecord, DamageTarget, Garbage } from './damage.ts';
 
 /** The few functions the suite needs from a test runner: vitest, jest and node:test all provide them. */
 export interface ConformanceRunner {
@@ -42,6 +46,12 @@ export interface StoreConformanceOptions {
    * skipped with their reason printed.
    */
   openPeer?(store: Store): Promise<Store>;
+  /**
+   * Optional: writes garbage straight into a stored field (raw SQL, HSET), to test that a damaged
+   * record is isolated and never fails a call. Omit for stores that keep live objects (memory);
+   * those tests are then skipped with their reason printed.
+   */
+  damage?: DamageRecord;
   /** Called after each test with the store(s) created; default closes them. */
   destroyStore?(store: Store): Promise<void>;
 }
@@ -68,6 +78,7 @@ export function defineStoreConformanceSuite(storeName: string, options: StoreCon
   };
 
   const openPeer = options.openPeer;
+  const damage = options.damage;
   const api: SuiteApi = {
     describe: (name, fn) => runner.describe(name, fn),
     test: (name, fn) => runner.test(name, () => fn(requireStore())),
@@ -84,6 +95,15 @@ export function defineStoreConformanceSuite(storeName: string, options: StoreCon
         created.push(peer);
         await fn(store, peer);
       });
+    },
+    damageTest: (name, fn) => {
+      if (damage === undefined) {
+        const reason = `the ${storeName} store keeps no encoded records to damage (no damage given)`;
+        if (runner.skip) runner.skip(`${name} [skipped: ${reason}]`, () => {});
+        else console.info(`[sundial conformance] skipped "${name}": ${reason}`);
+        return;
+      }
+      runner.test(name, () => fn(requireStore(), damage));
     },
   };
 
@@ -105,6 +125,7 @@ export function defineStoreConformanceSuite(storeName: string, options: StoreCon
     defineScheduleLeaseTests(api);
     defineEnqueueTests(api);
     defineJobClaimTests(api);
+    defineJobRoutingTests(api);
     defineLeaseTests(api);
     defineJobCompleteTests(api);
     defineJobControlTests(api);
@@ -117,5 +138,6 @@ export function defineStoreConformanceSuite(storeName: string, options: StoreCon
     defineWriteOptionsTests(api);
     defineSchedulerUpsertTests(api);
     defineSchedulerIdTests(api);
+    defineQuarantineTests(api);
   });
 }

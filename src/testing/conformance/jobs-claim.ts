@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import type { JobAttempt } from '../../domain/job.ts';
 import type { Store } from '../../store/store.ts';
-import { leaseMs, newJob, t0 } from './fixtures.ts';
+import { leaseMs, newJob, t0, suiteTasks } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
 import { completeJob } from '../../store/single-calls.ts';
 
 async function claimIds(store: Store, nowMs: number, limit = 100, nodeId = 'node-a'): Promise<string[]> {
-  return (await store.claimJobs({ nodeId, nowMs, leaseMs, limit })).map((j) => j.id);
+  return (await store.claimJobs({ nodeId, nowMs, leaseMs, limit, tasks: suiteTasks })).map((j) => j.id);
 }
 
 export function defineJobClaimTests({ describe, test, peerTest }: SuiteApi): void {
@@ -24,7 +24,7 @@ export function defineJobClaimTests({ describe, test, peerTest }: SuiteApi): voi
 
     test('claims failed jobs when their retry is due', async (store) => {
       await store.enqueueJobs([newJob('job-1')]);
-      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1 });
+      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
       await completeJob(store, {
         jobId: 'job-1',
         fencingToken: 1,
@@ -37,7 +37,7 @@ export function defineJobClaimTests({ describe, test, peerTest }: SuiteApi): voi
 
     test('never claims final jobs', async (store) => {
       await store.enqueueJobs([newJob('job-s'), newJob('job-d'), newJob('job-c')]);
-      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 3 });
+      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 3, tasks: suiteTasks });
       const error = { name: 'E', message: 'm' };
       await completeJob(store, { jobId: 'job-s', fencingToken: 1, nowMs: t0, completion: { status: 'succeeded', result: null } });
       await completeJob(store, { jobId: 'job-d', fencingToken: 1, nowMs: t0, completion: { status: 'dead', error } });
@@ -89,7 +89,7 @@ export function defineJobClaimTests({ describe, test, peerTest }: SuiteApi): voi
 
     test('a claimed job is running with attempt + 1, fencingToken + 1, a lease and a running attempt record', async (store) => {
       await store.enqueueJobs([newJob('job-1', { runAtMs: t0 - 50, createdAtMs: t0 - 60 })]);
-      const [claimed] = await store.claimJobs({ nodeId: 'node-x', nowMs: t0, leaseMs, limit: 1 });
+      const [claimed] = await store.claimJobs({ nodeId: 'node-x', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
       assert.ok(claimed);
       assert.equal(claimed.status, 'running');
       assert.equal(claimed.attempt, 1);
@@ -109,14 +109,14 @@ export function defineJobClaimTests({ describe, test, peerTest }: SuiteApi): voi
 
     test('a second claim keeps startedAtMs and appends a second attempt record', async (store) => {
       await store.enqueueJobs([newJob('job-1')]);
-      await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1 });
+      await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
       await completeJob(store, {
         jobId: 'job-1',
         fencingToken: 1,
         nowMs: t0 + 10,
         completion: { status: 'retry', error: { name: 'E', message: 'first' }, retryAtMs: t0 + 20 },
       });
-      const [claimed] = await store.claimJobs({ nodeId: 'node-b', nowMs: t0 + 20, leaseMs, limit: 1 });
+      const [claimed] = await store.claimJobs({ nodeId: 'node-b', nowMs: t0 + 20, leaseMs, limit: 1, tasks: suiteTasks });
       assert.ok(claimed);
       assert.equal(claimed.startedAtMs, t0, 'startedAtMs is the first attempt start');
       assert.equal(claimed.attempt, 2);
@@ -132,7 +132,7 @@ export function defineJobClaimTests({ describe, test, peerTest }: SuiteApi): voi
 
     test('a running job is never claimed, even with an expired lease', async (store) => {
       await store.enqueueJobs([newJob('job-1')]);
-      await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1 });
+      await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
       assert.deepEqual(await claimIds(store, t0 + leaseMs * 10, 10, 'node-b'), []);
       const job = await store.getJob('job-1');
       assert.equal(job?.leaseOwner, 'node-a');
@@ -142,7 +142,7 @@ export function defineJobClaimTests({ describe, test, peerTest }: SuiteApi): voi
     peerTest('concurrent claims from two instances never hand out the same job', async (store, peer) => {
       await store.enqueueJobs(Array.from({ length: 50 }, (_, i) => newJob(`job-${String(i).padStart(2, '0')}`)));
       const batches = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store : peer).claimJobs({ nodeId: `node-${i}`, nowMs: t0, leaseMs, limit: 5 })),
+        Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store : peer).claimJobs({ nodeId: `node-${i}`, nowMs: t0, leaseMs, limit: 5, tasks: suiteTasks })),
       );
       const ids = batches.flat().map((j) => j.id);
       assert.equal(new Set(ids).size, ids.length, `a job was claimed twice: ${ids.join(', ')}`);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { JobError, JobRecord } from '../../domain/job.ts';
 import type { Store } from '../../store/store.ts';
 import { isLeaseLost } from './assertions.ts';
-import { fireJob, leaseMs, newJob, releaseRequest, scheduleWrite, t0 } from './fixtures.ts';
+import { fireJob, leaseMs, newJob, releaseRequest, scheduleWrite, t0, suiteTasks } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
 import { completeJob, releaseSchedule } from '../../store/single-calls.ts';
 
@@ -11,7 +11,7 @@ const boom: JobError = { name: 'TypeError', message: 'boom', code: 'E_BOOM', sta
 /** Enqueues one job and claims it at t0 by node-a. */
 async function running(store: Store, id = 'job-1'): Promise<JobRecord> {
   await store.enqueueJobs([newJob(id)]);
-  const [claimed] = await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1 });
+  const [claimed] = await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
   assert.equal(claimed?.id, id);
   return claimed;
 }
@@ -66,8 +66,8 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
     test('a retried job is claimable again at retryAtMs, as attempt 2 with fencingToken 2', async (store) => {
       await running(store);
       await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 100, completion: { status: 'retry', error: boom, retryAtMs: t0 + 5000 } });
-      assert.deepEqual(await store.claimJobs({ nodeId: 'node-b', nowMs: t0 + 4999, leaseMs, limit: 1 }), []);
-      const [again] = await store.claimJobs({ nodeId: 'node-b', nowMs: t0 + 5000, leaseMs, limit: 1 });
+      assert.deepEqual(await store.claimJobs({ nodeId: 'node-b', nowMs: t0 + 4999, leaseMs, limit: 1, tasks: suiteTasks }), []);
+      const [again] = await store.claimJobs({ nodeId: 'node-b', nowMs: t0 + 5000, leaseMs, limit: 1, tasks: suiteTasks });
       assert.equal(again?.status, 'running');
       assert.equal(again?.attempt, 2);
       assert.equal(again?.fencingToken, 2);
@@ -111,7 +111,7 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
       assert.equal(job.leaseExpiresAtMs, null);
       assert.equal(job.attempts[0]?.outcome, 'interrupted');
       assert.equal(job.attempts[0]?.finishedAtMs, t0 + 9);
-      const [again] = await store.claimJobs({ nodeId: 'node-b', nowMs: t0 + 9, leaseMs, limit: 1 });
+      const [again] = await store.claimJobs({ nodeId: 'node-b', nowMs: t0 + 9, leaseMs, limit: 1, tasks: suiteTasks });
       assert.equal(again?.attempt, 1, 'a released attempt does not count');
       assert.equal(again?.fencingToken, 2, 'the fencing token never goes back');
     });
@@ -148,7 +148,7 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
         nowMs: t0 + leaseMs,
         completion: { status: 'retry', error: boom, retryAtMs: t0 + leaseMs, attemptOutcome: 'lease_expired' },
       });
-      await store.claimJobs({ nodeId: 'node-b', nowMs: t0 + leaseMs, leaseMs, limit: 1 });
+      await store.claimJobs({ nodeId: 'node-b', nowMs: t0 + leaseMs, leaseMs, limit: 1, tasks: suiteTasks });
       const before = await store.getJob('job-1');
       assert.equal(before?.fencingToken, 2);
       await assert.rejects(
@@ -169,7 +169,7 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
         isLeaseLost,
       );
       assert.equal((await store.getJob('job-queued'))?.status, 'queued');
-      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1 });
+      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
       await completeJob(store, { jobId: 'job-queued', fencingToken: 1, nowMs: t0, completion: { status: 'succeeded', result: 1 } });
       await assert.rejects(
         completeJob(store, { jobId: 'job-queued', fencingToken: 1, nowMs: t0 + 1, completion: { status: 'dead', error: boom } }),
@@ -190,7 +190,7 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
       assert.ok(acquired);
       await releaseSchedule(store, releaseRequest('sched-1', acquired.leaseToken, { jobs: [fireJob('job-1', 'sched-1', t0)] }));
       await store.upsertSchedule(scheduleWrite('sched-2'));
-      await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1 });
+      await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
       const job = await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 1, completion: { status: 'succeeded', result: null }, endSchedule: true });
       assert.equal(job.status, 'succeeded');
       assert.equal(await store.getSchedule('sched-1'), null);
@@ -200,7 +200,7 @@ export function defineJobCompleteTests({ describe, test }: SuiteApi): void {
     test('endSchedule with a stale token deletes nothing', async (store) => {
       await store.upsertSchedule(scheduleWrite('sched-1'));
       await store.enqueueJobs([fireJob('job-1', 'sched-1', t0)]);
-      await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1 });
+      await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
       await assert.rejects(
         completeJob(store, { jobId: 'job-1', fencingToken: 0, nowMs: t0 + 1, completion: { status: 'succeeded', result: null }, endSchedule: true }),
         isLeaseLost,

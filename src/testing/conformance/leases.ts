@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { leaseMs, newJob, t0 } from './fixtures.ts';
+import { leaseMs, newJob, t0, suiteTasks } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
 import { completeJob } from '../../store/single-calls.ts';
 
@@ -7,7 +7,7 @@ export function defineLeaseTests({ describe, test }: SuiteApi): void {
   describe('renewLeases', () => {
     test('extends the leases still held, one result per lease in order', async (store) => {
       await store.enqueueJobs([newJob('job-1'), newJob('job-2')]);
-      await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 2 });
+      await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 2, tasks: suiteTasks });
       const renewals = await store.renewLeases({
         nodeId: 'node-a',
         nowMs: t0 + 10_000,
@@ -27,7 +27,7 @@ export function defineLeaseTests({ describe, test }: SuiteApi): void {
 
     test('reports held: false, and changes nothing, for a wrong token, a wrong owner, a job not running or unknown', async (store) => {
       await store.enqueueJobs([newJob('job-1'), newJob('job-queued', { runAtMs: t0 + 1 })]);
-      await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1 });
+      await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
       const renewals = await store.renewLeases({
         nodeId: 'node-a',
         nowMs: t0 + 1000,
@@ -54,7 +54,7 @@ export function defineLeaseTests({ describe, test }: SuiteApi): void {
 
     test('a completed job no longer renews', async (store) => {
       await store.enqueueJobs([newJob('job-1')]);
-      await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1 });
+      await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
       await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 1, completion: { status: 'succeeded', result: null } });
       const [renewal] = await store.renewLeases({ nodeId: 'node-a', nowMs: t0 + 2, leaseMs, leases: [{ jobId: 'job-1', fencingToken: 1 }] });
       assert.equal(renewal?.held, false);
@@ -63,7 +63,7 @@ export function defineLeaseTests({ describe, test }: SuiteApi): void {
 
     test('cancelRequested mirrors the job flag', async (store) => {
       await store.enqueueJobs([newJob('job-1')]);
-      await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1 });
+      await store.claimJobs({ nodeId: 'node-a', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
       await store.cancelJob({ jobId: 'job-1', nowMs: t0 + 1, reason: 'stop it' });
       const [renewal] = await store.renewLeases({ nodeId: 'node-a', nowMs: t0 + 2, leaseMs, leases: [{ jobId: 'job-1', fencingToken: 1 }] });
       assert.deepEqual(renewal, { jobId: 'job-1', held: true, cancelRequested: true });
@@ -73,10 +73,10 @@ export function defineLeaseTests({ describe, test }: SuiteApi): void {
   describe('findExpiredLeases', () => {
     test('returns running jobs whose lease expired (<= nowMs), oldest expiry first, within limit', async (store) => {
       await store.enqueueJobs([newJob('job-1'), newJob('job-2'), newJob('job-3'), newJob('job-4'), newJob('job-queued', { runAtMs: t0 + 1_000_000 })]);
-      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs: 3000, limit: 1 }); // job-1 expires t0+3000
-      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs: 1000, limit: 1 }); // job-2 expires t0+1000
-      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs: 2000, limit: 1 }); // job-3 expires t0+2000
-      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs: 9000, limit: 1 }); // job-4 expires t0+9000
+      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs: 3000, limit: 1, tasks: suiteTasks }); // job-1 expires t0+3000
+      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs: 1000, limit: 1, tasks: suiteTasks }); // job-2 expires t0+1000
+      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs: 2000, limit: 1, tasks: suiteTasks }); // job-3 expires t0+2000
+      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs: 9000, limit: 1, tasks: suiteTasks }); // job-4 expires t0+9000
       const ids = async (nowMs: number, limit = 10) => (await store.findExpiredLeases({ nowMs, limit })).map((j) => j.id);
       assert.deepEqual(await ids(t0 + 999), []);
       assert.deepEqual(await ids(t0 + 1000), ['job-2']);
@@ -89,7 +89,7 @@ export function defineLeaseTests({ describe, test }: SuiteApi): void {
 
     test('a renewed lease is no longer expired; a completed job is not returned', async (store) => {
       await store.enqueueJobs([newJob('job-1'), newJob('job-2')]);
-      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs: 1000, limit: 2 });
+      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs: 1000, limit: 2, tasks: suiteTasks });
       await store.renewLeases({ nodeId: 'n', nowMs: t0 + 500, leaseMs: 1000, leases: [{ jobId: 'job-1', fencingToken: 1 }] });
       await completeJob(store, { jobId: 'job-2', fencingToken: 1, nowMs: t0 + 500, completion: { status: 'succeeded', result: null } });
       assert.deepEqual((await store.findExpiredLeases({ nowMs: t0 + 1000, limit: 10 })).map((j) => j.id), []);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { JobCompletion, JobQuery, Store } from '../../store/store.ts';
-import { fireJob, leaseMs, newJob, t0 } from './fixtures.ts';
+import { fireJob, leaseMs, newJob, t0, suiteTasks } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
 import { completeJob } from '../../store/single-calls.ts';
 
@@ -14,7 +14,7 @@ async function ids(store: Store, query?: JobQuery): Promise<string[]> {
 async function finish(store: Store, id: string, status: 'succeeded' | 'dead' | 'cancelled', nowMs: number): Promise<void> {
   const job = await store.getJob(id);
   assert.ok(job);
-  const claimed = await store.claimJobs({ nodeId: 'n', nowMs: job.runAtMs, leaseMs, limit: 1 });
+  const claimed = await store.claimJobs({ nodeId: 'n', nowMs: job.runAtMs, leaseMs, limit: 1, tasks: suiteTasks });
   assert.equal(claimed[0]?.id, id, `expected to claim ${id}`);
   const completion: JobCompletion = status === 'succeeded' ? { status: 'succeeded', result: null } : { status, error: boom };
   await completeJob(store, { jobId: id, fencingToken: job.fencingToken + 1, nowMs, completion });
@@ -38,7 +38,7 @@ export function defineQueryTests({ describe, test }: SuiteApi): void {
 
     test('listJobs filters by one status or several', async (store) => {
       await store.enqueueJobs([newJob('job-1', { createdAtMs: t0 + 1 }), newJob('job-2', { createdAtMs: t0 + 2 }), newJob('job-3', { createdAtMs: t0 + 3, runAtMs: t0 + 1000 })]);
-      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1 }); // job-1 running
+      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks }); // job-1 running
       await store.cancelJob({ jobId: 'job-2', nowMs: t0, reason: 'r' });
       assert.deepEqual(await ids(store, { status: 'running' }), ['job-1']);
       assert.deepEqual(await ids(store, { status: 'queued' }), ['job-3']);
@@ -103,8 +103,8 @@ export function defineQueryTests({ describe, test }: SuiteApi): void {
       await store.cancelJob({ jobId: 'job-cancel-old', nowMs: t0 + 100, reason: 'r' });
       await finish(store, 'job-ok-edge', 'succeeded', t0 + 200);
       await finish(store, 'job-ok-new', 'succeeded', t0 + 300);
-      await store.claimJobs({ nodeId: 'n', nowMs: t0 + 5, leaseMs, limit: 1 });
-      await store.claimJobs({ nodeId: 'n', nowMs: t0 + 6, leaseMs, limit: 1 });
+      await store.claimJobs({ nodeId: 'n', nowMs: t0 + 5, leaseMs, limit: 1, tasks: suiteTasks });
+      await store.claimJobs({ nodeId: 'n', nowMs: t0 + 6, leaseMs, limit: 1, tasks: suiteTasks });
       await completeJob(store, { jobId: 'job-failed', fencingToken: 1, nowMs: t0 + 6, completion: { status: 'retry', error: boom, retryAtMs: t0 + 50 } });
 
       assert.equal(await store.purgeJobs({ finishedBeforeMs: t0 + 200 }), 3);

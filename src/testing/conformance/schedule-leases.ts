@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { AcquiredSchedule, Store } from '../../store/store.ts';
-import { fireJob, leaseMs, newJob, releaseRequest, scheduleWrite, t0 } from './fixtures.ts';
+import { fireJob, leaseMs, newJob, releaseRequest, scheduleWrite, t0, suiteTasks } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
 import { completeJob, releaseSchedule } from '../../store/single-calls.ts';
 
@@ -72,7 +72,7 @@ export function defineScheduleLeaseTests({ describe, test, peerTest }: SuiteApi)
         fireJob('s2-queued', 'sched-2', t0 - 1),
         newJob('free-queued'),
       ]);
-      const claimed = await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 4 });
+      const claimed = await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 4, tasks: suiteTasks });
       assert.deepEqual(claimed.map((j) => j.id), ['s1-running', 's1-failed', 's1-succeeded', 's1-dead']);
       const error = { name: 'Error', message: 'boom' };
       await completeJob(store, { jobId: 's1-failed', fencingToken: 1, nowMs: t0, completion: { status: 'retry', error, retryAtMs: t0 + 60_000 } });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { JobStats, Store } from '../../store/store.ts';
 import { completeJob } from '../../store/single-calls.ts';
-import { leaseMs, newJob, t0 } from './fixtures.ts';
+import { leaseMs, newJob, t0, suiteTasks } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
 
 const minute = 60_000;
@@ -11,7 +11,7 @@ const early = t0 - 1_000_000;
 /** Enqueues `id`, claims it (the only due job) and ends it with `status` at `finishedAtMs`. */
 async function finished(store: Store, id: string, status: 'succeeded' | 'dead', finishedAtMs: number): Promise<void> {
   await store.enqueueJobs([newJob(id, { runAtMs: early, createdAtMs: early })]);
-  const [claimed] = await store.claimJobs({ nodeId: 'n', nowMs: early, leaseMs, limit: 1 });
+  const [claimed] = await store.claimJobs({ nodeId: 'n', nowMs: early, leaseMs, limit: 1, tasks: suiteTasks });
   assert.equal(claimed?.id, id, `expected to claim ${id}`);
   const completion = status === 'succeeded' ? { status, result: null } : { status, error: boom };
   await completeJob(store, { jobId: id, fencingToken: claimed.fencingToken, nowMs: finishedAtMs, completion });
@@ -40,9 +40,9 @@ export function defineStatsTests({ describe, test }: SuiteApi): void {
       await store.cancelJob({ jobId: 'job-cancelled', nowMs: t0 + 3 * minute, reason: 'operator' });
 
       await store.enqueueJobs([newJob('job-running', { runAtMs: early })]);
-      await store.claimJobs({ nodeId: 'n', nowMs: early, leaseMs, limit: 1 });
+      await store.claimJobs({ nodeId: 'n', nowMs: early, leaseMs, limit: 1, tasks: suiteTasks });
       await store.enqueueJobs([newJob('job-failed', { runAtMs: early })]);
-      const [failing] = await store.claimJobs({ nodeId: 'n', nowMs: early, leaseMs, limit: 1 });
+      const [failing] = await store.claimJobs({ nodeId: 'n', nowMs: early, leaseMs, limit: 1, tasks: suiteTasks });
       assert.equal(failing?.id, 'job-failed');
       await completeJob(store, {
         jobId: 'job-failed',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { leaseMs, newJob, scheduleWrite, t0 } from './fixtures.ts';
+import { leaseMs, newJob, scheduleWrite, t0, suiteTasks } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
 import { completeJob } from '../../store/single-calls.ts';
 
@@ -10,7 +10,7 @@ export function defineWakeTests({ describe, test }: SuiteApi): void {
       await store.upsertSchedule(scheduleWrite('s-paused', { paused: true, nextFireAtMs: t0 }));
       await store.upsertSchedule(scheduleWrite('s-done', { nextFireAtMs: null }));
       await store.enqueueJobs([newJob('job-1')]);
-      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1 });
+      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
       await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0, completion: { status: 'succeeded', result: null } });
       assert.equal(await store.nextWakeAtMs(), null);
     });
@@ -30,7 +30,7 @@ export function defineWakeTests({ describe, test }: SuiteApi): void {
 
     test("is a failed job's retry time", async (store) => {
       await store.enqueueJobs([newJob('job-1')]);
-      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1 });
+      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
       await completeJob(store, {
         jobId: 'job-1',
         fencingToken: 1,
@@ -43,7 +43,7 @@ export function defineWakeTests({ describe, test }: SuiteApi): void {
     test("is a running job's lease expiry", async (store) => {
       await store.upsertSchedule(scheduleWrite('s-1', { nextFireAtMs: t0 + leaseMs + 100 }));
       await store.enqueueJobs([newJob('job-1'), newJob('job-2', { runAtMs: t0 + leaseMs + 50 })]);
-      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1 });
+      await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
       assert.equal(await store.nextWakeAtMs(), t0 + leaseMs);
       await store.renewLeases({ nodeId: 'n', nowMs: t0 + 100, leaseMs, leases: [{ jobId: 'job-1', fencingToken: 1 }] });
       assert.equal(await store.nextWakeAtMs(), t0 + leaseMs + 50);

@@ -195,17 +195,22 @@ describe.each(storeFactories)('jobs on the %s store', (_name, makeStore) => {
     expect((await h.scheduler.getJob(job.id))?.status).toBe('succeeded');
   });
 
-  test('a job of a task no node knows goes to dead with a clear message, and the scheduler keeps running', async () => {
-    h = createHarness(makeStore, { tasks: [task('known', { run: () => 'fine' })] });
+  test('a job of a task this node does not run stays queued for a node that does (rolling deploys)', async () => {
+    h = createHarness(makeStore, { nodeId: 'old-node', tasks: [task('known', { run: () => 'fine' })] });
     await h.scheduler.start();
-    await h.store.enqueueJobs([{ id: 'ghost', task: 'removed-task', data: null, origin: 'enqueue', scheduleId: null, fireAtMs: null, priority: 0, runAtMs: t0, maxAttempts: 3, dedupeKey: null, createdAtMs: t0 }]);
-    await h.clock.advance('1s');
-    const ghost = await h.scheduler.getJob('ghost');
-    expect(ghost?.status).toBe('dead');
-    expect(ghost?.error?.message).toMatch(/No task named "removed-task"/);
+    await h.store.enqueueJobs([{ id: 'newer', task: 'new-task', data: null, origin: 'enqueue', scheduleId: null, fireAtMs: null, priority: 0, runAtMs: t0, maxAttempts: 3, dedupeKey: null, createdAtMs: t0 }]);
     await h.scheduler.enqueue({ task: 'known' });
-    await h.clock.settle();
+    await h.clock.advance('1m');
     expect(h.eventsOf('job.succeeded')).toHaveLength(1);
+    expect(await h.scheduler.getJob('newer')).toMatchObject({ status: 'queued', attempt: 0 });
+
+    const ran: string[] = [];
+    const newer = createHarness(() => h.store, { nodeId: 'new-node', tasks: [task('new-task', { run: ({ job }) => void ran.push(job.nodeId) })] }, h.clock, h.store);
+    await newer.scheduler.start();
+    await h.clock.advance('1s');
+    expect(ran).toEqual(['new-node']);
+    expect(await h.scheduler.getJob('newer')).toMatchObject({ status: 'succeeded', attempt: 1 });
+    await newer.scheduler.stop({ timeout: 0 });
   });
 
   test('the schema runs before each attempt and its output is what the handler sees', async () => {

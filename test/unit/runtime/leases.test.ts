@@ -16,7 +16,7 @@ describe.each(storeFactories)('leases on the %s store', (_name, makeStore) => {
     await store.open();
     // A node that claimed the job and then died: it never renews nor completes.
     await store.enqueueJobs([{ id: 'j', task: 'work', data: null, origin: 'enqueue', scheduleId: null, fireAtMs: null, priority: 0, runAtMs: t0, maxAttempts: 3, dedupeKey: null, createdAtMs: t0 }]);
-    const [claimed] = await store.claimJobs({ nodeId: 'dead-node', nowMs: t0, leaseMs: 3_000, limit: 1 });
+    const [claimed] = await store.claimJobs({ nodeId: 'dead-node', nowMs: t0, leaseMs: 3_000, limit: 1, tasks: ['work'] });
     const tokens: number[] = [];
     const h = createHarness(() => store, { tasks: [task('work', { run: ({ job }) => void tokens.push(job.fencingToken) })] }, clock, store);
     harnesses.push(h);
@@ -157,7 +157,7 @@ describe.each(storeFactories)('lease renewals racing completions on the %s store
         stolen = true;
         const [req] = requests;
         await completeJobs([{ ...req!, completion: { status: 'retry', error: { name: 'LeaseExpiredError', message: 'x' }, retryAtMs: req!.nowMs } }]);
-        await store.claimJobs({ nodeId: 'other', nowMs: req!.nowMs, leaseMs: 60_000, limit: 1 });
+        await store.claimJobs({ nodeId: 'other', nowMs: req!.nowMs, leaseMs: 60_000, limit: 1, tasks: ['quick'] });
       }
       const results = await completeJobs(requests);
       await answer.promise;

@@ -1,0 +1,2 @@
+/** What a caller may do: `read` sees everything (GET only); `operate` also pauses, triggers, retries, … */
+export type AdminRole = 'read' | 'operate';

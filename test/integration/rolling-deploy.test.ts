@@ -1,0 +1,103 @@
+// A rolling deploy mixes nodes of two versions on one store: the newer version adds a task the
+// older nodes do not register. The older nodes must never take that task's jobs (before the
+// routing rule they claimed them and dead-lettered 0–14 of 20 as "unknown task"); the newer
+// nodes run every one. Real OS processes on each multi-process store.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { Scheduler, type Store } from '../../src/index.ts';
+import { killAll, pollUntil, startWorker, type WorkerProcess, type WorkerStore } from '../fixtures/node-processes.ts';
+import { adminPool, dropSchema, pgUrl, randomSchema, requirePostgres } from '../fixtures/pg-env.ts';
+import { deletePrefix, randomPrefix, redisUrl, requireRedis } from '../fixtures/redis-test-helpers.ts';
+
+const postgres = await requirePostgres('test/integration/rolling-deploy.test.ts');
+const redis = await requireRedis();
+const admin = postgres ? adminPool() : null;
+afterAll(async () => {
+  await admin?.end();
+});
+
+interface Setup {
+  worker: WorkerStore;
+  open(): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+const setups: Array<[string, boolean, (directory: string) => Setup]> = [
+  ['sqlite', true, (directory) => {
+    const db = join(directory, 'shared.db');
+    return {
+      worker: { db },
+      open: async () => new (await import('../../src/sqlite/index.ts')).SqliteStore(db),
+      cleanup: async () => {},
+    };
+  }],
+  ['postgres', postgres, () => {
+    const schema = randomSchema('sundial_roll');
+    return {
+      worker: { postgres: pgUrl(), schema },
+      open: async () => new (await import('../../src/postgres/index.ts')).PostgresStore({ connectionString: pgUrl(), schema }),
+      cleanup: () => dropSchema(admin!, schema),
+    };
+  }],
+  ['redis', redis, () => {
+    const prefix = randomPrefix('roll');
+    return {
+      worker: { redis: redisUrl, prefix },
+      open: async () => new (await import('../../src/redis/index.ts')).RedisStore({ url: redisUrl, prefix }),
+      cleanup: () => deletePrefix(prefix),
+    };
+  }],
+];
+
+describe.each(setups)('a rolling deploy on %s', (_name, available, makeSetup) => {
+  let directory: string;
+  let setup: Setup;
+  let workers: WorkerProcess[] = [];
+  let client: Scheduler | null = null;
+  beforeEach(() => {
+    directory = mkdtempSync(join(tmpdir(), 'sundial-roll-'));
+    setup = makeSetup(directory);
+  });
+  afterEach(async () => {
+    await killAll(workers);
+    workers = [];
+    await client?.stop();
+    client = null;
+    await setup.cleanup();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  test.skipIf(!available)('older nodes leave a newer task\'s jobs to the newer node, which runs them all', { timeout: 40_000 }, async () => {
+    const start = (nodeId: string, tasks: string) =>
+      startWorker({ store: setup.worker, outFile: join(directory, `${nodeId}.jsonl`), nodeId, args: ['--tasks', tasks, '--poll', '100ms'] });
+    const older = [start('old-1', 'tick'), start('old-2', 'tick')];
+    workers.push(...older);
+    await Promise.all(older.map((worker) => worker.ready));
+
+    client = new Scheduler({ store: await setup.open(), roles: { schedules: false, jobs: false }, logger: 'silent' });
+    const fresh = await client.enqueueMany(Array.from({ length: 20 }, (_, n) => ({ task: 'fresh', data: { n } })));
+    const ticks = await client.enqueueMany(Array.from({ length: 20 }, (_, n) => ({ task: 'tick', data: { n } })));
+    // The older nodes run their own work and leave the rest queued.
+    await pollUntil('the older nodes to run the tick jobs', 20_000, () =>
+      older.flatMap((worker) => worker.lines()).length >= ticks.length ? true : undefined,
+    );
+    const queued = await client.listJobs({ task: 'fresh', limit: 100 });
+    expect(queued.map((job) => job.status)).toEqual(Array(20).fill('queued'));
+
+    const newer = start('new-1', 'tick,fresh');
+    workers.push(newer);
+    await newer.ready;
+    await pollUntil('the newer node to run every fresh job', 20_000, () => (newer.lines().length >= fresh.length ? true : undefined));
+    let done = await client.listJobs({ task: 'fresh', limit: 100 });
+    for (const deadline = Date.now() + 10_000; done.some((job) => job.status !== 'succeeded') && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the last outcomes are being written
+      done = await client.listJobs({ task: 'fresh', limit: 100 });
+    }
+    expect(done.map((job) => job.status)).toEqual(Array(20).fill('succeeded'));
+    expect(new Set(done.map((job) => job.attempts.at(-1)?.nodeId))).toEqual(new Set(['new-1']));
+    expect(older.flatMap((worker) => worker.lines()).filter((line) => fresh.some((job) => job.id === line.jobId))).toEqual([]);
+    expect(await client.listJobs({ status: 'dead', limit: 10 })).toEqual([]);
+  });
+});
