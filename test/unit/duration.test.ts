@@ -14,6 +14,8 @@ describe('parseDuration', () => {
     ['2w', 1_209_600_000],
     ['1.5h', 5_400_000],
     ['.5s', 500],
+    ['.25s', 250],
+    ['1.25s', 1250],
     ['1h30m', 5_400_000],
     ['1h 30m 15s', 5_415_000],
     ['  10 s ', 10_000],
@@ -49,6 +51,11 @@ describe('parseDuration', () => {
     expect((error as InvalidArgumentError).code).toBe('INVALID_ARGUMENT');
     expect(error.message).toContain('Expected `every` to be a positive duration');
     if (reason !== undefined) expect(error.message).toContain(reason);
+  });
+
+  it('says "rounds to 0ms" only for a value that does', () => {
+    expect(() => parseDuration(0, 'every')).toThrow(new InvalidArgumentError(`Expected \`every\` to be a positive duration such as '30s' or 5000, got 0`));
+    expect(() => parseDuration(0.4, 'every')).toThrow(`got 0.4 (it rounds to 0ms)`);
   });
 
   it('accepts zero only with allowZero, and then says non-negative', () => {
