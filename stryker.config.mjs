@@ -1,6 +1,12 @@
 // Mutation testing (`npm run test:mutation`, see docs/testing.md): StrykerJS changes the pure core
 // one small edit (a mutant) at a time and runs the unit tests that cover it; a mutant that no test
 // notices points at a test that cannot fail. Not part of `npm test` or CI: a full run takes minutes.
+
+// The test runners (child processes, vitest threads inside) start in a zone far from UTC, so a
+// mutant that lets a time slip into the server's local zone shows (see test/unit/croner-cache.test.ts).
+// A vitest thread cannot change its zone itself; `npm test`'s forked workers can.
+process.env.TZ = 'Pacific/Chatham';
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
