@@ -62,6 +62,9 @@ describe('parseDuration', () => {
     expect(parseDuration(0, 'jitter', { allowZero: true })).toBe(0);
     expect(parseDuration('0s', 'jitter', { allowZero: true })).toBe(0);
     expect(Object.is(parseDuration(-0, 'jitter', { allowZero: true }), 0)).toBe(true);
+    // An empty string is not a zero.
+    expect(() => parseDuration('', 'jitter', { allowZero: true })).toThrow('Expected `jitter` to be a non-negative duration such as \'30s\' or 5000, got ""');
+    expect(() => parseDuration('  ', 'jitter', { allowZero: true })).toThrow(InvalidArgumentError);
     expect(() => parseDuration('-1s', 'jitter', { allowZero: true })).toThrow(
       `Expected \`jitter\` to be a non-negative duration such as '30s' or 5000, got "-1s"`,
     );
@@ -73,6 +76,7 @@ describe('parseDuration', () => {
   });
 
   it('rejects values beyond safe integers', () => {
+    expect(parseDuration(Number.MAX_SAFE_INTEGER, 'every')).toBe(Number.MAX_SAFE_INTEGER);
     expect(() => parseDuration(2 ** 60, 'every')).toThrow('too large');
   });
 });
