@@ -214,11 +214,6 @@ describe('planFires', () => {
     expect(plan).toEqual<FirePlan>({ ...empty, run: [5 * minute], nextFireAtMs: null, lastFireAtMs: 5 * minute, end: true });
   });
 
-  it('date trigger with a catch-up cap of 1: its one fire runs', () => {
-    const plan = planFires({ schedule: schedule({ trigger: { type: 'date', runAtMs: 1000 }, nextFireAtMs: 1000 }), nowMs: minute, activeJobs: 0, maxCatchUp: 1 });
-    expect(plan).toEqual<FirePlan>({ ...empty, run: [1000], nextFireAtMs: null, lastFireAtMs: 1000, end: true });
-  });
-
   it('catch-up cap (cron): the window ends at endAt, not at now', () => {
     const trigger = cron('* * * * *', { endAt: 50 * minute });
     const plan = planFires({ schedule: schedule({ trigger, nextFireAtMs: 0 }), nowMs: 100 * minute, activeJobs: 0, maxCatchUp: 10 });

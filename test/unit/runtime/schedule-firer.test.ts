@@ -127,12 +127,4 @@ describe('fireDueSchedules', () => {
     expect(await fireDueSchedules(ctx)).toBe(1);
     expect(seen).toEqual([]);
   });
-
-  it('nothing due: nothing released, no event', async () => {
-    const { store, calls } = fakeStore([]);
-    const { ctx, seen } = firer(store, t0);
-    expect(await fireDueSchedules(ctx)).toBe(0);
-    expect(calls.release).toEqual([[]]);
-    expect(seen).toEqual([]);
-  });
 });
