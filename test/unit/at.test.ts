@@ -12,6 +12,14 @@ describe('at', () => {
     expect(at('2026-05-01T12:00:00+02:00')).toEqual({ type: 'date', runAtMs: ms });
     expect(at('2026-05-01T10:00Z').runAtMs).toBe(ms);
     expect(at('2026-05-01T10:00:00.250Z').runAtMs).toBe(ms + 250);
+    expect(at('2026-05-01T12:00:00+0200').runAtMs).toBe(ms);
+    expect(at('  2026-05-01T10:00:00Z\n').runAtMs).toBe(ms);
+  });
+
+  it('accepts the whole range of a Date, and nothing beyond', () => {
+    expect(at(8.64e15).runAtMs).toBe(8.64e15);
+    expect(at(-8.64e15).runAtMs).toBe(-8.64e15);
+    expect(() => at(8.64e15 + 1)).toThrow('Expected `at` to be epoch milliseconds, got 8640000000000001');
   });
 
   it('accepts a date in the past (it fires at once, subject to the misfire grace)', () => {

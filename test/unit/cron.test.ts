@@ -34,6 +34,17 @@ describe('cron', () => {
     expect(() => cron(expr)).toThrow('expected 5 fields');
   });
 
+  it('counts the fields it got', () => {
+    expect(() => cron('  ')).toThrow('expected 5 fields (minute hour day month weekday) or 6 (with seconds first), got 0');
+    expect(() => cron('* * * *')).toThrow('got 4');
+  });
+
+  it('rejects a value that is not a string, from untyped callers', () => {
+    expect(() => cron(42 as unknown as string)).toThrow(
+      new InvalidCronError('Expected `cron` to be a cron expression string, got a value of type number'),
+    );
+  });
+
   it('rejects an expression that never fires', () => {
     expect(() => cron('0 0 31 2 *')).toThrow(new InvalidCronError('Invalid cron expression "0 0 31 2 *": it never fires (no date matches it)'));
     expect(() => cron('0 0 30 2 *')).toThrow(InvalidCronError);
@@ -44,6 +55,12 @@ describe('cron', () => {
       'to fire between `startAt` and `endAt`',
     );
     expect(() => cron('0 0 1 1 *', { startAt: '2026-01-01T00:00:00Z', endAt: '2026-01-01T00:00:01Z' })).not.toThrow();
+    // A fire exactly at endAt counts.
+    expect(() => cron('0 0 1 1 *', { startAt: '2025-12-31T12:00:00Z', endAt: '2026-01-01T00:00:00Z' })).not.toThrow();
+    // No match at all after startAt (croner gives up at the end of the Date range).
+    expect(() => cron('0 0 1 1 *', { startAt: Date.UTC(275_000, 0, 1), endAt: 8.64e15 })).toThrow(
+      new InvalidArgumentError('Expected the cron expression "0 0 1 1 *" to fire between `startAt` and `endAt`, but it never does'),
+    );
   });
 
   it('rejects an unknown time zone', () => {
@@ -57,6 +74,7 @@ describe('cron', () => {
 
   it('checks jitter and window', () => {
     expect(() => cron('* * * * *', { jitter: 'soon' })).toThrow('Expected `jitter`');
+    expect(cron('* * * * *', { jitter: 0 }).jitterMs).toBe(0);
     expect(() => cron('* * * * *', { startAt: 5, endAt: 1 })).toThrow('Expected `endAt` to be after `startAt`');
   });
 });

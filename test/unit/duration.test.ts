@@ -14,6 +14,8 @@ describe('parseDuration', () => {
     ['2w', 1_209_600_000],
     ['1.5h', 5_400_000],
     ['.5s', 500],
+    ['.25s', 250],
+    ['1.25s', 1250],
     ['1h30m', 5_400_000],
     ['1h 30m 15s', 5_415_000],
     ['  10 s ', 10_000],
@@ -51,10 +53,18 @@ describe('parseDuration', () => {
     if (reason !== undefined) expect(error.message).toContain(reason);
   });
 
+  it('says "rounds to 0ms" only for a value that does', () => {
+    expect(() => parseDuration(0, 'every')).toThrow(new InvalidArgumentError(`Expected \`every\` to be a positive duration such as '30s' or 5000, got 0`));
+    expect(() => parseDuration(0.4, 'every')).toThrow(`got 0.4 (it rounds to 0ms)`);
+  });
+
   it('accepts zero only with allowZero, and then says non-negative', () => {
     expect(parseDuration(0, 'jitter', { allowZero: true })).toBe(0);
     expect(parseDuration('0s', 'jitter', { allowZero: true })).toBe(0);
     expect(Object.is(parseDuration(-0, 'jitter', { allowZero: true }), 0)).toBe(true);
+    // An empty string is not a zero.
+    expect(() => parseDuration('', 'jitter', { allowZero: true })).toThrow('Expected `jitter` to be a non-negative duration such as \'30s\' or 5000, got ""');
+    expect(() => parseDuration('  ', 'jitter', { allowZero: true })).toThrow(InvalidArgumentError);
     expect(() => parseDuration('-1s', 'jitter', { allowZero: true })).toThrow(
       `Expected \`jitter\` to be a non-negative duration such as '30s' or 5000, got "-1s"`,
     );
@@ -66,6 +76,7 @@ describe('parseDuration', () => {
   });
 
   it('rejects values beyond safe integers', () => {
+    expect(parseDuration(Number.MAX_SAFE_INTEGER, 'every')).toBe(Number.MAX_SAFE_INTEGER);
     expect(() => parseDuration(2 ** 60, 'every')).toThrow('too large');
   });
 });

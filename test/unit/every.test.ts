@@ -29,6 +29,11 @@ describe('every', () => {
     expect(() => every('1s', { startAt: 2000, endAt: 1000 })).toThrow(InvalidArgumentError);
   });
 
+  it('takes an endAt alone, even the epoch itself', () => {
+    expect(every('1s', { endAt: 0 })).toMatchObject({ startAtMs: null, endAtMs: 0 });
+    expect(every('1s', { startAt: 0 })).toMatchObject({ startAtMs: 0, endAtMs: null });
+  });
+
   it('checks startAt and endAt', () => {
     expect(() => every('1s', { startAt: 'tomorrow' })).toThrow('Expected `startAt` to be an ISO 8601 date-time');
     expect(() => every('1s', { endAt: Number.NaN })).toThrow('Expected `endAt` to be epoch milliseconds');

@@ -90,7 +90,9 @@ describe('planFires', () => {
   });
 
   it('misfire grace: a fire exactly at the grace is on time; all fires late runs nothing', () => {
-    expect(planFires({ schedule: schedule({ nextFireAtMs: 0, misfireGraceMs: 1000 }), nowMs: 1000, activeJobs: 0 }).run).toEqual([0]);
+    const onTheEdge = planFires({ schedule: schedule({ nextFireAtMs: 0, misfireGraceMs: 1000 }), nowMs: 1000, activeJobs: 0 });
+    expect(onTheEdge.run).toEqual([0]);
+    expect(onTheEdge.missed).toEqual([]);
     const late = planFires({ schedule: schedule({ coalesce: 'latest', misfireGraceMs: 1000 }), nowMs: 2 * minute + 1001, activeJobs: 0 });
     expect(late.run).toEqual([]);
     expect(late.coalesced).toEqual([]);
@@ -203,6 +205,30 @@ describe('planFires', () => {
     expect(plan.run).toEqual([91, 92, 93, 94, 95, 96, 97, 98, 99, 100].map((k) => k * minute));
     expect(plan.missedUnlisted).toBe(91);
     expect(plan.end).toBe(true);
+  });
+
+  it('interval: a stored next fire that a shortened endAt left behind still runs once, then the schedule ends', () => {
+    // As for cron and date triggers, the stored nextFireAtMs is always due once it is reached.
+    const trigger = every(minute, { startAt: 0, endAt: 2 * minute });
+    const plan = planFires({ schedule: schedule({ trigger, nextFireAtMs: 5 * minute }), nowMs: 10 * minute, activeJobs: 0 });
+    expect(plan).toEqual<FirePlan>({ ...empty, run: [5 * minute], nextFireAtMs: null, lastFireAtMs: 5 * minute, end: true });
+  });
+
+  it('catch-up cap (cron): the window ends at endAt, not at now', () => {
+    const trigger = cron('* * * * *', { endAt: 50 * minute });
+    const plan = planFires({ schedule: schedule({ trigger, nextFireAtMs: 0 }), nowMs: 100 * minute, activeJobs: 0, maxCatchUp: 10 });
+    expect(plan.run).toEqual([41, 42, 43, 44, 45, 46, 47, 48, 49, 50].map((k) => k * minute));
+    expect(plan.missedUnlisted).toBe(11);
+    expect(plan.lastFireAtMs).toBe(50 * minute);
+    expect(plan.end).toBe(true);
+  });
+
+  it('catch-up cap (cron): enumerated fires inside the window are not counted as missed', () => {
+    // 13 due fires (0..12 min), cap 10: 11 enumerated (0..10) before the cap shows, window 3..12.
+    const plan = planFires({ schedule: schedule({ trigger: cron('* * * * *'), nextFireAtMs: 0 }), nowMs: 12 * minute, activeJobs: 0, maxCatchUp: 10 });
+    expect(plan.run).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((k) => k * minute));
+    expect(plan.missedUnlisted).toBe(3);
+    expect(missedTotal(plan)).toBe(3);
   });
 
   it('interval without startAt: the grid continues from nextFireAtMs', () => {

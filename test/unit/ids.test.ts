@@ -20,7 +20,8 @@ describe('newId', () => {
 
   it('sorts by creation time, also within one millisecond', () => {
     const ids: string[] = [];
-    for (let k = 0; k < 3000; k += 1) ids.push(newId(1_700_000_000_000 + Math.floor(k / 100)));
+    // More ids in all than the 12-bit counter holds: each millisecond must start a new sequence.
+    for (let k = 0; k < 6000; k += 1) ids.push(newId(1_700_000_000_000 + Math.floor(k / 100)));
     expect(ids.every((id) => uuidV7.test(id))).toBe(true);
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);

@@ -35,6 +35,10 @@ describe('firstFireAtMs', () => {
     expect(firstFireAtMs(every('1m', { startAt: now + 5 }), now)).toBe(now + 5);
   });
 
+  it('interval with startAt several intervals ahead: startAt itself', () => {
+    expect(firstFireAtMs(every('1m', { startAt: now + 3 * 60_000 }), now)).toBe(now + 3 * 60_000);
+  });
+
   it('interval with startAt in the past: the next grid point at or after now', () => {
     expect(firstFireAtMs(every('1h', { startAt: '2025-12-31T00:00:00Z' }), now)).toBe(now);
     expect(firstFireAtMs(every('1h', { startAt: '2025-12-31T00:20:00Z' }), now)).toBe(utc('2026-01-01T12:20:00Z'));
@@ -77,6 +81,8 @@ describe('nextFireAfterMs', () => {
     expect(nextFireAfterMs(trigger, 5_500, 5_500)).toBe(6_300);
     expect(nextFireAfterMs(trigger, 0, 0)).toBe(300);
     expect(nextFireAfterMs(trigger, 300, 300)).toBe(1_300);
+    // Asked long before startAt: startAt, not a grid point before it.
+    expect(nextFireAfterMs(every(1000, { startAt: 10_000 }), 0, 0)).toBe(10_000);
   });
 
   it('interval: null past endAt, a fire exactly at endAt still counts', () => {
@@ -90,6 +96,11 @@ describe('nextFireAfterMs', () => {
     const from = utc('2026-01-01T00:00:00Z');
     expect(iso(nextFireAfterMs(trigger, from, from))).toBe('2026-01-01T00:15:00.000Z');
     expect(iso(nextFireAfterMs(trigger, from, from + 3_600_000 + 1))).toBe('2026-01-01T01:15:00.000Z');
+  });
+
+  it('cron: null when croner finds no later match (the end of the Date range)', () => {
+    expect(firstFireAtMs(cron('0 0 1 1 *'), Date.UTC(275_000, 0, 1))).toBeNull();
+    expect(nextFireAfterMs(cron('0 0 1 1 *'), 0, Date.UTC(275_000, 0, 1))).toBeNull();
   });
 
   it('cron: not before startAt, null past endAt', () => {
@@ -182,6 +193,15 @@ describe('the dst policy (Europe/Berlin)', () => {
     ]);
   });
 
+  it('strict: also for a half-hour DST shift (Lord Howe Island, 2026-04-05, 02:00 LHDT back to 01:30 LHST)', () => {
+    const from = utc('2026-04-04T13:59:00Z');
+    const to = utc('2026-04-04T16:00:00Z');
+    const times = (dst: 'vixie' | 'strict') => firesBetween(cron('*/15 * * * *', { tz: 'Australia/Lord_Howe', dst }), from, to).map((t) => t.slice(11, 16));
+    // 01:30 and 01:45 happen twice (14:30Z and 15:00Z, 14:45Z and 15:15Z): strict fires them once.
+    expect(times('strict')).toEqual(['14:00', '14:15', '14:30', '14:45', '15:30', '15:45', '16:00']);
+    expect(times('vixie')).toEqual(['14:00', '14:15', '14:30', '14:45', '15:00', '15:15', '15:30', '15:45', '16:00']);
+  });
+
   it('strict changes nothing away from DST changes, and nothing in UTC', () => {
     const from = utc('2026-06-01T00:00:00Z');
     const to = utc('2026-06-03T00:00:00Z');
@@ -210,8 +230,16 @@ describe('cronFiresAtOrBeforeMs', () => {
 });
 
 describe('jitterOffsetMs', () => {
-  it('is 0 without jitter', () => {
+  it('is 0 without jitter, also for a negative or missing one (hand-written specs)', () => {
     expect(jitterOffsetMs('s1', 1000, 0)).toBe(0);
+    expect(jitterOffsetMs('s1', 1000, -5_000)).toBe(0);
+    expect(jitterOffsetMs('s1', 1000, Number.NaN)).toBe(0);
+    expect(jitterOffsetMs('s1', 1000, undefined as unknown as number)).toBe(0);
+  });
+
+  it('reaches both ends of [0, jitterMs]', () => {
+    const offsets = new Set(Array.from({ length: 50 }, (_, fire) => jitterOffsetMs('s', fire, 1)));
+    expect([...offsets].sort()).toEqual([0, 1]);
   });
 
   it('is deterministic and within [0, jitterMs]', () => {

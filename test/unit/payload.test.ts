@@ -37,6 +37,23 @@ describe('assertJsonPayload', () => {
     expect(toJsonPayload({ a: [1] }, 'data')).toEqual({ a: [1] });
   });
 
+  it('toJsonPayload refuses what assertJsonPayload refuses', () => {
+    expect(() => toJsonPayload({ when: new Date(0) }, 'data')).toThrow(new PayloadNotSerializableError('data.when: a Date is not JSON; use an ISO string (date.toISOString())'));
+  });
+
+  it('names a function only when it has a name', () => {
+    expect(problem({ f: function collect() {} })).toBe('data.f: a function (collect) is not JSON; register the code as a task and pass data instead');
+    expect(problem([() => 1])).toBe('data[0]: a function is not JSON; register the code as a task and pass data instead');
+  });
+
+  it('refuses array subclasses, anonymous classes and objects whose prototype has no constructor', () => {
+    class Batch extends Array<number> {}
+    expect(problem({ batch: Batch.from([1, 2]) })).toBe('data.batch: an array subclass (Batch) is not JSON; use a plain array');
+    expect(problem({ x: new (class {})() })).toBe('data.x: a class instance (anonymous class) is not JSON; store its id instead');
+    const orphan: object = Object.create(Object.create(null) as object) as object;
+    expect(problem({ x: orphan })).toBe('data.x: a class instance (anonymous class) is not JSON; store its id instead');
+  });
+
   it('names the path of a class instance and says what to do', () => {
     expect(problem({ worker: { client: new Ec2Client() } })).toBe(
       'data.worker.client: a class instance (Ec2Client) is not JSON; store its id instead',
@@ -133,5 +150,16 @@ describe('validatePayload', () => {
     expect((error as PayloadValidationError).code).toBe('PAYLOAD_INVALID');
     expect((error as Error).message).toBe('Invalid `data`: data.items[0].name: Required; data.user["first name"]: Too long');
     expect((error as PayloadValidationError).issues).toHaveLength(2);
+  });
+
+  it('writes each kind of path key the way JavaScript would read it', async () => {
+    const schema: StandardSchemaV1 = {
+      '~standard': {
+        version: 1,
+        vendor: 'test',
+        validate: () => ({ issues: [{ message: 'Bad', path: ['rows', 12, '12', '1a', 'a-1', Symbol('meta'), { key: '$ok_1' }] }] }),
+      },
+    };
+    await expect(validatePayload(schema, {}, 'data')).rejects.toThrow('Invalid `data`: data.rows[12][12]["1a"]["a-1"][Symbol(meta)].$ok_1: Bad');
   });
 });

@@ -30,6 +30,7 @@ describe('resolveRetryPolicy', () => {
     [{ backoff: { jitter: 1.5 } }, 'Expected `retry.backoff.jitter` to be a number from 0 to 1, got 1.5'],
     [{ backoff: { jitter: -0.1 } }, 'got -0.1'],
     [{ backoff: { jitter: Number.NaN } }, 'got NaN'],
+    [{ backoff: { jitter: '0.5' as unknown as number } }, 'Expected `retry.backoff.jitter` to be a number from 0 to 1, got "0.5"'],
     [{ backoff: { type: 'linear' as 'fixed' } }, `Expected \`retry.backoff.type\` to be 'fixed' or 'exponential', got "linear"`],
     [{ backoff: { delay: '-1s' } }, 'Expected `retry.backoff.delay` to be a non-negative duration'],
     [{ backoff: { max: 0 } }, 'Expected `retry.backoff.max` to be a positive duration'],

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { at, cron, every, task, ScheduleNotFoundError } from '../../../src/index.ts';
+import { jitterOffsetMs } from '../../../src/triggers/next-fire.ts';
 import { createHarness, deferred, storeFactories, t0, type Harness } from './harness.ts';
 
 describe.each(storeFactories)('schedules on the %s store', (_name, makeStore) => {
@@ -30,6 +31,34 @@ describe.each(storeFactories)('schedules on the %s store', (_name, makeStore) =>
     const changed = await h.scheduler.schedule({ id: 'a', task: 'noop', trigger: every('2m') });
     expect(changed.nextFireAtMs).toBe(t0 + 30_000 + 120_000);
     expect(await h.scheduler.listSchedules()).toHaveLength(1);
+  });
+
+  test('a jittered schedule runs each job at its fire time plus its deterministic offset; an unjittered one at the fire time', async () => {
+    const runs: Array<{ scheduleId: string | null; fireAtMs: number | null; runAtMs: number; ranAtMs: number }> = [];
+    h = createHarness(makeStore, {
+      tasks: [task('spread', { run: ({ job }) => void runs.push({ scheduleId: job.scheduleId, fireAtMs: job.fireAtMs, runAtMs: job.runAt.getTime(), ranAtMs: h.clock.now() }) })],
+    });
+    await h.scheduler.start();
+    await h.scheduler.schedule({ id: 'plain', task: 'spread', trigger: every('1m') });
+    await h.scheduler.schedule({ id: 'jittered', task: 'spread', trigger: every('1m', { jitter: '30s' }) });
+    await h.scheduler.schedule({ id: 'jittered-cron', task: 'spread', trigger: cron('* * * * *', { jitter: '20s' }) });
+    const fireAtMs = t0 + 60_000;
+    const offsetMs = jitterOffsetMs('jittered', fireAtMs, 30_000);
+    const cronOffsetMs = jitterOffsetMs('jittered-cron', fireAtMs, 20_000);
+    // The FNV-1a hash of "<schedule id>:<fire time>" scaled into [0, jitter] (checked by hand).
+    expect([offsetMs, cronOffsetMs]).toEqual([14_005, 15_002]);
+
+    await h.clock.advanceTo(fireAtMs);
+    expect(runs).toEqual([{ scheduleId: 'plain', fireAtMs, runAtMs: fireAtMs, ranAtMs: fireAtMs }]);
+    await h.clock.advanceTo(fireAtMs + offsetMs - 1);
+    expect(runs).toHaveLength(1);
+    await h.clock.advanceTo(fireAtMs + cronOffsetMs);
+    expect(runs.slice(1)).toEqual([
+      { scheduleId: 'jittered', fireAtMs, runAtMs: fireAtMs + offsetMs, ranAtMs: fireAtMs + offsetMs },
+      { scheduleId: 'jittered-cron', fireAtMs, runAtMs: fireAtMs + cronOffsetMs, ranAtMs: fireAtMs + cronOffsetMs },
+    ]);
+    // The next fire of the jittered schedule is on the grid, not shifted by the jitter.
+    expect((await h.scheduler.getSchedule('jittered'))?.nextFireAtMs).toBe(t0 + 120_000);
   });
 
   test('a cron schedule in a time zone fires at the local wall time', async () => {

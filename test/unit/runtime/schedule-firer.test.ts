@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { idTimeMs } from '../../../src/domain/ids.ts';
+import type { JobRecord, NewJob } from '../../../src/domain/job.ts';
+import type { ScheduleRecord } from '../../../src/domain/schedule.ts';
+import { SchedulerEventEmitter, type SchedulerEventName } from '../../../src/runtime/events.ts';
+import { fireDueSchedules } from '../../../src/runtime/schedule-firer.ts';
+import type { AcquireSchedulesRequest, ReleaseScheduleRequest, Store } from '../../../src/store/store.ts';
+import { TaskRegistry } from '../../../src/tasks/task-registry.ts';
+import { task } from '../../../src/tasks/task.ts';
+import { VirtualClock } from '../../../src/testing/virtual-clock.ts';
+import { at } from '../../../src/triggers/at.ts';
+import { every } from '../../../src/triggers/every.ts';
+import { jitterOffsetMs } from '../../../src/triggers/next-fire.ts';
+
+const t0 = Date.UTC(2026, 0, 1);
+const minute = 60_000;
+
+function schedule(patch: Partial<ScheduleRecord>): ScheduleRecord {
+  return {
+    id: 's1', task: 'report', data: { region: 'eu' }, trigger: every('1m', { startAt: t0 }), priority: 7, maxRunning: null,
+    misfireGraceMs: null, coalesce: 'all', paused: false, nextFireAtMs: t0, lastFireAtMs: null, createdAtMs: t0, updatedAtMs: t0,
+    leaseOwner: null, leaseExpiresAtMs: null, leaseToken: 0, firedCount: 0, skippedCount: 0, missedCount: 0, ...patch,
+  };
+}
+
+/**
+ * Just the two store calls the firer makes: hands out the given schedules (lease tokens 11, 12, …)
+ * and answers each release with `released` and the jobs it asked for, as a store would create them.
+ */
+function fakeStore(acquired: Array<{ schedule: ScheduleRecord; activeJobs?: number }>, released = true) {
+  const calls = { acquire: [] as AcquireSchedulesRequest[], release: [] as ReleaseScheduleRequest[][] };
+  const store = {
+    async acquireDueSchedules(request: AcquireSchedulesRequest) {
+      calls.acquire.push(request);
+      return acquired.map(({ schedule: s, activeJobs = 0 }, index) => ({ schedule: s, leaseToken: 11 + index, activeJobs }));
+    },
+    async releaseSchedules(requests: readonly ReleaseScheduleRequest[]) {
+      calls.release.push([...requests]);
+      return requests.map((request) => ({
+        scheduleId: request.scheduleId,
+        released,
+        created: released ? request.jobs.map((job: NewJob) => ({ ...job, status: 'queued' }) as unknown as JobRecord) : [],
+      }));
+    },
+  };
+  return { store: store as unknown as Store, calls };
+}
+
+function firer(store: Store, nowMs: number) {
+  const events = new SchedulerEventEmitter();
+  const seen: Array<{ name: SchedulerEventName; payload: unknown }> = [];
+  for (const name of ['schedule.fired', 'job.enqueued', 'schedule.missed', 'schedule.skipped', 'schedule.ended'] as const) {
+    events.on(name, (payload) => seen.push({ name, payload }));
+  }
+  const registry = new TaskRegistry([task('report', { retry: { attempts: 5 }, run: () => undefined })]);
+  const ctx = { store, clock: new VirtualClock(nowMs), nodeId: 'node-1', registry, events, scheduleLeaseMs: 4_000, batchSize: 25 };
+  return { ctx, seen };
+}
+
+describe('fireDueSchedules', () => {
+  it('leases due schedules as this node, then releases each with its plan and one job per fire to run', async () => {
+    const nowMs = t0 + 2 * minute + 5;
+    const { store, calls } = fakeStore([{ schedule: schedule({}) }]);
+    const { ctx } = firer(store, nowMs);
+    expect(await fireDueSchedules(ctx)).toBe(1);
+    expect(calls.acquire).toEqual([{ nodeId: 'node-1', nowMs, leaseMs: 4_000, limit: 25 }]);
+    expect(calls.release).toHaveLength(1);
+    const [release] = calls.release[0]!;
+    expect(release).toEqual({
+      scheduleId: 's1', leaseToken: 11, nowMs, nextFireAtMs: t0 + 3 * minute, lastFireAtMs: t0 + 2 * minute,
+      jobs: expect.any(Array), skipped: 0, missed: 0, end: false,
+    });
+    expect(release!.jobs.map(({ id: _id, ...job }) => job)).toEqual([0, 1, 2].map((k) => ({
+      task: 'report', data: { region: 'eu' }, origin: 'schedule', scheduleId: 's1', fireAtMs: t0 + k * minute, priority: 7,
+      runAtMs: t0 + k * minute, maxAttempts: 5, dedupeKey: null, createdAtMs: nowMs,
+    })));
+    expect(new Set(release!.jobs.map((job) => job.id)).size).toBe(3);
+    expect(release!.jobs.every((job) => idTimeMs(job.id) === nowMs)).toBe(true);
+  });
+
+  it("gives a job the task's attempts, or the default 3 for a task this node does not know", async () => {
+    const { store, calls } = fakeStore([{ schedule: schedule({ id: 'known' }) }, { schedule: schedule({ id: 'unknown', task: 'elsewhere' }) }]);
+    await fireDueSchedules(firer(store, t0).ctx);
+    expect(calls.release[0]!.map((release) => [release.scheduleId, release.leaseToken, release.jobs[0]?.maxAttempts])).toEqual([
+      ['known', 11, 5],
+      ['unknown', 12, 3],
+    ]);
+  });
+
+  it("delays each job of a jittered trigger by its fire's offset; a date trigger has none", async () => {
+    const jittered = schedule({ id: 'jittered', trigger: every('1m', { startAt: t0, jitter: '30s' }) });
+    const once = schedule({ id: 'once', trigger: at(t0), nextFireAtMs: t0 });
+    const { store, calls } = fakeStore([{ schedule: jittered }, { schedule: once }]);
+    await fireDueSchedules(firer(store, t0 + minute).ctx);
+    const [first, second] = calls.release[0]!;
+    expect(first!.jobs.map((job) => job.runAtMs - job.fireAtMs!)).toEqual([jitterOffsetMs('jittered', t0, 30_000), jitterOffsetMs('jittered', t0 + minute, 30_000)]);
+    expect(first!.jobs.every((job) => job.runAtMs > job.fireAtMs!)).toBe(true);
+    expect(second!.jobs.map((job) => job.runAtMs)).toEqual([t0]);
+    expect(second!.end).toBe(true);
+  });
+
+  it('emits fired and enqueued for each created job, then missed, coalesced, skipped and ended', async () => {
+    const late = schedule({ id: 'late', coalesce: 'latest', misfireGraceMs: 90_000, trigger: every('1m', { startAt: t0, endAt: t0 + 3 * minute }) });
+    const busy = schedule({ id: 'busy', maxRunning: 1 });
+    const { store, calls } = fakeStore([{ schedule: late }, { schedule: busy, activeJobs: 1 }]);
+    const { ctx, seen } = firer(store, t0 + 3 * minute);
+    await fireDueSchedules(ctx);
+    const job = calls.release[0]![0]!.jobs[0];
+    expect(seen.map(({ name }) => name)).toEqual(['schedule.fired', 'job.enqueued', 'schedule.missed', 'schedule.missed', 'schedule.ended', 'schedule.skipped']);
+    expect(seen[0]!.payload).toEqual({ scheduleId: 'late', fireAtMs: t0 + 3 * minute, job: { ...job, status: 'queued' } });
+    expect(seen[1]!.payload).toEqual({ job: { ...job, status: 'queued' } });
+    expect(seen.slice(2).map(({ payload }) => payload)).toEqual([
+      { scheduleId: 'late', fireAtMs: [t0, t0 + minute], reason: 'misfire-grace' },
+      { scheduleId: 'late', fireAtMs: [t0 + 2 * minute], reason: 'coalesced' },
+      { scheduleId: 'late', reason: 'trigger-exhausted' },
+      { scheduleId: 'busy', fireAtMs: [t0, t0 + minute, t0 + 2 * minute, t0 + 3 * minute], activeJobs: 1, maxRunning: 1 },
+    ]);
+    expect(calls.release[0]!.map(({ skipped, missed, end }) => ({ skipped, missed, end }))).toEqual([
+      { skipped: 0, missed: 3, end: true },
+      { skipped: 4, missed: 0, end: false },
+    ]);
+  });
+
+  it('emits nothing for a schedule the store did not release (the lease ran out meanwhile)', async () => {
+    const { store } = fakeStore([{ schedule: schedule({ misfireGraceMs: 1, coalesce: 'latest' }) }], false);
+    const { ctx, seen } = firer(store, t0 + 5 * minute);
+    expect(await fireDueSchedules(ctx)).toBe(1);
+    expect(seen).toEqual([]);
+  });
+});
