@@ -11,7 +11,7 @@ export type { StandardSchemaV1 } from './tasks/standard-schema.ts';
 export { at, every, cron } from './triggers/index.ts';
 export type { TriggerSpec, DateTriggerSpec, IntervalTriggerSpec, CronTriggerSpec } from './domain/trigger.ts';
 export type { ScheduleRecord, CoalescePolicy } from './domain/schedule.ts';
-export { jobStatuses, type JobRecord, type JobStatus, type JobAttempt, type JobError, type JobOrigin } from './domain/job.ts';
+export { jobStatuses, type JobRecord, type JobSnapshot, type JobStatus, type JobAttempt, type JobError, type JobOrigin } from './domain/job.ts';
 export type { JsonValue } from './domain/json.ts';
 export type { RetryOptions } from './domain/retry.ts';
 export type { Duration } from './time/duration.ts';

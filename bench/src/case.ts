@@ -58,6 +58,7 @@ async function run(): Promise<Record<string, unknown>> {
     case 'enqueue': return scenarios.enqueue(system);
     case 'process': return scenarios.processJobs(system, Number(args.concurrency));
     case 'fire-burst': return scenarios.fireBurst(system);
+    case 'delayed-burst': return scenarios.fireBurst(system, 'delayed');
     case 'recurrent': return scenarios.recurrent(system);
     case 'nodes': return scenarios.nodes(system, caseArgs);
     case 'takeover': return scenarios.takeover(system, caseArgs);

@@ -33,8 +33,10 @@ const plan: { scenario: string; entries: Entry[]; reps?: number; timeoutMs: numb
   { scenario: 'enqueue', entries: [...sundial, ...peers].map((system) => ({ scenario: 'enqueue', system, variant: 'default' })), timeoutMs: 300_000 },
   ...[10, 50].map((concurrency) => ({ scenario: `process-${concurrency}`, entries: both([...sundial, ...peers]).map((e) => ({ ...e, scenario: 'process', concurrency })), timeoutMs: 300_000 })),
   { scenario: 'fire-burst', entries: both([...sundial, ...peers]).map((e) => ({ ...e, scenario: 'fire-burst' })), timeoutMs: 300_000 },
-  { scenario: 'recurrent', entries: [...sundial, 'bullmq', 'croner', 'pg-boss', 'graphile-worker'].map((system) => ({ scenario: 'recurrent', system, variant: 'default' })), timeoutMs: 120_000 },
-  { scenario: 'nodes', entries: [...sundial, ...peers].map((system) => ({ scenario: 'nodes', system, variant: 'default' })), timeoutMs: 120_000 },
+  // Jobs enqueued to run at one instant: the peers' one-shots already are delayed jobs (fire-burst).
+  { scenario: 'delayed-burst', entries: both(sundial).map((e) => ({ ...e, scenario: 'delayed-burst' })), timeoutMs: 300_000 },
+  { scenario: 'recurrent', entries: [...sundial, 'bullmq', 'croner', 'pg-boss', 'graphile-worker'].map((system) => ({ scenario: 'recurrent', system, variant: 'default' })), timeoutMs: 180_000 },
+  { scenario: 'nodes', entries: [...sundial, ...peers].map((system) => ({ scenario: 'nodes', system, variant: 'default' })), timeoutMs: 180_000 },
   // Quick mode skips BullMQ's default takeover (30 s lock + 30 s stalled check: up to a minute).
   { scenario: 'takeover', entries: [...sundial, ...peers].flatMap((system) => ['default', 'fast'].map((variant) => ({ scenario: 'takeover', system, variant }))).filter((e) => !(quick && e.system === 'bullmq' && e.variant === 'default')), timeoutMs: 200_000 },
   { scenario: 'scale', entries: [...sundial, 'bullmq', 'pg-boss', 'graphile-worker'].map((system) => ({ scenario: 'scale', system, variant: system === 'pg-boss' || system === 'graphile-worker' ? 'fast' : 'default' })), reps: 1, timeoutMs: 1_200_000 },

@@ -137,7 +137,7 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
           type: 'object',
           properties: {
             id: { type: 'string' }, task: { type: 'string' }, data: {}, origin: { enum: ['schedule', 'manual', 'enqueue'] }, scheduleId: { type: ['string', 'null'] },
-            fireAtMs: { type: ['integer', 'null'] }, status: { enum: ['queued', 'running', 'succeeded', 'failed', 'dead', 'cancelled'] }, priority: { type: 'integer' },
+            fireAtMs: { type: ['integer', 'null'] }, status: { enum: ['queued', 'reserved', 'running', 'succeeded', 'failed', 'dead', 'cancelled'] }, priority: { type: 'integer' },
             runAtMs: { type: 'integer' }, createdAtMs: { type: 'integer' }, updatedAtMs: { type: 'integer' }, startedAtMs: { type: ['integer', 'null'] },
             finishedAtMs: { type: ['integer', 'null'] }, attempt: { type: 'integer' }, maxAttempts: { type: 'integer' }, dedupeKey: { type: ['string', 'null'] },
             leaseOwner: { type: ['string', 'null'] }, leaseExpiresAtMs: { type: ['integer', 'null'] }, fencingToken: { type: 'integer' },

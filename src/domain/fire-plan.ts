@@ -16,9 +16,15 @@ export interface FirePlan {
    * Exact for interval triggers; for cron triggers a lower bound.
    */
   missedUnlisted: number;
-  /** The first fire strictly after `nowMs`; null when the trigger has no more. */
+  /**
+   * Fires not due yet but within the look-ahead (`nowMs < fire <= nowMs + horizonMs`), oldest
+   * first: they get a job now too, reserved by the planning node, which starts each at its
+   * instant and judges `maxRunning` and the misfire grace then.
+   */
+  ahead: number[];
+  /** The first fire strictly after `nowMs + horizonMs`; null when the trigger has no more. */
   nextFireAtMs: number | null;
-  /** The newest due fire, or the schedule's previous `lastFireAtMs` when none was due. */
+  /** The newest fire handed out (due or ahead), or the schedule's previous `lastFireAtMs` when none was. */
   lastFireAtMs: number | null;
   /** The schedule is over (`nextFireAtMs === null`): the store deletes it on release. */
   end: boolean;
@@ -34,9 +40,14 @@ export interface PlanFiresInput {
    * @defaultValue 1000
    */
   maxCatchUp?: number | undefined;
+  /** The look-ahead: fires within this long after `nowMs` are planned too (`ahead`). @defaultValue 0 */
+  horizonMs?: number | undefined;
+  /** Most fires planned ahead per schedule. @defaultValue 100 */
+  maxAhead?: number | undefined;
 }
 
 export const defaultMaxCatchUp = 1000;
+export const defaultMaxAhead = 100;
 
 /**
  * Decides a leased schedule's due fires. This is the one definition every store relies on; it
@@ -65,11 +76,32 @@ export const defaultMaxCatchUp = 1000;
  *    trigger, or past `endAtMs`); `lastFireAtMs` is the newest due fire; `end` is
  *    `nextFireAtMs === null`.
  *
+ * 7. **Look-ahead** (`horizonMs` > 0): the fires after `nowMs` up to `nowMs + horizonMs` (at most
+ *    `maxAhead`) are listed in `ahead`; `nextFireAtMs` becomes the first fire after them and
+ *    `lastFireAtMs` the newest of them. Their overlap and lateness are not judged here: the node
+ *    that reserves them judges both when each comes due.
+ *
  * `paused` is not looked at: stores only acquire unpaused schedules. The schedule's `missedCount`
  * grows by `missed.length + coalesced.length + missedUnlisted` (see {@link missedTotal}), its
  * `skippedCount` by `skipped.length`.
  */
 export function planFires(input: PlanFiresInput): FirePlan {
+  const plan = planDueFires(input);
+  const horizonMs = input.horizonMs ?? 0;
+  if (horizonMs <= 0 || plan.nextFireAtMs === null || plan.nextFireAtMs > input.nowMs + horizonMs) return plan;
+  // 7. Look-ahead: the fires up to nowMs + horizonMs are handed out ahead (reserved by the planning
+  //    node), and the next fire moves past them.
+  const maxAhead = Math.max(1, Math.floor(input.maxAhead ?? defaultMaxAhead));
+  const ahead: number[] = [];
+  let fireMs: number | null = plan.nextFireAtMs;
+  while (fireMs !== null && fireMs <= input.nowMs + horizonMs && ahead.length < maxAhead) {
+    ahead.push(fireMs);
+    fireMs = nextFireAfterMs(input.schedule.trigger, fireMs, fireMs);
+  }
+  return { ...plan, ahead, nextFireAtMs: fireMs, lastFireAtMs: ahead.at(-1)!, end: fireMs === null };
+}
+
+function planDueFires(input: PlanFiresInput): FirePlan {
   const { schedule, nowMs, activeJobs } = input;
   const maxCatchUp = Math.max(1, Math.floor(input.maxCatchUp ?? defaultMaxCatchUp));
   const firstDueMs = schedule.nextFireAtMs;
@@ -80,6 +112,7 @@ export function planFires(input: PlanFiresInput): FirePlan {
       missed: [],
       skipped: [],
       missedUnlisted: 0,
+      ahead: [],
       nextFireAtMs: firstDueMs,
       lastFireAtMs: schedule.lastFireAtMs,
       end: firstDueMs === null,
@@ -128,6 +161,7 @@ export function planFires(input: PlanFiresInput): FirePlan {
     missed,
     skipped,
     missedUnlisted,
+    ahead: [],
     nextFireAtMs,
     lastFireAtMs: newestDueMs,
     end: nextFireAtMs === null,

@@ -10,35 +10,45 @@
 let lastMs = -1;
 let counter = 0;
 
+/**
+ * Random bytes drawn in blocks: one `getRandomValues` call serves 256 ids (a call per id cost more
+ * than the rest of the id; Node's own randomUUID pools its entropy the same way).
+ */
+const pool = new Uint8Array(16 * 256);
+let poolOffset = pool.length;
+const hex = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
 /** A new UUIDv7 string for an entity created at `nowMs`. */
 export function newId(nowMs: number): string {
   const ms = Math.max(0, Math.min(Math.floor(nowMs), 0xffff_ffff_ffff));
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
+  if (poolOffset === pool.length) {
+    crypto.getRandomValues(pool);
+    poolOffset = 0;
+  }
+  const r = poolOffset;
+  poolOffset += 16;
 
   if (ms === lastMs && counter < 0xfff) {
     counter += 1;
   } else {
     // Seed in the lower half so many ids can follow within the same millisecond before it wraps.
-    counter = ((bytes[6]! & 0x07) << 8) | bytes[7]!;
+    counter = ((pool[r + 6]! & 0x07) << 8) | pool[r + 7]!;
     lastMs = ms;
   }
 
   // 48-bit big-endian timestamp. Bit operators are 32-bit, so split into high 16 and low 32 bits.
   const high = Math.floor(ms / 0x1_0000_0000);
   const low = ms % 0x1_0000_0000;
-  bytes[0] = (high >>> 8) & 0xff;
-  bytes[1] = high & 0xff;
-  bytes[2] = (low >>> 24) & 0xff;
-  bytes[3] = (low >>> 16) & 0xff;
-  bytes[4] = (low >>> 8) & 0xff;
-  bytes[5] = low & 0xff;
-  bytes[6] = 0x70 | ((counter >>> 8) & 0x0f); // version 7, then rand_a (the counter)
-  bytes[7] = counter & 0xff;
-  bytes[8] = 0x80 | (bytes[8]! & 0x3f); // variant 10
-
-  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const b = (i: number) => hex[pool[r + i]!]!;
+  return (
+    hex[(high >>> 8) & 0xff]! + hex[high & 0xff]! + hex[(low >>> 24) & 0xff]! + hex[(low >>> 16) & 0xff]! + '-' +
+    hex[(low >>> 8) & 0xff]! + hex[low & 0xff]! + '-' +
+    // version 7, then rand_a (the counter)
+    hex[0x70 | ((counter >>> 8) & 0x0f)]! + hex[counter & 0xff]! + '-' +
+    // variant 10
+    hex[0x80 | (pool[r + 8]! & 0x3f)]! + b(9) + '-' +
+    b(10) + b(11) + b(12) + b(13) + b(14) + b(15)
+  );
 }
 
 /** The creation time (epoch ms) encoded in a UUIDv7. */

@@ -5,20 +5,23 @@ import type { JsonValue } from './json.ts';
  * Where a job is in its life.
  *
  * - `queued`: waiting for its `runAtMs`, then claimable.
+ * - `reserved`: claimed by a node ahead of its `runAtMs` (a schedule's fire within the node's
+ *   look-ahead, or a delayed job); the node starts it from a local timer at that instant. It
+ *   counts as active (for `maxRunning`), and becomes running when its node reports the start.
  * - `running`: claimed by a node that holds its lease.
  * - `failed`: an attempt failed and a retry is planned at `runAtMs`; claimable again when due
  *   (the next claim is the retry).
  * - `succeeded`, `dead` (no attempt left, non-retryable error, unknown task), `cancelled`: final.
  */
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'dead' | 'cancelled';
+export type JobStatus = 'queued' | 'reserved' | 'running' | 'succeeded' | 'failed' | 'dead' | 'cancelled';
 
-export const jobStatuses = ['queued', 'running', 'succeeded', 'failed', 'dead', 'cancelled'] as const satisfies readonly JobStatus[];
+export const jobStatuses = ['queued', 'reserved', 'running', 'succeeded', 'failed', 'dead', 'cancelled'] as const satisfies readonly JobStatus[];
 
 /** Statuses a job never leaves (but for an operator's explicit retry of a dead job). */
 export const finalJobStatuses = ['succeeded', 'dead', 'cancelled'] as const satisfies readonly JobStatus[];
 
 /** Statuses that count as "still active" for a schedule's `maxRunning` overlap check. */
-export const activeJobStatuses = ['queued', 'running', 'failed'] as const satisfies readonly JobStatus[];
+export const activeJobStatuses = ['queued', 'reserved', 'running', 'failed'] as const satisfies readonly JobStatus[];
 
 export function isFinalJobStatus(status: JobStatus): boolean {
   return (finalJobStatuses as readonly JobStatus[]).includes(status);
@@ -113,4 +116,90 @@ export interface NewJob {
   maxAttempts: number;
   dedupeKey: string | null;
   createdAtMs: number;
+}
+
+/** The record of a job `Store.enqueueJobs` created as given: queued, no attempt yet. */
+export function newJobRecord(job: NewJob): JobRecord {
+  return {
+    id: job.id,
+    task: job.task,
+    data: job.data,
+    origin: job.origin,
+    scheduleId: job.scheduleId,
+    fireAtMs: job.fireAtMs,
+    status: 'queued',
+    priority: job.priority,
+    runAtMs: job.runAtMs,
+    createdAtMs: job.createdAtMs,
+    updatedAtMs: job.createdAtMs,
+    startedAtMs: null,
+    finishedAtMs: null,
+    attempt: 0,
+    maxAttempts: job.maxAttempts,
+    dedupeKey: job.dedupeKey,
+    leaseOwner: null,
+    leaseExpiresAtMs: null,
+    fencingToken: 0,
+    cancelRequested: false,
+    result: null,
+    error: null,
+    attempts: [],
+  };
+}
+
+/**
+ * A job as an event describes it: what the emitting node knew of it at that moment (a claim's
+ * fields and the attempt's outcome), without the attempt history — read the job from the store
+ * (`scheduler.getJob(id)`) for that.
+ */
+export interface JobSnapshot {
+  id: string;
+  task: string;
+  data: JsonValue;
+  origin: JobOrigin;
+  scheduleId: string | null;
+  fireAtMs: number | null;
+  status: JobStatus;
+  priority: number;
+  runAtMs: number;
+  createdAtMs: number;
+  dedupeKey: string | null;
+  /** The attempt this event is about (0 for a job not started yet). */
+  attempt: number;
+  maxAttempts: number;
+  fencingToken: number;
+  /** The node that holds (or held) the job for this attempt; null when none does. */
+  nodeId: string | null;
+  /** When this attempt started, if it did. */
+  startedAtMs: number | null;
+  /** When the job reached a final status, if it did. */
+  finishedAtMs: number | null;
+  result: JsonValue | null;
+  error: JobError | null;
+}
+
+/** The snapshot of a full record (events about jobs read from the store). */
+export function snapshotOf(job: JobRecord): JobSnapshot {
+  const last = job.attempts.at(-1);
+  return {
+    id: job.id,
+    task: job.task,
+    data: job.data,
+    origin: job.origin,
+    scheduleId: job.scheduleId,
+    fireAtMs: job.fireAtMs,
+    status: job.status,
+    priority: job.priority,
+    runAtMs: job.runAtMs,
+    createdAtMs: job.createdAtMs,
+    dedupeKey: job.dedupeKey,
+    attempt: job.attempt,
+    maxAttempts: job.maxAttempts,
+    fencingToken: job.fencingToken,
+    nodeId: job.leaseOwner ?? last?.nodeId ?? null,
+    startedAtMs: last?.startedAtMs ?? null,
+    finishedAtMs: job.finishedAtMs,
+    result: job.result,
+    error: job.error,
+  };
 }

@@ -11,7 +11,7 @@ export interface QueueEntry {
   readonly seq: number;
 }
 
-const byRunAt = (a: QueueEntry, b: QueueEntry): boolean => a.runAtMs < b.runAtMs || (a.runAtMs === b.runAtMs && a.seq < b.seq);
+export const byRunAt = (a: QueueEntry, b: QueueEntry): boolean => a.runAtMs < b.runAtMs || (a.runAtMs === b.runAtMs && a.seq < b.seq);
 
 export const claimOrder = (a: QueueEntry, b: QueueEntry): boolean =>
   a.priority > b.priority || (a.priority === b.priority && byRunAt(a, b));
@@ -61,6 +61,30 @@ export class ClaimQueue {
     }
     for (const entry of notDue) this.#delayed.push(entry);
     return out;
+  }
+
+  /**
+   * Up to `limit` current entries not due at `nowMs` but due by `untilMs`, in runAtMs order (then
+   * creation): the jobs a claim reserves ahead. They are consumed; `restoreDelayed` gives back those
+   * the caller does not use.
+   */
+  takeAhead(nowMs: number, untilMs: number, limit: number): QueueEntry[] {
+    const out: QueueEntry[] = [];
+    while (out.length < limit) {
+      const top = this.#delayed.peek();
+      if (top === undefined || top.runAtMs > untilMs) break;
+      this.#delayed.pop();
+      if (!this.#isCurrent(top)) continue;
+      // Due already (a nowMs earlier than the last take's): it belongs to the due claims.
+      if (top.runAtMs <= nowMs) this.#ready.push(top);
+      else out.push(top);
+    }
+    return out;
+  }
+
+  /** Gives back entries `takeAhead` returned but the caller did not use. */
+  restoreDelayed(entries: readonly QueueEntry[]): void {
+    for (const entry of entries) this.#delayed.push(entry);
   }
 
   /** Gives back entries `take` returned but the caller did not use (they stay due and current). */

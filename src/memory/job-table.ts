@@ -1,6 +1,6 @@
 import { activeJobStatuses, isFinalJobStatus } from '../domain/job.ts';
 import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
-import { ClaimQueue, claimOrder } from './claim-queue.ts';
+import { byRunAt, ClaimQueue, claimOrder } from './claim-queue.ts';
 import type { QueueEntry } from './claim-queue.ts';
 import { LeaseIndex } from './lease-index.ts';
 
@@ -26,7 +26,7 @@ export class JobTable {
   readonly #byDedupeKey = new Map<string, string>();
   readonly #leases = new LeaseIndex((jobId, stamp) => {
     const stored = this.#jobs.get(jobId);
-    return stored !== undefined && stored.leaseStamp === stamp && stored.record.status === 'running';
+    return stored !== undefined && stored.leaseStamp === stamp && (stored.record.status === 'running' || stored.record.status === 'reserved');
   });
   readonly #activeBySchedule = new Map<string, Set<string>>();
   /** One claim queue per task: a claim reads only the queues of the tasks the node runs (routing). */
@@ -110,6 +110,30 @@ export class JobTable {
     return taken.slice(0, limit).map(({ entry }) => this.#jobs.get(entry.jobId) as StoredJob);
   }
 
+  /**
+   * Up to `limit` claimable jobs of `tasks` not due at `nowMs` but due by `untilMs`, runAtMs order
+   * (then creation): the jobs a claim reserves ahead (they must then be made reserved).
+   */
+  takeAhead(nowMs: number, untilMs: number, limit: number, tasks: readonly string[]): StoredJob[] {
+    const taken: Array<{ entry: QueueEntry; queue: ClaimQueue }> = [];
+    for (const task of new Set(tasks)) {
+      const queue = this.#queues.get(task);
+      if (queue) for (const entry of queue.takeAhead(nowMs, untilMs, limit)) taken.push({ entry, queue });
+    }
+    taken.sort((a, b) => (byRunAt(a.entry, b.entry) ? -1 : byRunAt(b.entry, a.entry) ? 1 : 0));
+    for (const { entry, queue } of taken.slice(limit)) queue.restoreDelayed([entry]);
+    return taken.slice(0, limit).map(({ entry }) => this.#jobs.get(entry.jobId) as StoredJob);
+  }
+
+  /** The reserved jobs of a schedule, not due at `nowMs` (their node cannot have started them). */
+  reservedNotDue(scheduleId: string, nowMs: number): StoredJob[] {
+    const ids = this.#activeBySchedule.get(scheduleId);
+    if (!ids) return [];
+    return [...ids]
+      .map((id) => this.#jobs.get(id) as StoredJob)
+      .filter((stored) => stored.record.status === 'reserved' && stored.record.runAtMs > nowMs);
+  }
+
   earliestClaimableRunAtMs(): number | null {
     let earliest: number | null = null;
     for (const queue of this.#queues.values()) {
@@ -125,7 +149,7 @@ export class JobTable {
     stored.leaseStamp = this.#leases.add(stored.record.id, expiresAtMs, stored.seq);
   }
 
-  /** Running jobs whose lease expired at `nowMs`, oldest expiry first. */
+  /** Running and reserved jobs whose lease expired at `nowMs`, oldest expiry first. */
   expiredLeases(nowMs: number, limit: number): StoredJob[] {
     return this.#leases.expired(nowMs, limit).map((id) => this.#jobs.get(id) as StoredJob);
   }
@@ -151,7 +175,9 @@ export class JobTable {
   #indexStatus(stored: StoredJob, previous: JobStatus | null): void {
     const { record } = stored;
     if (previous !== null) this.#unindexStatus(stored, previous);
-    if (record.status === 'running' && record.leaseExpiresAtMs !== null) this.setLeaseExpiry(stored, record.leaseExpiresAtMs);
+    if ((record.status === 'running' || record.status === 'reserved') && record.leaseExpiresAtMs !== null) {
+      this.setLeaseExpiry(stored, record.leaseExpiresAtMs);
+    }
     if (record.scheduleId !== null && activeStatuses.has(record.status)) {
       let active = this.#activeBySchedule.get(record.scheduleId);
       if (active === undefined) this.#activeBySchedule.set(record.scheduleId, (active = new Set()));
@@ -170,7 +196,7 @@ export class JobTable {
 
   #unindexStatus(stored: StoredJob, previous: JobStatus): void {
     const { record } = stored;
-    if (previous === 'running') stored.leaseStamp = 0;
+    if (previous === 'running' || previous === 'reserved') stored.leaseStamp = 0;
     if (record.scheduleId !== null && activeStatuses.has(previous)) {
       const active = this.#activeBySchedule.get(record.scheduleId);
       active?.delete(record.id);

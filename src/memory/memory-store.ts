@@ -1,6 +1,5 @@
-import type { JsonValue } from '../domain/json.ts';
 import { isFinalJobStatus } from '../domain/job.ts';
-import type { AttemptOutcome, JobError, JobRecord, JobStatus, NewJob } from '../domain/job.ts';
+import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import type { NodeRecord } from '../domain/node.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
 import { sameTrigger } from '../domain/same-trigger.ts';
@@ -8,7 +7,10 @@ import { InvalidArgumentError, InvalidJobStateError } from '../errors.ts';
 import type {
   AcquiredSchedule,
   AcquireSchedulesRequest,
+  ClaimedJob,
   ClaimJobsRequest,
+  CompleteAndClaimRequest,
+  CompleteAndClaimResult,
   CompleteJobRequest,
   CompleteJobResult,
   EnqueueResult,
@@ -28,6 +30,7 @@ import type {
 import { JobTable } from './job-table.ts';
 import type { StoredJob } from './job-table.ts';
 import { computeJobStats } from './job-stats.ts';
+import { claimedOf, complete, renew, reserve, startClaimed } from './job-transitions.ts';
 import { listJobRecords } from './list-jobs.ts';
 
 const defaultLimit = 100;
@@ -54,6 +57,7 @@ export class MemoryStore implements Store {
   async upsertSchedule(write: ScheduleWrite, options?: WriteOptions): Promise<ScheduleRecord> {
     refuseTransaction(options);
     const existing = this.#schedules.get(write.id);
+    const keepNext = write.keepNextFire === true && existing !== undefined && sameTrigger(existing.trigger, write.trigger);
     const record: ScheduleRecord = {
       id: write.id,
       task: write.task,
@@ -64,8 +68,7 @@ export class MemoryStore implements Store {
       misfireGraceMs: write.misfireGraceMs,
       coalesce: write.coalesce,
       paused: write.paused ?? existing?.paused ?? false,
-      nextFireAtMs:
-        write.keepNextFire && existing !== undefined && sameTrigger(existing.trigger, write.trigger) ? existing.nextFireAtMs : write.nextFireAtMs,
+      nextFireAtMs: keepNext ? existing.nextFireAtMs : write.nextFireAtMs,
       lastFireAtMs: existing?.lastFireAtMs ?? null,
       createdAtMs: existing?.createdAtMs ?? write.nowMs,
       updatedAtMs: write.nowMs,
@@ -77,7 +80,31 @@ export class MemoryStore implements Store {
       missedCount: existing?.missedCount ?? 0,
     };
     this.#schedules.set(record.id, record);
+    if (existing !== undefined && definitionChanged(existing, record)) {
+      // Reservations not due yet would run the old definition: planned again under the new one.
+      const earliest = this.#dropReservations(record, write.nowMs);
+      if (keepNext && earliest !== null && (record.nextFireAtMs === null || earliest < record.nextFireAtMs)) record.nextFireAtMs = earliest;
+    }
     return structuredClone(record);
+  }
+
+  async upsertSchedules(writes: readonly ScheduleWrite[], options?: WriteOptions): Promise<ScheduleRecord[]> {
+    refuseTransaction(options);
+    const records: ScheduleRecord[] = [];
+    for (const write of writes) records.push(await this.upsertSchedule(write));
+    return records;
+  }
+
+  /** Deletes a schedule's reservations not due at `nowMs`; returns the earliest of their fires. */
+  #dropReservations(schedule: ScheduleRecord, nowMs: number): number | null {
+    let earliest: number | null = null;
+    for (const stored of this.#jobs.reservedNotDue(schedule.id, nowMs)) {
+      const fireAtMs = stored.record.fireAtMs ?? stored.record.runAtMs;
+      if (earliest === null || fireAtMs < earliest) earliest = fireAtMs;
+      this.#jobs.delete(stored);
+      schedule.firedCount -= 1;
+    }
+    return earliest;
   }
 
   async getSchedule(id: string): Promise<ScheduleRecord | null> {
@@ -98,13 +125,22 @@ export class MemoryStore implements Store {
     return matches.slice(0, query.limit ?? defaultLimit).map((s) => structuredClone(s));
   }
 
-  async removeSchedule(id: string): Promise<boolean> {
+  async removeSchedule(id: string, nowMs: number): Promise<boolean> {
+    const schedule = this.#schedules.get(id);
+    if (!schedule) return false;
+    this.#dropReservations(schedule, nowMs);
     return this.#schedules.delete(id);
   }
 
   async updateSchedule(id: string, patch: SchedulePatch, nowMs: number): Promise<ScheduleRecord | null> {
     const record = this.#schedules.get(id);
     if (!record) return null;
+    if (patch.paused === true || patch.nextFireAtMs !== undefined) {
+      const earliest = this.#dropReservations(record, nowMs);
+      if (patch.paused === true && earliest !== null && (record.nextFireAtMs === null || earliest < record.nextFireAtMs)) {
+        record.nextFireAtMs = earliest;
+      }
+    }
     if (patch.paused !== undefined) record.paused = patch.paused;
     if (patch.nextFireAtMs !== undefined) record.nextFireAtMs = patch.nextFireAtMs;
     record.updatedAtMs = nowMs;
@@ -113,11 +149,12 @@ export class MemoryStore implements Store {
 
   async acquireDueSchedules(request: AcquireSchedulesRequest): Promise<AcquiredSchedule[]> {
     const { nodeId, nowMs, leaseMs, limit } = request;
+    const horizonMs = request.horizonMs ?? 0;
     const due = [...this.#schedules.values()].filter(
       (s) =>
         !s.paused &&
         s.nextFireAtMs !== null &&
-        s.nextFireAtMs <= nowMs &&
+        s.nextFireAtMs <= nowMs + horizonMs &&
         (s.leaseExpiresAtMs === null || s.leaseExpiresAtMs <= nowMs),
     );
     due.sort((a, b) => (a.nextFireAtMs as number) - (b.nextFireAtMs as number) || compareStrings(a.id, b.id));
@@ -139,9 +176,13 @@ export class MemoryStore implements Store {
     if (!schedule || schedule.leaseToken !== request.leaseToken || schedule.leaseOwner === null) {
       return { scheduleId: request.scheduleId, released: false, created: [] };
     }
-    const created = this.#insertJobs(request.jobs)
-      .filter((r) => r.created)
-      .map((r) => r.job);
+    const created: ClaimedJob[] = [];
+    for (const job of request.jobs) {
+      if (this.#jobs.findConflict(job) || this.#jobs.get(job.id)) continue;
+      const stored = this.#jobs.insert(job);
+      if (request.reserve) reserve(this.#jobs, stored, request.reserve.nodeId, request.nowMs, request.reserve.leaseMs);
+      created.push(claimedOf(stored.record));
+    }
     schedule.nextFireAtMs = request.nextFireAtMs;
     schedule.lastFireAtMs = request.lastFireAtMs;
     schedule.firedCount += created.length;
@@ -161,99 +202,54 @@ export class MemoryStore implements Store {
     return this.#insertJobs(jobs);
   }
 
-  async claimJobs(request: ClaimJobsRequest): Promise<JobRecord[]> {
+  async claimJobs(request: ClaimJobsRequest): Promise<ClaimedJob[]> {
     const { nodeId, nowMs, leaseMs, limit, tasks } = request;
-    return this.#jobs.takeClaimable(nowMs, limit, tasks).map((stored) => {
-      const job = stored.record;
-      job.attempt += 1;
-      job.fencingToken += 1;
-      job.leaseOwner = nodeId;
-      job.leaseExpiresAtMs = nowMs + leaseMs;
-      job.startedAtMs ??= nowMs;
-      job.updatedAtMs = nowMs;
-      job.attempts.push({
-        attempt: job.attempt,
-        nodeId,
-        fencingToken: job.fencingToken,
-        startedAtMs: nowMs,
-        finishedAtMs: null,
-        outcome: 'running',
-        error: null,
-      });
-      this.#jobs.setStatus(stored, 'running');
-      return structuredClone(job);
-    });
+    const claimed: ClaimedJob[] = [];
+    for (const stored of this.#jobs.takeClaimable(nowMs, Math.max(0, limit), tasks)) {
+      startClaimed(this.#jobs, stored, nodeId, nowMs, leaseMs);
+      claimed.push(claimedOf(stored.record));
+    }
+    const aheadMs = request.aheadMs ?? 0;
+    const aheadLimit = request.aheadLimit ?? 0;
+    if (aheadMs > 0 && aheadLimit > 0) {
+      for (const stored of this.#jobs.takeAhead(nowMs, nowMs + aheadMs, aheadLimit, tasks)) {
+        reserve(this.#jobs, stored, nodeId, nowMs, leaseMs);
+        claimed.push(claimedOf(stored.record));
+      }
+    }
+    return claimed;
+  }
+
+  async completeAndClaim(request: CompleteAndClaimRequest): Promise<CompleteAndClaimResult> {
+    const completed = await this.completeJobs(request.completions);
+    return { completed, claimed: await this.claimJobs(request.claim) };
   }
 
   async renewLeases(request: RenewLeasesRequest): Promise<LeaseRenewal[]> {
-    const { nodeId, nowMs, leaseMs } = request;
-    return request.leases.map(({ jobId, fencingToken }) => {
-      const stored = this.#jobs.get(jobId);
-      const job = stored?.record;
-      if (!job) return { jobId, held: false, cancelRequested: false };
-      const held = job.status === 'running' && job.fencingToken === fencingToken && job.leaseOwner === nodeId;
-      if (held) this.#jobs.setLeaseExpiry(stored as StoredJob, nowMs + leaseMs);
-      return { jobId, held, cancelRequested: job.cancelRequested };
-    });
+    return renew(this.#jobs, request);
   }
 
   async completeJobs(requests: readonly CompleteJobRequest[]): Promise<CompleteJobResult[]> {
-    return requests.map((request) => ({ jobId: request.jobId, job: this.#completeJob(request) }));
-  }
-
-  /** The job after the completion, or null when it is not running under the request's fencing token. */
-  #completeJob(request: CompleteJobRequest): JobRecord | null {
-    const { jobId, fencingToken, nowMs, completion } = request;
-    const stored = this.#jobs.get(jobId);
-    const job = stored?.record;
-    if (!stored || !job || job.status !== 'running' || job.fencingToken !== fencingToken) return null;
-    let status: JobStatus;
-    let outcome: AttemptOutcome;
-    let attemptError: JobError | null = null;
-    switch (completion.status) {
-      case 'succeeded':
-        status = 'succeeded';
-        outcome = 'succeeded';
-        job.result = structuredClone(completion.result) as JsonValue | null;
-        job.error = null;
-        break;
-      case 'retry':
-        status = 'failed';
-        outcome = completion.attemptOutcome ?? 'failed';
-        attemptError = completion.error;
-        job.runAtMs = completion.retryAtMs;
-        break;
-      case 'dead':
-        status = 'dead';
-        outcome = completion.attemptOutcome ?? 'failed';
-        attemptError = completion.error;
-        break;
-      case 'cancelled':
-        status = 'cancelled';
-        outcome = 'cancelled';
-        attemptError = completion.error;
-        break;
-      case 'released':
-        status = 'queued';
-        outcome = 'interrupted';
-        job.runAtMs = nowMs;
-        job.attempt -= 1;
-        break;
-    }
-    if (attemptError !== null) job.error = structuredClone(attemptError);
-    const last = job.attempts.at(-1);
-    if (last) {
-      last.finishedAtMs = nowMs;
-      last.outcome = outcome;
-      last.error = attemptError === null ? null : structuredClone(attemptError);
-    }
-    job.leaseOwner = null;
-    job.leaseExpiresAtMs = null;
-    job.updatedAtMs = nowMs;
-    if (isFinalJobStatus(status)) job.finishedAtMs = nowMs;
-    this.#jobs.setStatus(stored, status);
-    if (request.endSchedule && job.scheduleId !== null) this.#schedules.delete(job.scheduleId);
-    return structuredClone(job);
+    return requests.map((request) => {
+      const completed = complete(this.#jobs, request, (stored, countAs) => {
+        const schedule = stored.record.scheduleId === null ? undefined : this.#schedules.get(stored.record.scheduleId);
+        if (schedule) {
+          schedule.firedCount -= 1;
+          if (countAs === 'skipped') schedule.skippedCount += 1;
+          else schedule.missedCount += 1;
+        }
+        this.#jobs.delete(stored);
+      });
+      if (completed && request.endSchedule) {
+        const scheduleId = this.#jobs.get(request.jobId)?.record.scheduleId ?? null;
+        const schedule = scheduleId === null ? undefined : this.#schedules.get(scheduleId);
+        if (schedule) {
+          this.#dropReservations(schedule, request.nowMs);
+          this.#schedules.delete(schedule.id);
+        }
+      }
+      return { jobId: request.jobId, completed };
+    });
   }
 
   async findExpiredLeases(request: { nowMs: number; limit: number }): Promise<JobRecord[]> {
@@ -264,12 +260,14 @@ export class MemoryStore implements Store {
     const stored = this.#jobs.get(request.jobId);
     if (!stored) return null;
     const job = stored.record;
-    if (job.status === 'queued' || job.status === 'failed') {
+    if (job.status === 'queued' || job.status === 'failed' || (job.status === 'reserved' && job.runAtMs > request.nowMs)) {
+      job.leaseOwner = null;
+      job.leaseExpiresAtMs = null;
       job.finishedAtMs = request.nowMs;
       job.updatedAtMs = request.nowMs;
       job.error = { name: 'JobCancelledError', message: request.reason };
       this.#jobs.setStatus(stored, 'cancelled');
-    } else if (job.status === 'running' && !job.cancelRequested) {
+    } else if ((job.status === 'running' || job.status === 'reserved') && !job.cancelRequested) {
       job.cancelRequested = true;
       job.updatedAtMs = request.nowMs;
     }
@@ -351,10 +349,11 @@ export class MemoryStore implements Store {
   }
 
   #insertJobs(jobs: readonly NewJob[]): EnqueueResult[] {
-    return jobs.map((job) => {
-      const existing: StoredJob | undefined = this.#jobs.findConflict(job);
-      if (existing) return { job: structuredClone(existing.record), created: false };
-      return { job: structuredClone(this.#jobs.insert(job).record), created: true };
+    return jobs.map((job): EnqueueResult => {
+      const existing: StoredJob | undefined = this.#jobs.findConflict(job) ?? this.#jobs.get(job.id);
+      if (existing) return { created: false, job: structuredClone(existing.record) };
+      this.#jobs.insert(job);
+      return { created: true };
     });
   }
 }
@@ -371,4 +370,17 @@ function refuseTransaction(options: WriteOptions | undefined): void {
 /** Code-unit order, like SQL's binary collation, independent of the locale. */
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Whether an upsert changed what the schedule's jobs run (a pause alone does not). */
+function definitionChanged(before: ScheduleRecord, after: ScheduleRecord): boolean {
+  return (
+    before.task !== after.task ||
+    JSON.stringify(before.data) !== JSON.stringify(after.data) ||
+    !sameTrigger(before.trigger, after.trigger) ||
+    before.priority !== after.priority ||
+    before.maxRunning !== after.maxRunning ||
+    before.misfireGraceMs !== after.misfireGraceMs ||
+    before.coalesce !== after.coalesce
+  );
 }

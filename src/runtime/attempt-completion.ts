@@ -15,7 +15,8 @@ import { toJobError } from './job-error.ts';
 export interface AttemptFailure {
   /** What the handler threw, or the abort reason that ended it. */
   error: unknown;
-  job: JobRecord;
+  /** The attempt that ended and how many the job may have. */
+  job: Pick<JobRecord, 'attempt' | 'maxAttempts'>;
   /** The task's policy; null when the task is unknown on this node. */
   policy: RetryPolicy | null;
   nowMs: number;

@@ -1,16 +1,17 @@
-import type { JobRecord } from '../domain/job.ts';
-import type { CompleteJobRequest, Store } from '../store/store.ts';
+import type { ClaimedJob, ClaimJobsRequest, CompleteJobRequest, Store } from '../store/store.ts';
 
 interface PendingCompletion {
   request: CompleteJobRequest;
-  resolve(job: JobRecord | null): void;
+  resolve(completed: boolean): void;
   reject(error: unknown): void;
 }
 
 /**
- * Groups the completions of jobs that finish in the same turn of the event loop into one
- * `store.completeJobs` call: under load a node pays one round trip (one SQLite transaction) for
- * many jobs, and when idle a completion waits one `setImmediate` at most.
+ * Gathers the outcomes of finished jobs and writes them in batches. A node that claims next (a
+ * freed slot does) takes them along: one `completeAndClaim` round trip for both. Outcomes no
+ * claim picks up within the current turn of the event loop are written on their own then, so an
+ * idle or saturated node never holds an outcome back; more than `maxBatch` waiting are written at
+ * once.
  */
 export class CompletionBatcher {
   readonly #store: Store;
@@ -23,24 +24,50 @@ export class CompletionBatcher {
     this.#maxBatch = maxBatch;
   }
 
-  /** Resolves with the job after the change, or null when its lease was lost (stale fencing token). */
-  complete(request: CompleteJobRequest): Promise<JobRecord | null> {
+  /** Outcomes waiting to be written. */
+  get size(): number {
+    return this.#pending.length;
+  }
+
+  /** Resolves with true once written, false when the lease was lost (stale fencing token). */
+  complete(request: CompleteJobRequest): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ request, resolve, reject });
-      if (!this.#flushScheduled) {
+      if (this.#pending.length >= this.#maxBatch) void this.#flush();
+      else if (!this.#flushScheduled) {
         this.#flushScheduled = true;
-        setImmediate(() => void this.#flush());
+        // Two turns: the node's loop, woken by the slot this job freed, claims in the first one and
+        // takes these outcomes along; only what no claim took is written on its own.
+        setImmediate(() =>
+          setImmediate(() => {
+            this.#flushScheduled = false;
+            void this.#flush();
+          }),
+        );
       }
     });
   }
 
+  /** Claims through the store, writing the waiting outcomes in the same round trip. */
+  async completeAndClaim(claim: ClaimJobsRequest): Promise<ClaimedJob[]> {
+    const batch = this.#pending.splice(0, this.#maxBatch);
+    if (batch.length === 0) return this.#store.claimJobs(claim);
+    try {
+      const result = await this.#store.completeAndClaim({ completions: batch.map((item) => item.request), claim });
+      batch.forEach((item, index) => item.resolve(result.completed[index]?.completed ?? false));
+      return result.claimed;
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      throw error;
+    }
+  }
+
   async #flush(): Promise<void> {
-    this.#flushScheduled = false;
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, this.#maxBatch);
       try {
         const results = await this.#store.completeJobs(batch.map((item) => item.request));
-        batch.forEach((item, index) => item.resolve(results[index]?.job ?? null));
+        batch.forEach((item, index) => item.resolve(results[index]?.completed ?? false));
       } catch (error) {
         for (const item of batch) item.reject(error);
       }

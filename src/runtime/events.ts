@@ -1,11 +1,13 @@
 import type { JsonValue } from '../domain/json.ts';
-import type { JobError, JobRecord } from '../domain/job.ts';
+import type { JobError, JobSnapshot } from '../domain/job.ts';
 import type { ScheduleRecord } from '../domain/schedule.ts';
 import type { UnreadableField } from '../domain/unreadable.ts';
 
 /**
  * Every event a scheduler emits, in one typed map (`noun.pastVerb`). Events are local: a node
- * emits the transitions it made itself.
+ * emits the transitions it made itself. Jobs are described as `JobSnapshot`s — what the node knew
+ * at that moment, without the attempt history (`scheduler.getJob(id)` reads the whole record) —
+ * so that the hot path never reads a record back just to announce it.
  */
 export interface SchedulerEvents {
   'scheduler.started': { nodeId: string };
@@ -16,27 +18,27 @@ export interface SchedulerEvents {
   'schedule.paused': { schedule: ScheduleRecord };
   'schedule.resumed': { schedule: ScheduleRecord };
   /** A fire created a job (`job.origin` is 'schedule', or 'manual' for a trigger-now). */
-  'schedule.fired': { scheduleId: string; fireAtMs: number | null; job: JobRecord };
+  'schedule.fired': { scheduleId: string; fireAtMs: number | null; job: JobSnapshot };
   /** Fires that were not run: later than the misfire grace time, or merged by coalescing. */
   'schedule.missed': { scheduleId: string; fireAtMs: number[]; reason: 'misfire-grace' | 'coalesced' };
   /** Fires skipped because the schedule already had `maxRunning` active jobs. */
   'schedule.skipped': { scheduleId: string; fireAtMs: number[]; activeJobs: number; maxRunning: number };
   /** The schedule is gone: its trigger has no more fires, or a handler stopped it. */
   'schedule.ended': { scheduleId: string; reason: 'trigger-exhausted' | 'stopped-by-handler' };
-  'job.enqueued': { job: JobRecord };
-  'job.started': { job: JobRecord };
-  'job.succeeded': { job: JobRecord; result: JsonValue | null; durationMs: number };
+  'job.enqueued': { job: JobSnapshot };
+  'job.started': { job: JobSnapshot };
+  'job.succeeded': { job: JobSnapshot; result: JsonValue | null; durationMs: number };
   /** An attempt failed and a retry is planned at `retryAtMs`. */
-  'job.failed': { job: JobRecord; error: JobError; retryAtMs: number };
+  'job.failed': { job: JobSnapshot; error: JobError; retryAtMs: number };
   /** No attempt left (or a non-retryable error, or an unknown task): the job is dead-lettered. */
-  'job.dead': { job: JobRecord; error: JobError };
-  'job.cancelled': { job: JobRecord };
+  'job.dead': { job: JobSnapshot; error: JobError };
+  'job.cancelled': { job: JobSnapshot };
   /** Given back to the queue at shutdown, for another node to run. */
-  'job.released': { job: JobRecord };
+  'job.released': { job: JobSnapshot };
   /** This node lost a job's lease (another node took it over); its handler was aborted. */
   'lease.lost': { jobId: string; fencingToken: number };
   /** This node found a job whose node stopped renewing its lease, and planned its retry. */
-  'lease.expired': { job: JobRecord; previousOwner: string | null };
+  'lease.expired': { job: JobSnapshot; previousOwner: string | null };
   /**
    * A record whose stored fields could not be decoded was isolated: the job dead-lettered (with
    * `CorruptRecordError`, also a `job.dead`), or the schedule paused. Nothing else stops for it.
@@ -56,6 +58,11 @@ export type SchedulerEventListener<E extends SchedulerEventName> = (payload: Sch
 /** A tiny typed emitter. A throwing listener never breaks the scheduler: it is reported as `error`. */
 export class SchedulerEventEmitter {
   readonly #listeners = new Map<SchedulerEventName, Set<(payload: never) => void>>();
+
+  /** Whether anyone listens to `event`: the hot path builds a payload only then. */
+  has(event: SchedulerEventName): boolean {
+    return (this.#listeners.get(event)?.size ?? 0) > 0;
+  }
 
   on<E extends SchedulerEventName>(event: E, listener: SchedulerEventListener<E>): () => void {
     let set = this.#listeners.get(event);

@@ -1,17 +1,19 @@
+import type { JobSnapshot } from '../domain/job.ts';
 import type { JsonValue } from '../domain/json.ts';
-import type { JobRecord } from '../domain/job.ts';
 import { assertJsonPayload, validatePayload } from '../domain/payload.ts';
 import { JobTimeoutError, LeaseLostError, StopScheduleSignal, UnknownTaskError } from '../errors.ts';
 import type { JobCompletion } from '../store/store.ts';
-import type { AnyTaskDefinition, JobInfo, TaskContext, TaskLogger } from '../tasks/task.ts';
+import type { AnyTaskDefinition } from '../tasks/task.ts';
 import type { TaskRegistry } from '../tasks/task-registry.ts';
 import type { Clock } from '../time/clock.ts';
 import { completionForFailure } from './attempt-completion.ts';
 import type { CompletionBatcher } from './completion-batcher.ts';
 import type { SchedulerEventEmitter } from './events.ts';
+import type { HeldJob } from './held-job.ts';
+import { HandlerContext } from './handler-context.ts';
 import { toJobError } from './job-error.ts';
-import { corruptRecordError } from './quarantine.ts';
 import type { Logger } from './logger.ts';
+import { corruptRecordError } from './quarantine.ts';
 
 export interface JobExecutorContext {
   completions: CompletionBatcher;
@@ -22,205 +24,161 @@ export interface JobExecutorContext {
   events: SchedulerEventEmitter;
   logger: Logger;
   random: () => number;
-}
-
-/** A job this node is running: its claim, and the controller that aborts its handler. */
-export class RunningJob {
-  readonly controller = new AbortController();
-  readonly job: JobRecord;
-  /** Settles when the attempt has been written to the store (or given up on). */
-  done: Promise<void> = Promise.resolve();
-  /**
-   * The handler has ended and its outcome is on its way to the store. A renewal that finds the
-   * lease gone now has most likely raced that very write: the write's answer, not the renewal,
-   * says whether the lease was lost.
-   */
-  outcomeWriting = false;
-
-  constructor(job: JobRecord) {
-    this.job = job;
-  }
-
-  abort(reason: Error): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
-  }
+  /** A handler ended its schedule, and the store deleted it (with its reservations not due yet). */
+  onScheduleEnded?(scheduleId: string): void;
 }
 
 /**
- * Runs one claimed job to the end of its attempt: resolves the task, validates the payload,
+ * Runs one started job to the end of its attempt: resolves the task, validates the payload,
  * calls the handler with a context, enforces the timeout, and writes the outcome under the
  * job's fencing token. Never throws: every failure becomes a stored outcome or an `error` event.
  * `onHandlerSettled` is called once the outcome is known, before it is written: the caller's
  * slot is free from then on (the write joins a batch with other jobs' outcomes).
+ *
+ * Events are built only when someone listens (a burst of thousands of jobs pays nothing for the
+ * events nobody reads).
  */
-export async function executeJob(ctx: JobExecutorContext, running: RunningJob, onHandlerSettled: () => void = () => undefined): Promise<void> {
-  const { job } = running;
-  const startedAtMs = ctx.clock.now();
-  if (job.unreadable) {
+export async function executeJob(ctx: JobExecutorContext, held: HeldJob, onHandlerSettled: () => void = () => undefined): Promise<void> {
+  const startedAtMs = held.startedAtMs ?? ctx.clock.now();
+  const { claimed } = held;
+  if (claimed.unreadable) {
     // A record the store could not decode never runs: it is dead-lettered, naming its fields.
-    const error = corruptRecordError('job', job.id, job.unreadable);
-    ctx.events.emit('record.quarantined', { kind: 'job', id: job.id, unreadable: job.unreadable, error });
-    running.outcomeWriting = true;
+    const error = corruptRecordError('job', claimed.id, claimed.unreadable);
+    ctx.events.emit('record.quarantined', { kind: 'job', id: claimed.id, unreadable: claimed.unreadable, error });
+    held.state = 'writing';
     onHandlerSettled();
-    await writeOutcome(ctx, running, { status: 'dead', error: toJobError(error) }, false, startedAtMs);
+    await writeOutcome(ctx, held, { status: 'dead', error: toJobError(error) }, false, startedAtMs);
     return;
   }
-  ctx.events.emit('job.started', { job });
-  const definition = ctx.registry.get(job.task);
+  if (ctx.events.has('job.started')) ctx.events.emit('job.started', { job: held.snapshot('running', ctx.nodeId) });
+  const definition = ctx.registry.get(claimed.task);
   let completion: JobCompletion;
   let endSchedule = false;
   if (!definition) {
+    // Routing keeps a node from claiming a task it does not know; a bug or a hand-made claim may still.
     const error = new UnknownTaskError(
-      `No task named "${job.task}" is registered on node ${ctx.nodeId} (known: ${ctx.registry.names().join(', ') || 'none'})`,
+      `No task named "${claimed.task}" is registered on node ${ctx.nodeId} (known: ${ctx.registry.names().join(', ') || 'none'})`,
     );
     completion = { status: 'dead', error: toJobError(error) };
   } else {
     try {
-      const result = await runHandler(ctx, definition, running);
+      const result = await runHandler(ctx, definition, held);
       if (result instanceof StopScheduleSignal) {
         completion = { status: 'succeeded', result: null };
         endSchedule = true;
       } else {
-        completion = { status: 'succeeded', result: storableResult(ctx.logger, job, result) };
+        completion = { status: 'succeeded', result: storableResult(ctx.logger, held, result) };
       }
     } catch (thrown) {
-      const signal = running.controller.signal;
       // An abort wins over whatever the handler threw while being aborted.
-      const error = signal.aborted ? signal.reason : thrown;
-      if (error instanceof LeaseLostError) return; // the new owner writes the outcome, not us
+      const error = held.aborted ? held.abortReason : thrown;
+      if (error instanceof LeaseLostError) {
+        held.state = 'writing';
+        onHandlerSettled();
+        return; // the new owner writes the outcome, not us
+      }
       ({ completion, endSchedule } = completionForFailure({
         error,
-        job,
+        job: { attempt: claimed.attempt, maxAttempts: claimed.maxAttempts },
         policy: definition.retry,
         nowMs: ctx.clock.now(),
         random: ctx.random,
       }));
     }
   }
-  running.outcomeWriting = true;
+  held.state = 'writing';
   onHandlerSettled();
-  await writeOutcome(ctx, running, completion, endSchedule && job.scheduleId !== null, startedAtMs);
+  await writeOutcome(ctx, held, completion, endSchedule && claimed.scheduleId !== null, startedAtMs);
 }
 
-async function runHandler(ctx: JobExecutorContext, definition: AnyTaskDefinition, running: RunningJob): Promise<unknown> {
-  const { job, controller } = running;
-  const data = definition.schema ? await validatePayload(definition.schema, job.data, `data of job ${job.id}`) : job.data;
+async function runHandler(ctx: JobExecutorContext, definition: AnyTaskDefinition, held: HeldJob): Promise<unknown> {
+  const { claimed } = held;
+  const data = definition.schema ? await validatePayload(definition.schema, claimed.data, `data of job ${claimed.id}`) : claimed.data;
   const timer =
     definition.timeoutMs === null
       ? null
       : ctx.clock.setTimer(
-          () => running.abort(new JobTimeoutError(`Job ${job.id} (${job.task}) timed out after ${definition.timeoutMs} ms`)),
+          () => held.abort(new JobTimeoutError(`Job ${claimed.id} (${claimed.task}) timed out after ${definition.timeoutMs} ms`)),
           definition.timeoutMs,
         );
   try {
-    const context: TaskContext<unknown, unknown> = {
-      data,
-      job: jobInfo(job, ctx.nodeId),
-      attempt: job.attempt,
-      fireAt: job.fireAtMs === null ? null : new Date(job.fireAtMs),
-      signal: controller.signal,
-      services: ctx.services,
-      log: taskLogger(ctx.logger, job),
-      stopSchedule: (reason) => new StopScheduleSignal(reason),
-    };
-    const handler = Promise.resolve().then(() => definition.run(context));
+    const handler = Promise.resolve().then(() => definition.run(new HandlerContext(held, data, ctx.nodeId, ctx.services, ctx.logger)));
     // A handler that ignores its signal must not hold the attempt open: the abort ends it now.
     handler.catch(() => undefined);
-    return await Promise.race([handler, rejectOnAbort(controller.signal)]);
+    return await Promise.race([handler, held.abortion()]);
   } finally {
     timer?.cancel();
   }
 }
 
-async function writeOutcome(
-  ctx: JobExecutorContext,
-  running: RunningJob,
-  completion: JobCompletion,
-  endSchedule: boolean,
-  startedAtMs: number,
-): Promise<void> {
-  const { job } = running;
-  let stored: JobRecord | null;
+/** Writes the attempt's outcome and tells the listeners; a refused write is a lost lease. */
+async function writeOutcome(ctx: JobExecutorContext, held: HeldJob, completion: JobCompletion, endSchedule: boolean, startedAtMs: number): Promise<void> {
+  const { claimed } = held;
+  let written: boolean;
   try {
-    stored = await ctx.completions.complete({
-      jobId: job.id,
-      fencingToken: job.fencingToken,
+    written = await ctx.completions.complete({
+      jobId: claimed.id,
+      fencingToken: claimed.fencingToken,
       nowMs: ctx.clock.now(),
       completion,
-      endSchedule,
+      ...(endSchedule ? { endSchedule } : {}),
+      // The store still holds it as reserved: this outcome is also the news of its start.
+      ...(held.storeReserved ? { startedAtMs } : {}),
     });
   } catch (error) {
     // The lease runs out and another node retries the job: at-least-once, never lost.
-    ctx.events.emit('error', { error: error as Error, during: `completing job ${job.id}` });
+    ctx.events.emit('error', { error: error as Error, during: `completing job ${claimed.id}` });
     return;
   }
-  if (stored === null) {
-    ctx.events.emit('lease.lost', { jobId: job.id, fencingToken: job.fencingToken });
+  if (!written) {
+    ctx.events.emit('lease.lost', { jobId: claimed.id, fencingToken: claimed.fencingToken });
     return;
   }
+  emitOutcome(ctx, held, completion, endSchedule);
+}
+
+function emitOutcome(ctx: JobExecutorContext, held: HeldJob, completion: JobCompletion, endSchedule: boolean): void {
+  const { events } = ctx;
+  const nowMs = ctx.clock.now();
+  const snapshot = (status: JobSnapshot['status'], error = null as JobSnapshot['error']): JobSnapshot =>
+    held.snapshot(status, ctx.nodeId, { nowMs, error, ...(completion.status === 'succeeded' ? { result: completion.result } : {}) });
   switch (completion.status) {
     case 'succeeded':
-      ctx.events.emit('job.succeeded', { job: stored, result: completion.result, durationMs: ctx.clock.now() - startedAtMs });
-      if (endSchedule && job.scheduleId) {
-        ctx.events.emit('schedule.ended', { scheduleId: job.scheduleId, reason: 'stopped-by-handler' });
+      if (events.has('job.succeeded')) {
+        events.emit('job.succeeded', { job: snapshot('succeeded'), result: completion.result, durationMs: nowMs - (held.startedAtMs ?? nowMs) });
+      }
+      if (endSchedule && held.claimed.scheduleId) {
+        ctx.onScheduleEnded?.(held.claimed.scheduleId);
+        events.emit('schedule.ended', { scheduleId: held.claimed.scheduleId, reason: 'stopped-by-handler' });
       }
       break;
     case 'retry':
-      ctx.events.emit('job.failed', { job: stored, error: completion.error, retryAtMs: completion.retryAtMs });
+      if (events.has('job.failed')) {
+        events.emit('job.failed', { job: snapshot('failed', completion.error), error: completion.error, retryAtMs: completion.retryAtMs });
+      }
       break;
     case 'dead':
-      ctx.events.emit('job.dead', { job: stored, error: completion.error });
+      if (events.has('job.dead')) events.emit('job.dead', { job: snapshot('dead', completion.error), error: completion.error });
       break;
     case 'cancelled':
-      ctx.events.emit('job.cancelled', { job: stored });
+      if (events.has('job.cancelled')) events.emit('job.cancelled', { job: snapshot('cancelled', completion.error) });
       break;
     case 'released':
-      ctx.events.emit('job.released', { job: stored });
+      // A released attempt does not count.
+      if (events.has('job.released')) events.emit('job.released', { job: held.snapshot('queued', ctx.nodeId, { attempt: held.claimed.attempt - 1 }) });
+      break;
+    case 'discarded':
       break;
   }
 }
 
-function rejectOnAbort(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-}
-
-function storableResult(logger: Logger, job: JobRecord, result: unknown): JsonValue | null {
+function storableResult(logger: Logger, held: HeldJob, result: unknown): JsonValue | null {
   if (result === undefined) return null;
   try {
-    assertJsonPayload(result, `result of job ${job.id}`);
+    assertJsonPayload(result, `result of job ${held.id}`);
     return result;
   } catch (error) {
-    logger.warn(`job ${job.id} (${job.task}) returned a value that is not JSON; stored as null`, { error: toJobError(error).message });
+    logger.warn(`job ${held.id} (${held.claimed.task}) returned a value that is not JSON; stored as null`, { error: toJobError(error).message });
     return null;
   }
-}
-
-function jobInfo(job: JobRecord, nodeId: string): JobInfo {
-  return {
-    id: job.id,
-    task: job.task,
-    origin: job.origin,
-    scheduleId: job.scheduleId,
-    fireAt: job.fireAtMs === null ? null : new Date(job.fireAtMs),
-    fireAtMs: job.fireAtMs,
-    attempt: job.attempt,
-    maxAttempts: job.maxAttempts,
-    fencingToken: job.fencingToken,
-    priority: job.priority,
-    runAt: new Date(job.runAtMs),
-    nodeId,
-  };
-}
-
-function taskLogger(logger: Logger, job: JobRecord): TaskLogger {
-  const base = { jobId: job.id, task: job.task, attempt: job.attempt };
-  return {
-    debug: (message, fields) => logger.debug(message, { ...base, ...fields }),
-    info: (message, fields) => logger.info(message, { ...base, ...fields }),
-    warn: (message, fields) => logger.warn(message, { ...base, ...fields }),
-    error: (message, fields) => logger.error(message, { ...base, ...fields }),
-  };
 }

@@ -1,13 +1,14 @@
 import { missedTotal, planFires, type FirePlan } from '../domain/fire-plan.ts';
 import { newId } from '../domain/ids.ts';
-import type { JobRecord, NewJob } from '../domain/job.ts';
+import type { JobSnapshot, NewJob } from '../domain/job.ts';
 import { defaultRetryPolicy } from '../domain/retry.ts';
 import type { ScheduleRecord } from '../domain/schedule.ts';
-import type { AcquiredSchedule, ReleaseScheduleRequest, Store } from '../store/store.ts';
+import type { AcquiredSchedule, ClaimedJob, ReleaseScheduleRequest, Store } from '../store/store.ts';
 import type { TaskRegistry } from '../tasks/task-registry.ts';
 import type { Clock } from '../time/clock.ts';
 import { jitterOffsetMs } from '../triggers/next-fire.ts';
 import type { SchedulerEventEmitter } from './events.ts';
+import type { FirePolicy } from './held-job.ts';
 import { corruptRecordError } from './quarantine.ts';
 
 export interface ScheduleFirerContext {
@@ -19,27 +20,48 @@ export interface ScheduleFirerContext {
   /** How long this node may hold a schedule while it computes its fires. */
   scheduleLeaseMs: number;
   batchSize: number;
+  /** The look-ahead: fires due within this long are reserved ahead (0: only due fires). */
+  horizonMs: number;
+  /**
+   * When this node runs jobs: reserve the fires' jobs for it (it starts each at its instant),
+   * with this job lease. Null: create them queued, for any node to claim.
+   */
+  reserveLeaseMs: number | null;
+  /** How many more jobs this node may reserve now (its capacity left). */
+  reservable: () => number;
+}
+
+/** A job a firing pass created, reserved for this node, with the policies judged at its start. */
+export interface FiredJob {
+  claimed: ClaimedJob;
+  fire: FirePolicy | null;
 }
 
 /**
- * One pass over the due schedules: lease them, decide their fires with the pure `planFires`, and
- * release them all in one store call with the jobs to create. The lease token makes a slow node's late release a no-op,
- * and the store's (schedule, fire time) uniqueness makes a fire create at most one job.
- * Returns how many schedules were handled.
+ * One pass over the schedules due within the look-ahead: lease them, decide their fires with the
+ * pure `planFires`, and release them all in one store call with the jobs to create — reserved for
+ * this node when it runs jobs, so that no claim round trip stands between a fire and its start.
+ * The lease token makes a slow node's late release a no-op, and the store's (schedule, fire time)
+ * uniqueness makes a fire create at most one job. Returns the schedules handled and the jobs this
+ * node now holds.
  */
-export async function fireDueSchedules(ctx: ScheduleFirerContext): Promise<number> {
+export async function fireDueSchedules(ctx: ScheduleFirerContext): Promise<{ handled: number; reserved: FiredJob[] }> {
   const nowMs = ctx.clock.now();
+  const reserving = ctx.reserveLeaseMs !== null;
+  // A node that reserves looks ahead only as far as it has room for what it reserves.
+  const horizonMs = reserving && ctx.reservable() > 0 ? ctx.horizonMs : 0;
   const leased = await ctx.store.acquireDueSchedules({
     nodeId: ctx.nodeId,
     nowMs,
     leaseMs: ctx.scheduleLeaseMs,
     limit: ctx.batchSize,
+    ...(horizonMs > 0 ? { horizonMs } : {}),
   });
   const acquired = leased.filter(({ schedule }) => schedule.unreadable === undefined);
   await quarantineSchedules(ctx, leased, nowMs);
-  const plans = acquired.map(({ schedule, activeJobs }) => ({ schedule, activeJobs, plan: planFires({ schedule, nowMs, activeJobs }) }));
+  const plans = acquired.map(({ schedule, activeJobs }) => ({ schedule, activeJobs, plan: planFires({ schedule, nowMs, activeJobs, horizonMs }) }));
   const results = await ctx.store.releaseSchedules(
-    acquired.map(({ schedule, leaseToken }, index) => {
+    acquired.map(({ schedule, leaseToken }, index): ReleaseScheduleRequest => {
       const { plan } = plans[index]!;
       return {
         scheduleId: schedule.id,
@@ -47,18 +69,34 @@ export async function fireDueSchedules(ctx: ScheduleFirerContext): Promise<numbe
         nowMs,
         nextFireAtMs: plan.nextFireAtMs,
         lastFireAtMs: plan.lastFireAtMs,
-        jobs: plan.run.map((fireAtMs) => jobForFire(ctx, schedule, fireAtMs, nowMs)),
+        jobs: [...plan.run, ...plan.ahead].map((fireAtMs) => jobForFire(ctx, schedule, fireAtMs, nowMs)),
         skipped: plan.skipped.length,
         missed: missedTotal(plan),
         end: plan.end,
+        // Reserved only for a task this node runs (routing): another task's fires wait for its nodes.
+        ...(ctx.reserveLeaseMs !== null && ctx.registry.get(schedule.task) ? { reserve: { nodeId: ctx.nodeId, leaseMs: ctx.reserveLeaseMs } } : {}),
       };
     }),
   );
+  const reserved: FiredJob[] = [];
   results.forEach((result, index) => {
     // Not released: our lease ran out mid-way, and the next holder redoes the work.
-    if (result.released) emitFireEvents(ctx, plans[index]!, result.created);
+    if (!result.released) return;
+    const { schedule, activeJobs, plan } = plans[index]!;
+    const due = new Set(plan.run);
+    for (const claimed of result.created) {
+      if (claimed.status === 'queued') continue;
+      // Due fires were judged now (their overlap against `activeJobs`); fires ahead are judged when
+      // they come due, against what runs then.
+      const ahead = claimed.fireAtMs !== null && !due.has(claimed.fireAtMs);
+      reserved.push({
+        claimed,
+        fire: ahead ? { maxRunning: schedule.maxRunning, misfireGraceMs: schedule.misfireGraceMs, foreignActive: activeJobs } : null,
+      });
+    }
+    emitFireEvents(ctx, { schedule, activeJobs, plan }, result.created);
   });
-  return leased.length;
+  return { handled: leased.length, reserved };
 }
 
 /**
@@ -94,27 +132,57 @@ async function quarantineSchedules(ctx: ScheduleFirerContext, leased: readonly A
 function emitFireEvents(
   ctx: ScheduleFirerContext,
   { schedule, activeJobs, plan }: { schedule: ScheduleRecord; activeJobs: number; plan: FirePlan },
-  created: readonly JobRecord[],
+  created: readonly ClaimedJob[],
 ): void {
-  for (const job of created) {
-    ctx.events.emit('schedule.fired', { scheduleId: schedule.id, fireAtMs: job.fireAtMs, job });
-    ctx.events.emit('job.enqueued', { job });
+  const { events } = ctx;
+  if (events.has('schedule.fired') || events.has('job.enqueued')) {
+    for (const claimed of created) {
+      const job = snapshotOfCreated(claimed, ctx.nodeId);
+      events.emit('schedule.fired', { scheduleId: schedule.id, fireAtMs: claimed.fireAtMs, job });
+      events.emit('job.enqueued', { job });
+    }
   }
   if (plan.missed.length > 0) {
-    ctx.events.emit('schedule.missed', { scheduleId: schedule.id, fireAtMs: plan.missed, reason: 'misfire-grace' });
+    events.emit('schedule.missed', { scheduleId: schedule.id, fireAtMs: plan.missed, reason: 'misfire-grace' });
   }
   if (plan.coalesced.length > 0) {
-    ctx.events.emit('schedule.missed', { scheduleId: schedule.id, fireAtMs: plan.coalesced, reason: 'coalesced' });
+    events.emit('schedule.missed', { scheduleId: schedule.id, fireAtMs: plan.coalesced, reason: 'coalesced' });
   }
   if (plan.skipped.length > 0) {
-    ctx.events.emit('schedule.skipped', {
+    events.emit('schedule.skipped', {
       scheduleId: schedule.id,
       fireAtMs: plan.skipped,
       activeJobs,
       maxRunning: schedule.maxRunning ?? Number.POSITIVE_INFINITY,
     });
   }
-  if (plan.end) ctx.events.emit('schedule.ended', { scheduleId: schedule.id, reason: 'trigger-exhausted' });
+  if (plan.end) events.emit('schedule.ended', { scheduleId: schedule.id, reason: 'trigger-exhausted' });
+}
+
+/** A job a release just created, as events describe it (queued, or reserved by this node). */
+export function snapshotOfCreated(claimed: ClaimedJob, nodeId: string): JobSnapshot {
+  const queued = claimed.status === 'queued';
+  return {
+    id: claimed.id,
+    task: claimed.task,
+    data: claimed.data,
+    origin: claimed.origin,
+    scheduleId: claimed.scheduleId,
+    fireAtMs: claimed.fireAtMs,
+    status: claimed.status,
+    priority: claimed.priority,
+    runAtMs: claimed.runAtMs,
+    createdAtMs: claimed.createdAtMs,
+    dedupeKey: claimed.dedupeKey,
+    attempt: claimed.status === 'running' ? claimed.attempt : claimed.attempt - 1,
+    maxAttempts: claimed.maxAttempts,
+    fencingToken: claimed.fencingToken,
+    nodeId: queued ? null : nodeId,
+    startedAtMs: null,
+    finishedAtMs: null,
+    result: null,
+    error: null,
+  };
 }
 
 function jobForFire(ctx: ScheduleFirerContext, schedule: ScheduleRecord, fireAtMs: number, nowMs: number): NewJob {

@@ -36,6 +36,13 @@ export interface SchedulerOptions<Services = unknown> {
   heartbeat?: Duration;
   /** How often the store is asked for work when nothing wakes the node earlier. @defaultValue '500ms' */
   pollInterval?: Duration;
+  /**
+   * How far ahead a node reserves work: schedules' fires and delayed jobs due within this window
+   * are claimed ahead and started from a local timer at their instant, with no store call then.
+   * Capped at `lease`. 0 turns it off (fires become jobs when due, and are claimed then).
+   * @defaultValue '2s'
+   */
+  lookAhead?: Duration | 0;
   /** How long `stop()` waits for running handlers before aborting them and releasing their jobs. @defaultValue '10s' */
   shutdownTimeout?: Duration;
   /**
@@ -65,6 +72,8 @@ export interface ResolvedSchedulerOptions {
   leaseMs: number;
   heartbeatMs: number;
   pollIntervalMs: number;
+  /** 0: no look-ahead. */
+  lookAheadMs: number;
   shutdownTimeoutMs: number;
   keepSucceededMs: number | null;
   keepFailedMs: number | null;
@@ -104,6 +113,7 @@ export function resolveSchedulerOptions(options: SchedulerOptions<unknown>): Res
     leaseMs,
     heartbeatMs,
     pollIntervalMs: parseDuration(options.pollInterval ?? '500ms', 'pollInterval'),
+    lookAheadMs: Math.min(leaseMs, parseDuration(options.lookAhead ?? '2s', 'lookAhead', { allowZero: true })),
     shutdownTimeoutMs: parseDuration(options.shutdownTimeout ?? '10s', 'shutdownTimeout', { allowZero: true }),
     keepSucceededMs: keep(history.succeeded, '1d', 'history.succeeded'),
     keepFailedMs: keep(history.failed, '7d', 'history.failed'),

@@ -1,63 +1,23 @@
-import { newId } from '../domain/ids.ts';
 import type { JsonValue } from '../domain/json.ts';
-import type { JobRecord, NewJob } from '../domain/job.ts';
-import { assertJsonPayload, validatePayload } from '../domain/payload.ts';
-import type { CoalescePolicy, ScheduleRecord } from '../domain/schedule.ts';
-import type { TriggerSpec } from '../domain/trigger.ts';
-import { defaultRetryPolicy } from '../domain/retry.ts';
-import { InvalidArgumentError, ScheduleNotFoundError, SchedulerStateError, UnknownTaskError } from '../errors.ts';
+import { newJobRecord, snapshotOf, type JobRecord, type NewJob } from '../domain/job.ts';
+import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
+import { InvalidArgumentError, ScheduleNotFoundError, SchedulerStateError } from '../errors.ts';
 import type { JobQuery, ScheduleQuery, Store, WriteOptions } from '../store/store.ts';
-import type { AnyTaskDefinition, TaskDefinition } from '../tasks/task.ts';
 import { TaskRegistry } from '../tasks/task-registry.ts';
 import type { Clock } from '../time/clock.ts';
 import { parseDuration, type Duration } from '../time/duration.ts';
 import { firstFireAtMs, nextFireAfterMs } from '../triggers/next-fire.ts';
-import { assertTriggerSpec } from '../domain/assert-trigger.ts';
 import { sameTrigger } from '../domain/same-trigger.ts';
-import { assertIdentifier, assertOptionalIdentifier } from '../domain/identifier.ts';
+import { assertIdentifier } from '../domain/identifier.ts';
 import { SchedulerEventEmitter, type SchedulerEventListener, type SchedulerEventName, type SchedulerEvents } from './events.ts';
 import { markSchedulerStarted, markSchedulerStopped } from './live-schedulers.ts';
 import { NodeLoop } from './node-loop.ts';
 import { isRetryableOpenError, StoreConnector } from './store-connector.ts';
 import { corruptRecordError } from './quarantine.ts';
 import { resolveSchedulerOptions, type ResolvedSchedulerOptions, type SchedulerOptions } from './scheduler-options.ts';
+import { assertJobQuery, assertScheduleQuery, SchedulerInputs, type EnqueueInput, type ScheduleInput } from './scheduler-inputs.ts';
 
-/** A task by name, or its definition (which also types `data`). */
-// oxlint-disable-next-line no-explicit-any -- any payload type fits a task reference
-type TaskRef<Input> = string | TaskDefinition<Input, any, any>;
-
-export interface ScheduleInput<Input = JsonValue> {
-  /** Stable id: scheduling the same id again replaces the schedule, never duplicates it. */
-  id: string;
-  task: TaskRef<Input>;
-  /** The payload each job gets. Plain JSON only (ids and settings, not objects). @defaultValue null */
-  data?: Input;
-  /** From `at()`, `every()` or `cron()`. */
-  trigger: TriggerSpec;
-  /** Priority of its jobs (higher runs first). @defaultValue the task's priority, else 0 */
-  priority?: number;
-  /** Most active jobs of this schedule at once, across all nodes; null for no limit. @defaultValue 1 */
-  maxRunning?: number | null;
-  /** A fire noticed later than this after its time is recorded as missed, not run. @defaultValue null (no limit) */
-  misfireGrace?: Duration | null;
-  /** Which overdue fires run after downtime. @defaultValue 'latest' */
-  coalesce?: CoalescePolicy;
-  /** Create it paused. @defaultValue false for a new schedule; an existing one keeps its state */
-  paused?: boolean;
-}
-
-export interface EnqueueInput<Input = JsonValue> {
-  task: TaskRef<Input>;
-  data?: Input;
-  /** Not before this instant. @defaultValue now */
-  runAt?: Date | number;
-  /** Not before this long from now (ignored when `runAt` is given). */
-  delay?: Duration;
-  /** Higher runs first. @defaultValue the task's priority, else 0 */
-  priority?: number;
-  /** While a job with this key is not finished, enqueueing the same key returns that job. */
-  dedupeKey?: string;
-}
+export type { EnqueueInput, ScheduleInput } from './scheduler-inputs.ts';
 
 /** What `Scheduler.health()` reports. */
 export interface SchedulerHealth {
@@ -77,6 +37,7 @@ export class Scheduler<Services = unknown> {
   readonly nodeId: string;
   readonly #options: ResolvedSchedulerOptions;
   readonly #registry: TaskRegistry;
+  readonly #inputs: SchedulerInputs;
   readonly #events = new SchedulerEventEmitter();
   readonly #loop: NodeLoop;
   readonly #connector: StoreConnector;
@@ -90,6 +51,7 @@ export class Scheduler<Services = unknown> {
     this.#options = resolveSchedulerOptions(options as SchedulerOptions<unknown>);
     this.nodeId = this.#options.nodeId;
     this.#registry = new TaskRegistry(this.#options.tasks);
+    this.#inputs = new SchedulerInputs(this.#registry);
     this.#loop = new NodeLoop(this.#options, this.#registry, this.#events);
     this.#connector = new StoreConnector({
       store: this.#options.store,
@@ -238,57 +200,83 @@ export class Scheduler<Services = unknown> {
    * BEGIN) the write joins the caller's transaction.
    */
   async schedule<Input = JsonValue>(input: ScheduleInput<Input>, options: WriteOptions = {}): Promise<ScheduleRecord> {
-    const id = assertIdentifier(input?.id, 'schedule `id`');
-    const trigger = assertTriggerSpec(input.trigger, `trigger of schedule "${id}"`);
-    const definition = this.#taskFor(input.task);
-    const taskName = typeof input.task === 'string' ? input.task : input.task.name;
-    const data = await this.#checkPayload(definition, input.data, `data of schedule "${id}"`);
-    const maxRunning = input.maxRunning === undefined ? 1 : input.maxRunning;
-    if (maxRunning !== null && (!Number.isInteger(maxRunning) || maxRunning < 1)) {
-      throw new InvalidArgumentError(`Expected \`maxRunning\` to be a positive integer or null, got ${String(maxRunning)}`);
-    }
-    const coalesce = input.coalesce ?? 'latest';
-    if (!['latest', 'earliest', 'all'].includes(coalesce)) {
-      throw new InvalidArgumentError(`Expected \`coalesce\` to be 'latest', 'earliest' or 'all', got ${JSON.stringify(coalesce)}`);
-    }
+    const checked = await this.#inputs.schedule(input as ScheduleInput<unknown>);
     await this.#ready();
     const nowMs = this.clock.now();
-    const existing = await this.store.getSchedule(id);
+    const existing = await this.store.getSchedule(checked.id);
     // An unchanged trigger keeps the next fire, even a due one no node has taken yet: nodes that
     // schedule their schedules at every start must not move (or drop) fires. The store decides it
     // again in the write itself (keepNextFire): another node may fire the schedule meanwhile, and
     // writing back the fire read here would rewind it.
-    const unchanged = existing !== null && existing.unreadable === undefined && sameTrigger(existing.trigger, trigger);
-    const nextFireAtMs = unchanged ? existing.nextFireAtMs : firstFireAtMs(trigger, nowMs);
-    if (nextFireAtMs === null && !unchanged) throw new InvalidArgumentError(`The trigger of schedule "${id}" has no fire left (its endAt has passed)`);
-    const schedule = await this.store.upsertSchedule({
-      id,
-      task: taskName,
-      data,
-      trigger,
-      priority: checkPriority(input.priority ?? definition?.priority ?? 0),
-      maxRunning,
-      misfireGraceMs: input.misfireGrace == null ? null : parseDuration(input.misfireGrace, 'misfireGrace', { allowZero: true }),
-      coalesce,
-      // Left out, the stored flag stands (an operator's pause, made even while this call runs). A
-      // quarantined schedule (paused because its record was unreadable) is repaired by its new
-      // definition and runs again, unless the definition says paused.
-      paused: input.paused ?? (existing?.unreadable ? false : null),
-      nextFireAtMs,
-      keepNextFire: true,
-      nowMs,
-    }, options);
+    const unchanged = existing !== null && existing.unreadable === undefined && sameTrigger(existing.trigger, checked.trigger);
+    const nextFireAtMs = unchanged ? existing.nextFireAtMs : firstFireAtMs(checked.trigger, nowMs);
+    if (nextFireAtMs === null && !unchanged) {
+      throw new InvalidArgumentError(`The trigger of schedule "${checked.id}" has no fire left (its endAt has passed)`);
+    }
+    const schedule = await this.store.upsertSchedule(
+      {
+        ...checked,
+        // Left out, the stored flag stands (an operator's pause, made even while this call runs). A
+        // quarantined schedule (paused because its record was unreadable) is repaired by its new
+        // definition and runs again, unless the definition says paused.
+        paused: checked.paused ?? (existing?.unreadable ? false : null),
+        nextFireAtMs,
+        keepNextFire: true,
+        nowMs,
+      },
+      options,
+    );
     this.#events.emit(existing ? 'schedule.updated' : 'schedule.created', { schedule });
     this.#loop.wake();
+    // A changed definition deleted the reservations of the old one: the nodes holding them let go.
+    if (existing) this.#loop.renewSoon();
     return schedule;
+  }
+
+  /**
+   * Creates or replaces many schedules in one store call (where the store has `upsertSchedules`;
+   * else one call each): an application that creates thousands of one-shots pays one round trip.
+   * Each is written as `schedule()` writes it, but without reading it first: an unchanged trigger
+   * keeps its next fire (the store compares them), a schedule left without `paused` keeps its
+   * flag, and a trigger with no fire left is refused.
+   */
+  async scheduleMany<Input = JsonValue>(inputs: ReadonlyArray<ScheduleInput<Input>>, options: WriteOptions = {}): Promise<ScheduleRecord[]> {
+    const nowMs = this.clock.now();
+    const writes: ScheduleWrite[] = [];
+    const ids = new Set<string>();
+    for (const input of inputs) {
+      const checked = await this.#inputs.schedule(input as ScheduleInput<unknown>);
+      if (ids.has(checked.id)) throw new InvalidArgumentError(`Schedule "${checked.id}" is given twice`);
+      ids.add(checked.id);
+      const nextFireAtMs = firstFireAtMs(checked.trigger, nowMs);
+      if (nextFireAtMs === null) throw new InvalidArgumentError(`The trigger of schedule "${checked.id}" has no fire left (its endAt has passed)`);
+      writes.push({ ...checked, paused: checked.paused ?? null, nextFireAtMs, keepNextFire: true, nowMs });
+    }
+    if (writes.length === 0) return [];
+    await this.#ready();
+    const store = this.store;
+    const schedules = store.upsertSchedules
+      ? await store.upsertSchedules(writes, options)
+      : await writes.reduce<Promise<ScheduleRecord[]>>(async (done, write) => [...(await done), await store.upsertSchedule(write, options)], Promise.resolve([]));
+    for (const schedule of schedules) {
+      const created = schedule.createdAtMs === nowMs && schedule.updatedAtMs === nowMs && schedule.firedCount === 0;
+      this.#events.emit(created ? 'schedule.created' : 'schedule.updated', { schedule });
+    }
+    this.#loop.wake();
+    this.#loop.renewSoon();
+    return schedules;
   }
 
   /** Removes the schedule; its jobs stay. False when there was none. */
   async unschedule(id: string): Promise<boolean> {
     assertIdentifier(id, 'schedule id');
     await this.#ready();
-    const removed = await this.store.removeSchedule(id);
+    const removed = await this.store.removeSchedule(id, this.clock.now());
     if (removed) this.#events.emit('schedule.removed', { scheduleId: id });
+    // Its reservations not due yet were deleted with it: this node lets go of its own at once,
+    // and renews now to learn of any other change.
+    this.#loop.dropReservations(id);
+    this.#loop.renewSoon();
     return removed;
   }
 
@@ -298,6 +286,8 @@ export class Scheduler<Services = unknown> {
     const schedule = await this.store.updateSchedule(id, { paused: true }, this.clock.now());
     if (!schedule) throw new ScheduleNotFoundError(`No schedule with id "${id}"`);
     this.#events.emit('schedule.paused', { schedule });
+    this.#loop.dropReservations(id);
+    this.#loop.renewSoon();
     return schedule;
   }
 
@@ -323,12 +313,11 @@ export class Scheduler<Services = unknown> {
     const schedule = await this.getScheduleOrThrow(id);
     if (schedule.unreadable) throw corruptRecordError('schedule', id, schedule.unreadable);
     const nowMs = this.clock.now();
-    const [result] = await this.store.enqueueJobs([
-      this.#newJob(schedule.task, schedule.data, { origin: 'manual', scheduleId: id, priority: schedule.priority, runAtMs: nowMs }),
-    ]);
-    const job = result!.job;
-    this.#events.emit('schedule.fired', { scheduleId: id, fireAtMs: null, job });
-    this.#events.emit('job.enqueued', { job });
+    const newJob = this.#inputs.newJob(schedule.task, schedule.data, nowMs, { origin: 'manual', scheduleId: id, priority: schedule.priority, runAtMs: nowMs });
+    const [result] = await this.store.enqueueJobs([newJob]);
+    const job = result!.created ? newJobRecord(newJob) : result!.job;
+    this.#events.emit('schedule.fired', { scheduleId: id, fireAtMs: null, job: snapshotOf(job) });
+    this.#events.emit('job.enqueued', { job: snapshotOf(job) });
     this.#loop.wake();
     return job;
   }
@@ -346,30 +335,19 @@ export class Scheduler<Services = unknown> {
   async enqueueMany<Input = JsonValue>(inputs: ReadonlyArray<EnqueueInput<Input>>, options: WriteOptions = {}): Promise<JobRecord[]> {
     const nowMs = this.clock.now();
     const jobs: NewJob[] = [];
-    for (const [index, input] of inputs.entries()) {
-      const definition = this.#taskFor(input?.task);
-      const taskName = typeof input.task === 'string' ? input.task : input.task.name;
-      const data = await this.#checkPayload(definition, input.data, `data of job ${index} (${taskName})`);
-      assertOptionalIdentifier(input.dedupeKey, '`dedupeKey`', 1000);
-      jobs.push(
-        this.#newJob(taskName, data, {
-          origin: 'enqueue',
-          scheduleId: null,
-          priority: checkPriority(input.priority ?? definition?.priority ?? 0),
-          runAtMs: runAtOf(input, nowMs),
-          dedupeKey: input.dedupeKey ?? null,
-        }),
-      );
-    }
+    for (const [index, input] of inputs.entries()) jobs.push(await this.#inputs.job(input as EnqueueInput<unknown>, index, nowMs));
     await this.#ready();
     const results = await this.store.enqueueJobs(jobs, options);
     // Inside a caller's transaction the jobs are not visible yet: the store's notification (sent
     // at commit) wakes the nodes, and `job.enqueued` would announce a job that may be rolled back.
+    const records = results.map((result, i) => (result.created ? newJobRecord(jobs[i]!) : result.job));
     if (options.tx === undefined) {
-      for (const { job, created } of results) if (created) this.#events.emit('job.enqueued', { job });
+      if (this.#events.has('job.enqueued')) {
+        results.forEach((result, i) => result.created && this.#events.emit('job.enqueued', { job: snapshotOf(records[i]!) }));
+      }
       this.#loop.wake();
     }
-    return results.map(({ job }) => job);
+    return records;
   }
 
   async getSchedule(id: string): Promise<ScheduleRecord | null> {
@@ -401,7 +379,9 @@ export class Scheduler<Services = unknown> {
     assertIdentifier(id, 'job id');
     await this.#ready();
     const job = await this.store.cancelJob({ jobId: id, nowMs: this.clock.now(), reason });
-    if (job?.status === 'cancelled') this.#events.emit('job.cancelled', { job });
+    if (job?.status === 'cancelled') this.#events.emit('job.cancelled', { job: snapshotOf(job) });
+    // A reserved job's node learns of it at its next renewal: make that now.
+    this.#loop.renewSoon();
     return job;
   }
 
@@ -411,7 +391,7 @@ export class Scheduler<Services = unknown> {
     await this.#ready();
     const job = await this.store.retryJob({ jobId: id, nowMs: this.clock.now() });
     if (job) {
-      this.#events.emit('job.enqueued', { job });
+      this.#events.emit('job.enqueued', { job: snapshotOf(job) });
       this.#loop.wake();
     }
     return job;
@@ -450,76 +430,4 @@ export class Scheduler<Services = unknown> {
   #assertNotStopped(): void {
     if (this.#stopping) throw new SchedulerStateError('The scheduler was stopped; create a new one');
   }
-
-  /** The task's definition; an unknown name is an error unless this node knows no task at all (a client). */
-  #taskFor(ref: unknown): AnyTaskDefinition | undefined {
-    if (typeof ref === 'object' && ref !== null && 'name' in ref) return ref as AnyTaskDefinition;
-    if (typeof ref !== 'string' || ref === '') {
-      throw new InvalidArgumentError(`Expected \`task\` to be a task name or a task() definition, got ${JSON.stringify(ref)}`);
-    }
-    assertIdentifier(ref, '`task`');
-    const definition = this.#registry.get(ref);
-    if (!definition && this.#registry.size > 0) {
-      throw new UnknownTaskError(`No task named "${ref}" is registered (known: ${this.#registry.names().join(', ')})`);
-    }
-    return definition;
-  }
-
-  async #checkPayload(definition: AnyTaskDefinition | undefined, data: unknown, what: string): Promise<JsonValue> {
-    const payload = data === undefined ? null : data;
-    assertJsonPayload(payload, what);
-    // The input is stored, not the schema's output: the schema runs again before every attempt.
-    if (definition?.schema) await validatePayload(definition.schema, payload, what);
-    return payload;
-  }
-
-  #newJob(
-    task: string,
-    data: JsonValue,
-    fields: Pick<NewJob, 'origin' | 'scheduleId' | 'priority' | 'runAtMs'> & { dedupeKey?: string | null },
-  ): NewJob {
-    const nowMs = this.clock.now();
-    return {
-      id: newId(nowMs),
-      task,
-      data,
-      fireAtMs: null,
-      maxAttempts: this.#registry.get(task)?.retry.attempts ?? defaultRetryPolicy.attempts,
-      createdAtMs: nowMs,
-      dedupeKey: null,
-      ...fields,
-    };
-  }
-}
-
-function checkPriority(priority: number): number {
-  if (!Number.isInteger(priority)) throw new InvalidArgumentError(`Expected \`priority\` to be an integer, got ${String(priority)}`);
-  return priority;
-}
-
-function runAtOf(input: EnqueueInput<unknown>, nowMs: number): number {
-  if (input.runAt !== undefined) {
-    const ms = input.runAt instanceof Date ? input.runAt.getTime() : input.runAt;
-    if (typeof ms !== 'number' || !Number.isFinite(ms)) {
-      throw new InvalidArgumentError(`Expected \`runAt\` to be a valid Date or epoch milliseconds, got ${String(input.runAt)}`);
-    }
-    return ms;
-  }
-  return input.delay === undefined ? nowMs : nowMs + parseDuration(input.delay, 'delay', { allowZero: true });
-}
-
-/** The text filters of a schedule listing, checked like the ids they are compared with. */
-function assertScheduleQuery(query: ScheduleQuery | undefined): void {
-  if (!query) return;
-  assertOptionalIdentifier(query.task, 'the `task` filter');
-  assertOptionalIdentifier(query.idPrefix, 'the `idPrefix` filter');
-  assertOptionalIdentifier(query.afterId, 'the `afterId` cursor');
-}
-
-/** The text filters of a job listing, checked like the ids they are compared with. */
-function assertJobQuery(query: JobQuery | undefined): void {
-  if (!query) return;
-  assertOptionalIdentifier(query.task, 'the `task` filter');
-  assertOptionalIdentifier(query.scheduleId, 'the `scheduleId` filter');
-  assertOptionalIdentifier(query.afterId, 'the `afterId` cursor');
 }

@@ -1,16 +1,14 @@
-import type { JobRecord } from '../domain/job.ts';
 import { LeaseLostError } from '../errors.ts';
 import type { CompleteJobRequest, ReleaseScheduleRequest, ReleaseScheduleResult, Store } from './store.ts';
 
 /** Completes one job; throws `LeaseLostError` when its fencing token is stale. */
-export async function completeJob(store: Store, request: CompleteJobRequest): Promise<JobRecord> {
+export async function completeJob(store: Store, request: CompleteJobRequest): Promise<void> {
   const [result] = await store.completeJobs([request]);
-  if (!result?.job) {
+  if (!result?.completed) {
     throw new LeaseLostError(
       `Job ${request.jobId} is no longer held under fencing token ${request.fencingToken} (reclaimed, cancelled, finished or gone)`,
     );
   }
-  return result.job;
 }
 
 /** Releases one schedule. */

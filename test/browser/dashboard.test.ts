@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveAdmin, type AdminServer } from '../../src/admin/index.ts';
-import { NonRetryableError, Scheduler, cron, every, task, type JobRecord } from '../../src/index.ts';
+import { NonRetryableError, Scheduler, cron, every, task, type JobSnapshot } from '../../src/index.ts';
 import { SqliteStore } from '../../src/sqlite/index.ts';
 import { seedHistory } from './dashboard-seed.ts';
 
@@ -182,7 +182,7 @@ describe.skipIf(!hasChromium)('dashboard', () => {
     await shot('schedules');
   });
 
-  let deadJob: JobRecord;
+  let deadJob: JobSnapshot;
 
   it('shows a dead job in the dead letters, and Retry makes it succeed', async () => {
     const died = scheduler.waitFor('job.dead', (e) => e.job.task === 'charge-renewals');

@@ -6,54 +6,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { Scheduler, type Store } from '../../src/index.ts';
-import { killAll, pollUntil, startWorker, type WorkerProcess, type WorkerStore } from '../fixtures/node-processes.ts';
-import { adminPool, dropSchema, pgUrl, randomSchema, requirePostgres } from '../fixtures/pg-env.ts';
-import { deletePrefix, randomPrefix, redisUrl, requireRedis } from '../fixtures/redis-test-helpers.ts';
+import { Scheduler } from '../../src/index.ts';
+import { killAll, pollUntil, startWorker, type WorkerProcess } from '../fixtures/node-processes.ts';
+import { sharedStores, type SharedStore } from '../fixtures/shared-stores.ts';
 
-const postgres = await requirePostgres('test/integration/rolling-deploy.test.ts');
-const redis = await requireRedis();
-const admin = postgres ? adminPool() : null;
-afterAll(async () => {
-  await admin?.end();
-});
-
-interface Setup {
-  worker: WorkerStore;
-  open(): Promise<Store>;
-  cleanup(): Promise<void>;
-}
-
-const setups: Array<[string, boolean, (directory: string) => Setup]> = [
-  ['sqlite', true, (directory) => {
-    const db = join(directory, 'shared.db');
-    return {
-      worker: { db },
-      open: async () => new (await import('../../src/sqlite/index.ts')).SqliteStore(db),
-      cleanup: async () => {},
-    };
-  }],
-  ['postgres', postgres, () => {
-    const schema = randomSchema('sundial_roll');
-    return {
-      worker: { postgres: pgUrl(), schema },
-      open: async () => new (await import('../../src/postgres/index.ts')).PostgresStore({ connectionString: pgUrl(), schema }),
-      cleanup: () => dropSchema(admin!, schema),
-    };
-  }],
-  ['redis', redis, () => {
-    const prefix = randomPrefix('roll');
-    return {
-      worker: { redis: redisUrl, prefix },
-      open: async () => new (await import('../../src/redis/index.ts')).RedisStore({ url: redisUrl, prefix }),
-      cleanup: () => deletePrefix(prefix),
-    };
-  }],
-];
+const { setups, end } = await sharedStores('test/integration/rolling-deploy.test.ts', 'roll');
+afterAll(end);
 
 describe.each(setups)('a rolling deploy on %s', (_name, available, makeSetup) => {
   let directory: string;
-  let setup: Setup;
+  let setup: SharedStore;
   let workers: WorkerProcess[] = [];
   let client: Scheduler | null = null;
   beforeEach(() => {

@@ -1,3 +1,4 @@
+import { snapshotOf } from '../../src/domain/job.ts';
 import { describe, expect, it } from 'vitest';
 import { describeTrigger, formatJobDetail, formatJobTable, formatScheduleTable, shortId } from '../../src/cli/format-records.ts';
 import { formatTable } from '../../src/cli/format-table.ts';
@@ -118,7 +119,7 @@ describe('record formatting', () => {
 
 describe('demo event lines', () => {
   it('prints a failed attempt with its retry time', () => {
-    const line = formatEventLine('job.failed', { job: job(), error: job().error!, retryAtMs: nowMs + 1_000 }, nowMs);
+    const line = formatEventLine('job.failed', { job: snapshotOf(job()), error: job().error!, retryAtMs: nowMs + 1_000 }, nowMs);
     expect(line).toBe(
       '07:01:05.123  job.failed      flaky-sync  job f289d5e5  attempt 1/3  Error: upstream timed out — retry at 07:01:06.123 (in 1s)',
     );
@@ -126,10 +127,10 @@ describe('demo event lines', () => {
 
   it('prints a success with its duration, and skips the enqueue of a schedule fire', () => {
     const succeeded = job({ task: 'heartbeat', status: 'succeeded', attempt: 1 });
-    expect(formatEventLine('job.succeeded', { job: succeeded, result: null, durationMs: 2 }, nowMs)).toMatch(
+    expect(formatEventLine('job.succeeded', { job: snapshotOf(succeeded), result: null, durationMs: 2 }, nowMs)).toMatch(
       /job\.succeeded\s+heartbeat\s+job f289d5e5 {2}attempt 1\/3 {2}in 2ms$/,
     );
-    expect(formatEventLine('job.enqueued', { job: job() }, nowMs)).toBeNull();
+    expect(formatEventLine('job.enqueued', { job: snapshotOf(job()) }, nowMs)).toBeNull();
     expect(formatEventLine('schedule.missed', { scheduleId: 's', fireAtMs: [1, 2], reason: 'coalesced' }, nowMs)).toMatch(
       /schedule s: 2 fire\(s\) missed \(coalesced\)$/,
     );

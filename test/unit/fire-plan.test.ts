@@ -31,7 +31,7 @@ function schedule(patch: Partial<ScheduleRecord>): ScheduleRecord {
   };
 }
 
-const empty = { run: [], coalesced: [], missed: [], skipped: [], missedUnlisted: 0 };
+const empty = { run: [], coalesced: [], missed: [], skipped: [], missedUnlisted: 0, ahead: [] };
 
 describe('planFires', () => {
   it('not due yet: an empty plan that keeps nextFireAtMs and lastFireAtMs', () => {

@@ -35,6 +35,11 @@ export interface BenchSystem {
 
   /** One-shot work due at `dueAtMs` (Sundial: at() schedules; peers: delayed jobs). */
   addOneShots(items: readonly { key: string; dueAtMs: number }[]): Promise<void>;
+  /**
+   * One-shot jobs (not schedules) due at `dueAtMs`; a system whose one-shots already are delayed
+   * jobs leaves it out and `addOneShots` serves.
+   */
+  addDelayedJobs?(items: readonly { key: string; dueAtMs: number }[]): Promise<void>;
   /** Recurring schedules every `everyMs`, or undefined when the system has none that fine. */
   addRecurring?(ids: readonly string[], everyMs: number): Promise<void>;
 

@@ -86,13 +86,17 @@ export function sundialSystem(kind: SundialStoreKind, name: string): BenchSystem
       worker = null;
     },
     async addOneShots(items) {
-      // No bulk schedule API: one schedule() call each, 32 in flight (the SQLite store is synchronous anyway).
-      for (let i = 0; i < items.length; i += 32) {
-        await Promise.all(items.slice(i, i + 32).map((item) => client.schedule({ id: item.key, task: 'noop', trigger: at(item.dueAtMs) })));
+      for (let i = 0; i < items.length; i += 1000) {
+        await client.scheduleMany(items.slice(i, i + 1000).map((item) => ({ id: item.key, task: 'noop', trigger: at(item.dueAtMs) })));
+      }
+    },
+    async addDelayedJobs(items) {
+      for (let i = 0; i < items.length; i += 1000) {
+        await client.enqueueMany(items.slice(i, i + 1000).map((item): EnqueueInput => ({ task: 'noop', data: { key: item.key }, runAt: item.dueAtMs })));
       }
     },
     async addRecurring(ids, everyMs) {
-      await Promise.all(ids.map((id) => client.schedule({ id, task: 'noop', trigger: every(everyMs) })));
+      await client.scheduleMany(ids.map((id) => ({ id, task: 'noop', trigger: every(everyMs) })));
     },
   };
 }

@@ -132,7 +132,7 @@ function connectEvents() {
     if (data.scheduleId && data.id) app.recent.set(data.scheduleId, Date.now());
     scheduleRender(300);
   };
-  for (const name of ['job.enqueued', 'job.started', 'job.succeeded', 'job.failed', 'job.dead', 'job.cancelled']) source.addEventListener(name, onChange);
+  for (const name of ['job.enqueued', 'job.reserved', 'job.started', 'job.succeeded', 'job.failed', 'job.dead', 'job.cancelled']) source.addEventListener(name, onChange);
   for (const name of ['schedule.created', 'schedule.updated', 'schedule.removed', 'schedule.paused', 'schedule.resumed', 'schedule.fired']) source.addEventListener(name, onChange);
 }
 

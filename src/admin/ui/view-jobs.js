@@ -3,7 +3,7 @@ import { badge, h, table } from './dom.js';
 import { absolute, duration, shortId } from './format.js';
 import { actionButton, card, liveTime, pageHeader, statusBadge } from './view-kit.js';
 
-const statuses = ['queued', 'running', 'failed', 'succeeded', 'dead', 'cancelled'];
+const statuses = ['queued', 'reserved', 'running', 'failed', 'succeeded', 'dead', 'cancelled'];
 const finals = ['succeeded', 'dead', 'cancelled'];
 
 /** Jobs, newest first, filtered by status chips, task and schedule. */

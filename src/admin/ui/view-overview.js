@@ -4,7 +4,7 @@ import { h, table } from './dom.js';
 import { describeTrigger, duration } from './format.js';
 import { card, liveTime, pageHeader, stat, statusBadge } from './view-kit.js';
 
-const statuses = ['queued', 'running', 'failed', 'succeeded', 'dead', 'cancelled'];
+const statuses = ['queued', 'reserved', 'running', 'failed', 'succeeded', 'dead', 'cancelled'];
 
 /** The overview: outcome charts, queue depth, lateness, nodes, what fires next and what failed last. */
 export async function renderOverview(app) {

@@ -1,4 +1,4 @@
-import type { JobRecord, SchedulerEventName, SchedulerEvents } from '../../index.ts';
+import type { JobSnapshot, SchedulerEventName, SchedulerEvents } from '../../index.ts';
 import { describeError, shortId } from '../format-records.ts';
 import { formatClockTime, formatLocalTime, formatRelative, formatSpan } from '../format-time.ts';
 
@@ -30,7 +30,7 @@ export type DemoEventName = (typeof demoEventNames)[number];
  */
 export function formatEventLine<E extends DemoEventName>(event: E, payload: SchedulerEvents[E], nowMs: number): string | null {
   const line = (task: string, detail: string) => `${formatClockTime(nowMs)}  ${event.padEnd(16)}${task.padEnd(12)}${detail}`.trimEnd();
-  const jobPart = (job: JobRecord) => `job ${shortId(job.id)}  attempt ${job.attempt}/${job.maxAttempts}`;
+  const jobPart = (job: JobSnapshot) => `job ${shortId(job.id)}  attempt ${job.attempt}/${job.maxAttempts}`;
   const p = payload as SchedulerEvents[DemoEventName];
   switch (event) {
     case 'schedule.fired': {

@@ -1,6 +1,8 @@
 import type { NewJob } from '../../domain/job.ts';
 import type { ScheduleWrite } from '../../domain/schedule.ts';
-import type { ReleaseScheduleRequest } from '../../store/store.ts';
+import type { JobRecord } from '../../domain/job.ts';
+import { completeJob } from '../../store/single-calls.ts';
+import type { CompleteJobRequest, EnqueueResult, ReleaseScheduleRequest, Store } from '../../store/store.ts';
 
 /** The suite's fixed base time. Every instant is passed to the store as `nowMs`: no test reads a clock. */
 export const t0 = Date.UTC(2026, 0, 1);
@@ -70,4 +72,17 @@ export function releaseRequest(
     end: false,
     ...overrides,
   };
+}
+
+/** Completes one job (throws `LeaseLostError` when refused) and reads it back from the store. */
+export async function completeAndRead(store: Store, request: CompleteJobRequest): Promise<JobRecord> {
+  await completeJob(store, request);
+  const job = await store.getJob(request.jobId);
+  if (!job) throw new Error(`job ${request.jobId} is gone after its completion`);
+  return job;
+}
+
+/** Each enqueue result as [id of the job that stands, created?]: the given job's id when created, else the existing one's. */
+export function enqueued(jobs: ReadonlyArray<{ id: string }>, results: readonly EnqueueResult[]): Array<[string, boolean]> {
+  return results.map((result, i) => (result.created ? [jobs[i]!.id, true] : [result.job.id, false]));
 }

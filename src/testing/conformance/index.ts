@@ -13,6 +13,7 @@ import { defineQueryTests } from './queries.ts';
 import { defineScheduleLeaseTests } from './schedule-leases.ts';
 import type { DamageRecord } from './damage.ts';
 import { defineQuarantineTests } from './quarantine.ts';
+import { defineReservationTests } from './reservations.ts';
 import { defineScheduleTests } from './schedules.ts';
 import { defineSchedulerIdTests } from './scheduler-ids.ts';
 import { defineSchedulerUpsertTests } from './scheduler-upsert.ts';
@@ -126,6 +127,7 @@ export function defineStoreConformanceSuite(storeName: string, options: StoreCon
     defineEnqueueTests(api);
     defineJobClaimTests(api);
     defineJobRoutingTests(api);
+    defineReservationTests(api);
     defineLeaseTests(api);
     defineJobCompleteTests(api);
     defineJobControlTests(api);

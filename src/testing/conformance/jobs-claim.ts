@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { JobAttempt } from '../../domain/job.ts';
-import type { Store } from '../../store/store.ts';
+import type { ClaimedJob, Store } from '../../store/store.ts';
 import { leaseMs, newJob, t0, suiteTasks } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
 import { completeJob } from '../../store/single-calls.ts';
@@ -88,23 +88,39 @@ export function defineJobClaimTests({ describe, test, peerTest }: SuiteApi): voi
     });
 
     test('a claimed job is running with attempt + 1, fencingToken + 1, a lease and a running attempt record', async (store) => {
-      await store.enqueueJobs([newJob('job-1', { runAtMs: t0 - 50, createdAtMs: t0 - 60 })]);
+      await store.enqueueJobs([newJob('job-1', { runAtMs: t0 - 50, createdAtMs: t0 - 60, data: { n: 1 }, dedupeKey: 'k', priority: 2, maxAttempts: 4 })]);
       const [claimed] = await store.claimJobs({ nodeId: 'node-x', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
-      assert.ok(claimed);
-      assert.equal(claimed.status, 'running');
-      assert.equal(claimed.attempt, 1);
-      assert.equal(claimed.fencingToken, 1);
-      assert.equal(claimed.leaseOwner, 'node-x');
-      assert.equal(claimed.leaseExpiresAtMs, t0 + leaseMs);
-      assert.equal(claimed.startedAtMs, t0);
-      assert.equal(claimed.updatedAtMs, t0);
-      assert.equal(claimed.createdAtMs, t0 - 60);
-      assert.equal(claimed.runAtMs, t0 - 50);
-      assert.equal(claimed.finishedAtMs, null);
-      assert.equal(claimed.cancelRequested, false);
+      // The claim answers what the node needs to run the job, and nothing more.
+      assert.deepEqual(claimed, {
+        id: 'job-1',
+        task: 'task-a',
+        data: { n: 1 },
+        origin: 'enqueue',
+        scheduleId: null,
+        fireAtMs: null,
+        priority: 2,
+        runAtMs: t0 - 50,
+        createdAtMs: t0 - 60,
+        dedupeKey: 'k',
+        status: 'running',
+        attempt: 1,
+        maxAttempts: 4,
+        fencingToken: 1,
+        leaseExpiresAtMs: t0 + leaseMs,
+      } satisfies ClaimedJob);
+      const stored = await store.getJob('job-1');
+      assert.ok(stored);
+      assert.equal(stored.status, 'running');
+      assert.equal(stored.attempt, 1);
+      assert.equal(stored.fencingToken, 1);
+      assert.equal(stored.leaseOwner, 'node-x');
+      assert.equal(stored.leaseExpiresAtMs, t0 + leaseMs);
+      assert.equal(stored.startedAtMs, t0);
+      assert.equal(stored.updatedAtMs, t0);
+      assert.equal(stored.finishedAtMs, null);
+      assert.equal(stored.cancelRequested, false);
       const attempt: JobAttempt = { attempt: 1, nodeId: 'node-x', fencingToken: 1, startedAtMs: t0, finishedAtMs: null, outcome: 'running', error: null };
-      assert.deepEqual(claimed.attempts, [attempt]);
-      assert.deepEqual(await store.getJob('job-1'), claimed);
+      assert.deepEqual(stored.attempts, [attempt]);
     });
 
     test('a second claim keeps startedAtMs and appends a second attempt record', async (store) => {
@@ -118,11 +134,12 @@ export function defineJobClaimTests({ describe, test, peerTest }: SuiteApi): voi
       });
       const [claimed] = await store.claimJobs({ nodeId: 'node-b', nowMs: t0 + 20, leaseMs, limit: 1, tasks: suiteTasks });
       assert.ok(claimed);
-      assert.equal(claimed.startedAtMs, t0, 'startedAtMs is the first attempt start');
       assert.equal(claimed.attempt, 2);
       assert.equal(claimed.fencingToken, 2);
+      const stored = await store.getJob('job-1');
+      assert.equal(stored?.startedAtMs, t0, 'startedAtMs is the first attempt start');
       assert.deepEqual(
-        claimed.attempts.map((a) => [a.attempt, a.nodeId, a.fencingToken, a.startedAtMs, a.finishedAtMs, a.outcome]),
+        stored?.attempts.map((a) => [a.attempt, a.nodeId, a.fencingToken, a.startedAtMs, a.finishedAtMs, a.outcome]),
         [
           [1, 'node-a', 1, t0, t0 + 10, 'failed'],
           [2, 'node-b', 2, t0 + 20, null, 'running'],

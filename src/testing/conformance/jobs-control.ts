@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { leaseMs, newJob, t0, suiteTasks } from './fixtures.ts';
+import { leaseMs, newJob, t0, suiteTasks, completeAndRead } from './fixtures.ts';
 import { isInvalidJobState } from './assertions.ts';
 import type { SuiteApi } from './suite-api.ts';
 import { completeJob } from '../../store/single-calls.ts';
@@ -43,14 +43,14 @@ export function defineJobControlTests({ describe, test }: SuiteApi): void {
       const [renewal] = await store.renewLeases({ nodeId: 'node-a', nowMs: t0 + 6, leaseMs, leases: [{ jobId: 'job-1', fencingToken: 1 }] });
       assert.deepEqual(renewal, { jobId: 'job-1', held: true, cancelRequested: true });
       // Its node then ends it.
-      const ended = await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 7, completion: { status: 'cancelled', error: { name: 'JobCancelledError', message: 'stop' } } });
+      const ended = await completeAndRead(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 7, completion: { status: 'cancelled', error: { name: 'JobCancelledError', message: 'stop' } } });
       assert.equal(ended.status, 'cancelled');
     });
 
     test('a final job is unchanged', async (store) => {
       await store.enqueueJobs([newJob('job-1')]);
       await store.claimJobs({ nodeId: 'n', nowMs: t0, leaseMs, limit: 1, tasks: suiteTasks });
-      const done = await completeJob(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 1, completion: { status: 'succeeded', result: 42 } });
+      const done = await completeAndRead(store, { jobId: 'job-1', fencingToken: 1, nowMs: t0 + 1, completion: { status: 'succeeded', result: 42 } });
       const after = await store.cancelJob({ jobId: 'job-1', nowMs: t0 + 2, reason: 'too late' });
       assert.deepEqual(after, done);
       assert.deepEqual(await store.getJob('job-1'), done);

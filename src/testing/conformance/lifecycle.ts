@@ -34,11 +34,14 @@ export function defineLifecycleTests({ describe, test, peerTest }: SuiteApi): vo
 
     test('records handed out are copies: mutating them (or the input) does not change the store', async (store) => {
       const input = newJob('job-1', { data: { list: [1, 2], nested: { a: 'x' } } });
-      const [enqueued] = await store.enqueueJobs([input]);
+      await store.enqueueJobs([input]);
       (input.data as { list: number[] }).list.push(3);
-      assert.ok(enqueued);
-      (enqueued.job.data as { nested: { a: string } }).nested.a = 'mutated';
-      enqueued.job.status = 'dead';
+      const read = await store.getJob('job-1');
+      assert.ok(read);
+      (read.data as { nested: { a: string } }).nested.a = 'mutated';
+      read.status = 'dead';
+      const [claimed] = await store.claimJobs({ nodeId: 'n', nowMs: t0 - 1_000_000, leaseMs: 1000, limit: 1, tasks: ['task-a'] });
+      assert.equal(claimed, undefined);
       const fetched = await store.getJob('job-1');
       assert.ok(fetched);
       assert.deepEqual(fetched.data, { list: [1, 2], nested: { a: 'x' } });

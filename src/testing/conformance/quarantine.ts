@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { JobRecord } from '../../domain/job.ts';
+import type { ClaimedJob } from '../../store/store.ts';
 import { Scheduler } from '../../runtime/scheduler.ts';
 import { task } from '../../tasks/task.ts';
 import { at } from '../../triggers/at.ts';
@@ -45,7 +45,7 @@ export function defineQuarantineTests({ describe, damageTest }: SuiteApi): void 
         assert.deepEqual(claimed.map((job) => job.id), ['job-0', 'job-1', 'job-2', 'job-3', 'job-4']);
         assert.deepEqual(claimed.map((job) => job.unreadable !== undefined), [false, false, true, false, false]);
         const results = await store.completeJobs(
-          claimed.map((job: JobRecord) => ({
+          claimed.map((job: ClaimedJob) => ({
             jobId: job.id,
             fencingToken: job.fencingToken,
             nowMs: t0 + 1,
@@ -54,7 +54,11 @@ export function defineQuarantineTests({ describe, damageTest }: SuiteApi): void 
               : { status: 'succeeded' as const, result: null },
           })),
         );
-        assert.deepEqual(results.map((result) => result.job?.status), ['succeeded', 'succeeded', 'dead', 'succeeded', 'succeeded']);
+        assert.deepEqual(results.map((result) => result.completed), [true, true, true, true, true]);
+        assert.deepEqual(
+          await Promise.all(claimed.map(async (job) => (await store.getJob(job.id))?.status)),
+          ['succeeded', 'succeeded', 'dead', 'succeeded', 'succeeded'],
+        );
         const dead = await store.getJob('job-2');
         assert.equal(dead?.status, 'dead');
         assert.equal(dead?.error?.code ?? (field === 'error' ? 'CORRUPT_RECORD' : undefined), 'CORRUPT_RECORD');

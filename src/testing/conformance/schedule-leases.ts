@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { AcquiredSchedule, Store } from '../../store/store.ts';
+import type { AcquiredSchedule, ClaimedJob, Store } from '../../store/store.ts';
 import { fireJob, leaseMs, newJob, releaseRequest, scheduleWrite, t0, suiteTasks } from './fixtures.ts';
 import type { SuiteApi } from './suite-api.ts';
 import { completeJob, releaseSchedule } from '../../store/single-calls.ts';
@@ -99,8 +99,25 @@ export function defineScheduleLeaseTests({ describe, test, peerTest }: SuiteApi)
       );
       assert.equal(result.released, true);
       assert.deepEqual(result.created.map((j) => j.id), ['job-1', 'job-2']);
-      assert.equal(result.created[0]?.status, 'queued');
-      assert.deepEqual(result.created[1], await store.getJob('job-2'));
+      // Without `reserve`, the jobs are created queued, and answered as a claim would answer them.
+      assert.deepEqual(result.created[1], {
+        id: 'job-2',
+        task: 'task-a',
+        data: { n: 1 },
+        origin: 'schedule',
+        scheduleId: 'sched-1',
+        fireAtMs: t0,
+        priority: 0,
+        runAtMs: t0,
+        createdAtMs: t0,
+        dedupeKey: null,
+        status: 'queued',
+        attempt: 1,
+        maxAttempts: 3,
+        fencingToken: 0,
+        leaseExpiresAtMs: null,
+      } satisfies ClaimedJob);
+      assert.equal((await store.getJob('job-2'))?.status, 'queued');
       const schedule = await store.getSchedule('sched-1');
       assert.ok(schedule);
       assert.equal(schedule.nextFireAtMs, t0 + 60_000);
@@ -171,7 +188,7 @@ export function defineScheduleLeaseTests({ describe, test, peerTest }: SuiteApi)
       assert.equal(never.released, false);
       assert.equal(await store.getJob('job-0'), null);
       const acquired = await acquireOne(store, 'sched-1');
-      await store.removeSchedule('sched-1');
+      await store.removeSchedule('sched-1', t0);
       const result = await releaseSchedule(store, releaseRequest('sched-1', acquired.leaseToken, { jobs: [fireJob('job-1', 'sched-1', t0)] }));
       assert.deepEqual(result, { scheduleId: 'sched-1', released: false, created: [] });
       assert.equal(await store.getJob('job-1'), null);

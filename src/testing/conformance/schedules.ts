@@ -123,6 +123,28 @@ export function defineScheduleTests({ describe, test }: SuiteApi): void {
       assert.equal((await store.listSchedules()).length, 1, 'upsert duplicated the schedule');
     });
 
+    test('upsertSchedules, where the store has it, writes each as upsertSchedule would, in order', async (store) => {
+      if (store.upsertSchedules === undefined) return;
+      const trigger = { type: 'interval', everyMs: 60_000, startAtMs: null, endAtMs: null, jitterMs: 0 } as const;
+      await store.upsertSchedule(scheduleWrite('b', { trigger, nextFireAtMs: t0 + 60_000, nowMs: t0 - 10 }));
+      await store.updateSchedule('b', { paused: true }, t0 - 10);
+      const written = await store.upsertSchedules([
+        scheduleWrite('c', { nextFireAtMs: t0 + 5, nowMs: t0 }),
+        scheduleWrite('b', { trigger: { ...trigger }, nextFireAtMs: t0 + 1, keepNextFire: true, paused: null, data: { v: 2 }, nowMs: t0 }),
+        scheduleWrite('a', { paused: true, nowMs: t0 }),
+      ]);
+      assert.deepEqual(
+        written.map((s) => [s.id, s.nextFireAtMs, s.paused, s.createdAtMs, s.data]),
+        [
+          ['c', t0 + 5, false, t0, { from: 'c' }],
+          ['b', t0 + 60_000, true, t0 - 10, { v: 2 }],
+          ['a', t0, true, t0, { from: 'a' }],
+        ],
+      );
+      assert.deepEqual(await store.getSchedule('b'), written[1]);
+      assert.deepEqual(await store.upsertSchedules([]), []);
+    });
+
     test('getSchedule of an unknown id returns null', async (store) => {
       assert.equal(await store.getSchedule('nope'), null);
     });
@@ -173,9 +195,9 @@ export function defineScheduleTests({ describe, test }: SuiteApi): void {
     test('removeSchedule returns true, then false; the schedule is gone and its jobs stay', async (store) => {
       await store.upsertSchedule(scheduleWrite('sched-1'));
       await store.enqueueJobs([fireJob('job-1', 'sched-1', t0)]);
-      assert.equal(await store.removeSchedule('sched-1'), true);
+      assert.equal(await store.removeSchedule('sched-1', t0), true);
       assert.equal(await store.getSchedule('sched-1'), null);
-      assert.equal(await store.removeSchedule('sched-1'), false);
+      assert.equal(await store.removeSchedule('sched-1', t0), false);
       const job = await store.getJob('job-1');
       assert.equal(job?.scheduleId, 'sched-1');
       assert.equal(job?.status, 'queued');

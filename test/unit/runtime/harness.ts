@@ -58,3 +58,18 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
 }
+
+/**
+ * The store as a node sees it, but its close() does nothing: two nodes of one test share a store,
+ * and the first one's stop() must not close it under the second (a `:memory:` database is gone
+ * once closed).
+ */
+export function unclosable(store: Store): Store {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'close') return async () => {};
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

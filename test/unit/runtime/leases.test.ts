@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { task } from '../../../src/index.ts';
 import { VirtualClock } from '../../../src/testing/virtual-clock.ts';
 import { completeJob } from '../../../src/store/single-calls.ts';
+import type { CompleteJobRequest, Store } from '../../../src/store/store.ts';
 import { createHarness, deferred, storeFactories, t0, type Harness } from './harness.ts';
 
 describe.each(storeFactories)('leases on the %s store', (_name, makeStore) => {
@@ -117,6 +118,28 @@ describe.each(storeFactories)('leases on the %s store', (_name, makeStore) => {
   });
 });
 
+/**
+ * Outcomes reach the store at once, but the store's answer comes back only when `answer` settles
+ * (as on a store with several connections), whichever call carries them: completeJobs, or
+ * completeAndClaim with a claim. `before` runs first, with the outcomes about to be written.
+ */
+function delayAnswers(store: Store, answer: Promise<void>, before: (requests: readonly CompleteJobRequest[]) => Promise<void> = async () => {}): void {
+  const completeJobs = store.completeJobs.bind(store);
+  const completeAndClaim = store.completeAndClaim.bind(store);
+  store.completeJobs = async (requests) => {
+    await before(requests);
+    const results = await completeJobs(requests);
+    await answer;
+    return results;
+  };
+  store.completeAndClaim = async (request) => {
+    await before(request.completions);
+    const result = await completeAndClaim(request);
+    await answer;
+    return result;
+  };
+}
+
 describe.each(storeFactories)('lease renewals racing completions on the %s store', (_name, makeStore) => {
   let h: Harness | null = null;
   afterEach(async () => {
@@ -128,12 +151,7 @@ describe.each(storeFactories)('lease renewals racing completions on the %s store
     // The completion reaches the store at once, but its answer comes back only when the test says:
     // meanwhile a heartbeat renews the job, as on a store with several connections.
     const answer = deferred();
-    const completeJobs = store.completeJobs.bind(store);
-    store.completeJobs = async (requests) => {
-      const results = await completeJobs(requests);
-      await answer.promise;
-      return results;
-    };
+    delayAnswers(store, answer.promise);
     h = createHarness(() => store, { lease: '3s', tasks: [task('quick', { run: () => 'done' })] }, undefined, store);
     await h.scheduler.start();
     const job = await h.scheduler.enqueue({ task: 'quick' });
@@ -151,18 +169,14 @@ describe.each(storeFactories)('lease renewals racing completions on the %s store
     const answer = deferred();
     const completeJobs = store.completeJobs.bind(store);
     let stolen = false;
-    store.completeJobs = async (requests) => {
-      if (!stolen) {
-        // Another node took the job over (the lease expired) before the outcome arrived.
-        stolen = true;
-        const [req] = requests;
-        await completeJobs([{ ...req!, completion: { status: 'retry', error: { name: 'LeaseExpiredError', message: 'x' }, retryAtMs: req!.nowMs } }]);
-        await store.claimJobs({ nodeId: 'other', nowMs: req!.nowMs, leaseMs: 60_000, limit: 1, tasks: ['quick'] });
-      }
-      const results = await completeJobs(requests);
-      await answer.promise;
-      return results;
-    };
+    delayAnswers(store, answer.promise, async (requests) => {
+      if (stolen || requests.length === 0) return;
+      // Another node took the job over (the lease expired) before the outcome arrived.
+      stolen = true;
+      const [req] = requests;
+      await completeJobs([{ ...req!, completion: { status: 'retry', error: { name: 'LeaseExpiredError', message: 'x' }, retryAtMs: req!.nowMs } }]);
+      await store.claimJobs({ nodeId: 'other', nowMs: req!.nowMs, leaseMs: 60_000, limit: 1, tasks: ['quick'] });
+    });
     h = createHarness(() => store, { lease: '3s', tasks: [task('quick', { run: () => 'done' })] }, undefined, store);
     await h.scheduler.start();
     await h.scheduler.enqueue({ task: 'quick' });

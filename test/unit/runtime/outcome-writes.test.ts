@@ -3,14 +3,21 @@ import { task } from '../../../src/index.ts';
 import type { CompleteJobRequest, CompleteJobResult, Store } from '../../../src/index.ts';
 import { createHarness, deferred, storeFactories, type Harness } from './harness.ts';
 
-/** Holds every completeJobs call until the test lets them through. */
+/** Holds every write of outcomes (completeJobs, completeAndClaim) until the test lets them through. */
 function holdCompletions(store: Store): { held: number; release(): void } {
   const gate = { held: 0, open: deferred(), release: () => gate.open.resolve() };
   const completeJobs = store.completeJobs.bind(store);
+  const completeAndClaim = store.completeAndClaim.bind(store);
   store.completeJobs = async (requests: readonly CompleteJobRequest[]): Promise<CompleteJobResult[]> => {
     gate.held += requests.length;
     await gate.open.promise;
     return completeJobs(requests);
+  };
+  // A claim that carries outcomes waits with them (one round trip for both).
+  store.completeAndClaim = async (request) => {
+    gate.held += request.completions.length;
+    await gate.open.promise;
+    return completeAndClaim(request);
   };
   return gate;
 }
@@ -34,7 +41,8 @@ describe.each(storeFactories)('outcome writes on the %s store', (_name, makeStor
     const store = makeStore();
     const gate = holdCompletions(store);
     const ran: number[] = [];
-    h = createHarness(() => store, { concurrency: 1, tasks: [task<number>('n', { run: ({ data }) => void ran.push(data) })] }, undefined, store);
+    // One slot, two held ahead: one claim takes all three, and each handler starts as the slot frees.
+    h = createHarness(() => store, { concurrency: 1, prefetch: 2, tasks: [task<number>('n', { run: ({ data }) => void ran.push(data) })] }, undefined, store);
     await h.scheduler.enqueueMany([1, 2, 3].map((data) => ({ task: 'n', data })));
     await h.scheduler.start();
     await h.clock.settle();
@@ -53,19 +61,20 @@ describe.each(storeFactories)('outcome writes on the %s store', (_name, makeStor
     expect(h.eventsOf('job.succeeded')).toHaveLength(3);
   });
 
-  test('outcomes piling up unwritten stop the claims (backpressure)', async () => {
+  test('a claim carries the outcomes written so far: while the store does not take them, nothing more is claimed (backpressure)', async () => {
     const store = makeStore();
     const gate = holdCompletions(store);
     let ran = 0;
-    h = createHarness(() => store, { concurrency: 1, tasks: [task('n', { run: () => void ran++ })] }, undefined, store);
-    await h.scheduler.enqueueMany(Array.from({ length: 1_200 }, () => ({ task: 'n' })));
+    h = createHarness(() => store, { concurrency: 1, prefetch: 4, tasks: [task('n', { run: () => void ran++ })] }, undefined, store);
+    await h.scheduler.enqueueMany(Array.from({ length: 50 }, () => ({ task: 'n' })));
     await h.scheduler.start();
     await settleWhile(h, () => ran);
-    // 1,000 outcomes in writing: no more claims until the store takes them.
-    expect(ran).toBe(1_000);
-    expect((await store.listJobs({ status: 'queued', limit: 1_000 })).length).toBe(200);
+    // The first claim took five; the next one carries their outcomes and waits with them.
+    expect(ran).toBe(5);
+    expect(gate.held).toBe(5);
+    expect((await store.listJobs({ status: 'queued', limit: 100 })).length).toBe(45);
     gate.release();
     await settleWhile(h, () => ran);
-    expect(ran).toBe(1_200);
+    expect(ran).toBe(50);
   });
 });

@@ -3,13 +3,25 @@ import { task } from '../../../src/index.ts';
 import type { Store } from '../../../src/index.ts';
 import { createHarness, deferred, storeFactories, type Harness } from './harness.ts';
 
-/** Counts the store's claim round trips. */
+/** Counts the store's claim round trips (a claim alone, or with outcomes: complete-and-claim). */
 function countClaims(store: Store): { calls: number } {
   const counter = { calls: 0 };
   const claimJobs = store.claimJobs.bind(store);
+  const completeAndClaim = store.completeAndClaim.bind(store);
+  let inCombined = false;
   store.claimJobs = async (request) => {
-    counter.calls++;
+    // A store may build complete-and-claim on its own claimJobs: one round trip, counted once.
+    if (!inCombined) counter.calls++;
     return claimJobs(request);
+  };
+  store.completeAndClaim = async (request) => {
+    counter.calls++;
+    inCombined = true;
+    try {
+      return await completeAndClaim(request);
+    } finally {
+      inCombined = false;
+    }
   };
   return counter;
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { idTimeMs } from '../../../src/domain/ids.ts';
-import type { JobRecord, NewJob } from '../../../src/domain/job.ts';
+import type { NewJob } from '../../../src/domain/job.ts';
 import type { ScheduleRecord } from '../../../src/domain/schedule.ts';
 import { SchedulerEventEmitter, type SchedulerEventName } from '../../../src/runtime/events.ts';
 import { fireDueSchedules } from '../../../src/runtime/schedule-firer.ts';
-import type { AcquireSchedulesRequest, ReleaseScheduleRequest, Store } from '../../../src/store/store.ts';
+import type { AcquireSchedulesRequest, ClaimedJob, ReleaseScheduleRequest, Store } from '../../../src/store/store.ts';
 import { TaskRegistry } from '../../../src/tasks/task-registry.ts';
 import { task } from '../../../src/tasks/task.ts';
 import { VirtualClock } from '../../../src/testing/virtual-clock.ts';
@@ -20,6 +20,17 @@ function schedule(patch: Partial<ScheduleRecord>): ScheduleRecord {
     id: 's1', task: 'report', data: { region: 'eu' }, trigger: every('1m', { startAt: t0 }), priority: 7, maxRunning: null,
     misfireGraceMs: null, coalesce: 'all', paused: false, nextFireAtMs: t0, lastFireAtMs: null, createdAtMs: t0, updatedAtMs: t0,
     leaseOwner: null, leaseExpiresAtMs: null, leaseToken: 0, firedCount: 0, skippedCount: 0, missedCount: 0, ...patch,
+  };
+}
+
+/** A created job as a release answers it: queued, or reserved for the releasing node. */
+function createdAs(job: NewJob, request: ReleaseScheduleRequest): ClaimedJob {
+  const { id, task: taskName, data, origin, scheduleId, fireAtMs, priority, runAtMs, createdAtMs, dedupeKey, maxAttempts } = job;
+  return {
+    id, task: taskName, data, origin, scheduleId, fireAtMs, priority, runAtMs, createdAtMs, dedupeKey, maxAttempts, attempt: 1,
+    status: request.reserve ? 'reserved' : 'queued',
+    fencingToken: request.reserve ? 1 : 0,
+    leaseExpiresAtMs: request.reserve ? runAtMs + request.reserve.leaseMs : null,
   };
 }
 
@@ -39,21 +50,24 @@ function fakeStore(acquired: Array<{ schedule: ScheduleRecord; activeJobs?: numb
       return requests.map((request) => ({
         scheduleId: request.scheduleId,
         released,
-        created: released ? request.jobs.map((job: NewJob) => ({ ...job, status: 'queued' }) as unknown as JobRecord) : [],
+        created: released ? request.jobs.map((job: NewJob) => createdAs(job, request)) : [],
       }));
     },
   };
   return { store: store as unknown as Store, calls };
 }
 
-function firer(store: Store, nowMs: number) {
+function firer(store: Store, nowMs: number, reserve: { horizonMs: number; leaseMs: number } | null = null) {
   const events = new SchedulerEventEmitter();
   const seen: Array<{ name: SchedulerEventName; payload: unknown }> = [];
   for (const name of ['schedule.fired', 'job.enqueued', 'schedule.missed', 'schedule.skipped', 'schedule.ended'] as const) {
     events.on(name, (payload) => seen.push({ name, payload }));
   }
   const registry = new TaskRegistry([task('report', { retry: { attempts: 5 }, run: () => undefined })]);
-  const ctx = { store, clock: new VirtualClock(nowMs), nodeId: 'node-1', registry, events, scheduleLeaseMs: 4_000, batchSize: 25 };
+  const ctx = {
+    store, clock: new VirtualClock(nowMs), nodeId: 'node-1', registry, events, scheduleLeaseMs: 4_000, batchSize: 25,
+    horizonMs: reserve?.horizonMs ?? 0, reserveLeaseMs: reserve?.leaseMs ?? null, reservable: () => 100,
+  };
   return { ctx, seen };
 }
 
@@ -62,7 +76,7 @@ describe('fireDueSchedules', () => {
     const nowMs = t0 + 2 * minute + 5;
     const { store, calls } = fakeStore([{ schedule: schedule({}) }]);
     const { ctx } = firer(store, nowMs);
-    expect(await fireDueSchedules(ctx)).toBe(1);
+    expect(await fireDueSchedules(ctx)).toEqual({ handled: 1, reserved: [] });
     expect(calls.acquire).toEqual([{ nodeId: 'node-1', nowMs, leaseMs: 4_000, limit: 25 }]);
     expect(calls.release).toHaveLength(1);
     const [release] = calls.release[0]!;
@@ -105,10 +119,15 @@ describe('fireDueSchedules', () => {
     const { store, calls } = fakeStore([{ schedule: late }, { schedule: busy, activeJobs: 1 }]);
     const { ctx, seen } = firer(store, t0 + 3 * minute);
     await fireDueSchedules(ctx);
-    const job = calls.release[0]![0]!.jobs[0];
+    const job = calls.release[0]![0]!.jobs[0]!;
     expect(seen.map(({ name }) => name)).toEqual(['schedule.fired', 'job.enqueued', 'schedule.missed', 'schedule.missed', 'schedule.ended', 'schedule.skipped']);
-    expect(seen[0]!.payload).toEqual({ scheduleId: 'late', fireAtMs: t0 + 3 * minute, job: { ...job, status: 'queued' } });
-    expect(seen[1]!.payload).toEqual({ job: { ...job, status: 'queued' } });
+    const snapshot = {
+      id: job.id, task: job.task, data: job.data, origin: 'schedule', scheduleId: 'late', fireAtMs: t0 + 3 * minute, status: 'queued',
+      priority: 7, runAtMs: t0 + 3 * minute, createdAtMs: t0 + 3 * minute, dedupeKey: null, attempt: 0, maxAttempts: 5, fencingToken: 0,
+      nodeId: null, startedAtMs: null, finishedAtMs: null, result: null, error: null,
+    };
+    expect(seen[0]!.payload).toEqual({ scheduleId: 'late', fireAtMs: t0 + 3 * minute, job: snapshot });
+    expect(seen[1]!.payload).toEqual({ job: snapshot });
     expect(seen.slice(2).map(({ payload }) => payload)).toEqual([
       { scheduleId: 'late', fireAtMs: [t0, t0 + minute], reason: 'misfire-grace' },
       { scheduleId: 'late', fireAtMs: [t0 + 2 * minute], reason: 'coalesced' },
@@ -124,7 +143,30 @@ describe('fireDueSchedules', () => {
   it('emits nothing for a schedule the store did not release (the lease ran out meanwhile)', async () => {
     const { store } = fakeStore([{ schedule: schedule({ misfireGraceMs: 1, coalesce: 'latest' }) }], false);
     const { ctx, seen } = firer(store, t0 + 5 * minute);
-    expect(await fireDueSchedules(ctx)).toBe(1);
+    expect(await fireDueSchedules(ctx)).toEqual({ handled: 1, reserved: [] });
     expect(seen).toEqual([]);
+  });
+
+  it('with a look-ahead, reserves the due fires and those ahead for this node; only the fires ahead carry their policies to their start', async () => {
+    const nowMs = t0 + 30_000;
+    const busy = schedule({ id: 'busy', maxRunning: 1, misfireGraceMs: 5_000, trigger: every('10s', { startAt: t0 }), nextFireAtMs: t0 + 30_000 });
+    const elsewhere = schedule({ id: 'elsewhere', task: 'other-task', trigger: every('10s', { startAt: t0 }), nextFireAtMs: t0 + 30_000 });
+    const { store, calls } = fakeStore([{ schedule: busy, activeJobs: 2 }, { schedule: elsewhere }]);
+    const { ctx } = firer(store, nowMs, { horizonMs: 15_000, leaseMs: 3_000 });
+    const { handled, reserved } = await fireDueSchedules(ctx);
+    expect(handled).toBe(2);
+    expect(calls.acquire[0]).toEqual({ nodeId: 'node-1', nowMs, leaseMs: 4_000, limit: 25, horizonMs: 15_000 });
+    const [busyRelease, elsewhereRelease] = calls.release[0]!;
+    // Due: the fire at +30 s (its overlap judged now: 2 active, so skipped); ahead, up to +45 s: +40 s.
+    expect(busyRelease!.jobs.map((job) => job.fireAtMs)).toEqual([t0 + 40_000]);
+    expect(busyRelease!.skipped).toBe(1);
+    expect(busyRelease!.nextFireAtMs).toBe(t0 + 50_000);
+    expect(busyRelease!.lastFireAtMs).toBe(t0 + 40_000);
+    expect(busyRelease!.reserve).toEqual({ nodeId: 'node-1', leaseMs: 3_000 });
+    // Another task's fires are created queued, for the nodes that run it (routing).
+    expect(elsewhereRelease!.reserve).toBeUndefined();
+    expect(reserved.map(({ claimed, fire }) => [claimed.scheduleId, claimed.fireAtMs, claimed.status, fire])).toEqual([
+      ['busy', t0 + 40_000, 'reserved', { maxRunning: 1, misfireGraceMs: 5_000, foreignActive: 2 }],
+    ]);
   });
 });

@@ -188,4 +188,36 @@ describe.each(storeFactories)('schedules on the %s store', (_name, makeStore) =>
     await h.clock.advance('3s');
     expect(await h.scheduler.listJobs({ scheduleId: 'u' })).toHaveLength(1);
   });
+
+  test('scheduleMany writes many schedules at once, each as schedule() would, and refuses a batch with a bad one whole', async () => {
+    const fires: string[] = [];
+    h = createHarness(makeStore, { tasks: [task('tick', { run: ({ job }) => void fires.push(`${job.scheduleId}@${job.fireAtMs! - t0}`) })] });
+    await h.scheduler.start();
+    await h.scheduler.schedule({ id: 'kept', task: 'tick', trigger: every('10s') });
+    await h.clock.advance('4s');
+    const changes: string[] = [];
+    h.scheduler.on('schedule.created', ({ schedule }) => void changes.push(`created ${schedule.id}`));
+    h.scheduler.on('schedule.updated', ({ schedule }) => void changes.push(`updated ${schedule.id}`));
+    const written = await h.scheduler.scheduleMany([
+      { id: 'kept', task: 'tick', trigger: every('10s'), data: { v: 2 } },
+      { id: 'new', task: 'tick', trigger: at(t0 + 6_000) },
+      { id: 'paused', task: 'tick', trigger: every('1s'), paused: true },
+    ]);
+    expect(written.map((s) => [s.id, s.nextFireAtMs === null ? null : s.nextFireAtMs - t0, s.paused])).toEqual([
+      ['kept', 10_000, false],
+      ['new', 6_000, false],
+      ['paused', 5_000, true],
+    ]);
+    expect(changes).toEqual(['updated kept', 'created new', 'created paused']);
+    await expect(
+      h.scheduler.scheduleMany([
+        { id: 'ok', task: 'tick', trigger: every('1s') },
+        { id: 'bad', task: 'no-such-task', trigger: every('1s') },
+      ]),
+    ).rejects.toThrow(/no-such-task/);
+    await expect(h.scheduler.scheduleMany([{ id: 'twice', task: 'tick', trigger: every('1s') }, { id: 'twice', task: 'tick', trigger: every('2s') }])).rejects.toThrow(/twice/);
+    expect(await h.scheduler.getSchedule('ok')).toBeNull();
+    await h.clock.advance('7s');
+    expect(fires.sort()).toEqual(['kept@10000', 'new@6000']);
+  });
 });

@@ -1,0 +1,183 @@
+import { assertTriggerSpec } from '../domain/assert-trigger.ts';
+import { assertIdentifier, assertOptionalIdentifier } from '../domain/identifier.ts';
+import { newId } from '../domain/ids.ts';
+import type { JsonValue } from '../domain/json.ts';
+import type { NewJob } from '../domain/job.ts';
+import { assertJsonPayload, validatePayload } from '../domain/payload.ts';
+import { defaultRetryPolicy } from '../domain/retry.ts';
+import type { CoalescePolicy, ScheduleWrite } from '../domain/schedule.ts';
+import type { TriggerSpec } from '../domain/trigger.ts';
+import { InvalidArgumentError, UnknownTaskError } from '../errors.ts';
+import type { JobQuery, ScheduleQuery } from '../store/store.ts';
+import type { AnyTaskDefinition, TaskDefinition } from '../tasks/task.ts';
+import type { TaskRegistry } from '../tasks/task-registry.ts';
+import { parseDuration, type Duration } from '../time/duration.ts';
+
+// What the Scheduler's API takes, and how it is checked at the boundary: every problem is an
+// `InvalidArgumentError` (or `UnknownTaskError`) naming the field, before any store sees it.
+
+/** A task by name, or its definition (which also types `data`). */
+// oxlint-disable-next-line no-explicit-any -- any payload type fits a task reference
+type TaskRef<Input> = string | TaskDefinition<Input, any, any>;
+
+export interface ScheduleInput<Input = JsonValue> {
+  /** Stable id: scheduling the same id again replaces the schedule, never duplicates it. */
+  id: string;
+  task: TaskRef<Input>;
+  /** The payload each job gets. Plain JSON only (ids and settings, not objects). @defaultValue null */
+  data?: Input;
+  /** From `at()`, `every()` or `cron()`. */
+  trigger: TriggerSpec;
+  /** Priority of its jobs (higher runs first). @defaultValue the task's priority, else 0 */
+  priority?: number;
+  /** Most active jobs of this schedule at once, across all nodes; null for no limit. @defaultValue 1 */
+  maxRunning?: number | null;
+  /** A fire noticed later than this after its time is recorded as missed, not run. @defaultValue null (no limit) */
+  misfireGrace?: Duration | null;
+  /** Which overdue fires run after downtime. @defaultValue 'latest' */
+  coalesce?: CoalescePolicy;
+  /** Create it paused. @defaultValue false for a new schedule; an existing one keeps its state */
+  paused?: boolean;
+}
+
+export interface EnqueueInput<Input = JsonValue> {
+  task: TaskRef<Input>;
+  data?: Input;
+  /** Not before this instant. @defaultValue now */
+  runAt?: Date | number;
+  /** Not before this long from now (ignored when `runAt` is given). */
+  delay?: Duration;
+  /** Higher runs first. @defaultValue the task's priority, else 0 */
+  priority?: number;
+  /** While a job with this key is not finished, enqueueing the same key returns that job. */
+  dedupeKey?: string;
+}
+
+/** A schedule's definition as checked, before the store decides its next fire. */
+export type CheckedSchedule = Omit<ScheduleWrite, 'nextFireAtMs' | 'keepNextFire' | 'paused' | 'nowMs'> & { paused: boolean | undefined };
+
+/** Checks the inputs of one node's API against its registry. */
+export class SchedulerInputs {
+  readonly #registry: TaskRegistry;
+
+  constructor(registry: TaskRegistry) {
+    this.#registry = registry;
+  }
+
+  /** A schedule input, checked: id, trigger (canonical), task, payload, policies. */
+  async schedule(input: ScheduleInput<unknown>): Promise<CheckedSchedule> {
+    const id = assertIdentifier(input?.id, 'schedule `id`');
+    const trigger = assertTriggerSpec(input.trigger, `trigger of schedule "${id}"`);
+    const definition = this.taskFor(input.task);
+    const taskName = typeof input.task === 'string' ? input.task : input.task.name;
+    const data = await this.payload(definition, input.data, `data of schedule "${id}"`);
+    const maxRunning = input.maxRunning === undefined ? 1 : input.maxRunning;
+    if (maxRunning !== null && (!Number.isInteger(maxRunning) || maxRunning < 1)) {
+      throw new InvalidArgumentError(`Expected \`maxRunning\` to be a positive integer or null, got ${String(maxRunning)}`);
+    }
+    const coalesce = input.coalesce ?? 'latest';
+    if (!['latest', 'earliest', 'all'].includes(coalesce)) {
+      throw new InvalidArgumentError(`Expected \`coalesce\` to be 'latest', 'earliest' or 'all', got ${JSON.stringify(coalesce)}`);
+    }
+    return {
+      id,
+      task: taskName,
+      data,
+      trigger,
+      priority: checkPriority(input.priority ?? definition?.priority ?? 0),
+      maxRunning,
+      misfireGraceMs: input.misfireGrace == null ? null : parseDuration(input.misfireGrace, 'misfireGrace', { allowZero: true }),
+      coalesce,
+      paused: input.paused,
+    };
+  }
+
+  /** An enqueue input (the `index`-th of a call), checked, as the job to create at `nowMs`. */
+  async job(input: EnqueueInput<unknown>, index: number, nowMs: number): Promise<NewJob> {
+    const definition = this.taskFor(input?.task);
+    const taskName = typeof input.task === 'string' ? input.task : input.task.name;
+    const data = await this.payload(definition, input.data, `data of job ${index} (${taskName})`);
+    assertOptionalIdentifier(input.dedupeKey, '`dedupeKey`', 1000);
+    return this.newJob(taskName, data, nowMs, {
+      origin: 'enqueue',
+      scheduleId: null,
+      priority: checkPriority(input.priority ?? definition?.priority ?? 0),
+      runAtMs: runAtOf(input, nowMs),
+      dedupeKey: input.dedupeKey ?? null,
+    });
+  }
+
+  /** The task's definition; an unknown name is an error unless this node knows no task at all (a client). */
+  taskFor(ref: unknown): AnyTaskDefinition | undefined {
+    if (typeof ref === 'object' && ref !== null && 'name' in ref) return ref as AnyTaskDefinition;
+    if (typeof ref !== 'string' || ref === '') {
+      throw new InvalidArgumentError(`Expected \`task\` to be a task name or a task() definition, got ${JSON.stringify(ref)}`);
+    }
+    assertIdentifier(ref, '`task`');
+    const definition = this.#registry.get(ref);
+    if (!definition && this.#registry.size > 0) {
+      throw new UnknownTaskError(`No task named "${ref}" is registered (known: ${this.#registry.names().join(', ')})`);
+    }
+    return definition;
+  }
+
+  /** A payload: plain JSON, and valid for the task's schema when it has one. */
+  async payload(definition: AnyTaskDefinition | undefined, data: unknown, what: string): Promise<JsonValue> {
+    const payload = data === undefined ? null : data;
+    assertJsonPayload(payload, what);
+    // The input is stored, not the schema's output: the schema runs again before every attempt.
+    if (definition?.schema) await validatePayload(definition.schema, payload, what);
+    return payload;
+  }
+
+  /** A job to create at `nowMs`, with the task's attempts (the default for a task this node does not know). */
+  newJob(
+    task: string,
+    data: JsonValue,
+    nowMs: number,
+    fields: Pick<NewJob, 'origin' | 'scheduleId' | 'priority' | 'runAtMs'> & { dedupeKey?: string | null },
+  ): NewJob {
+    return {
+      id: newId(nowMs),
+      task,
+      data,
+      fireAtMs: null,
+      maxAttempts: this.#registry.get(task)?.retry.attempts ?? defaultRetryPolicy.attempts,
+      createdAtMs: nowMs,
+      dedupeKey: null,
+      ...fields,
+    };
+  }
+}
+
+export function checkPriority(priority: number): number {
+  if (!Number.isInteger(priority)) throw new InvalidArgumentError(`Expected \`priority\` to be an integer, got ${String(priority)}`);
+  return priority;
+}
+
+export function runAtOf(input: EnqueueInput<unknown>, nowMs: number): number {
+  if (input.runAt !== undefined) {
+    const ms = input.runAt instanceof Date ? input.runAt.getTime() : input.runAt;
+    if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+      throw new InvalidArgumentError(`Expected \`runAt\` to be a valid Date or epoch milliseconds, got ${String(input.runAt)}`);
+    }
+    return ms;
+  }
+  return input.delay === undefined ? nowMs : nowMs + parseDuration(input.delay, 'delay', { allowZero: true });
+}
+
+/** The text filters of a schedule listing, checked like the ids they are compared with. */
+export function assertScheduleQuery(query: ScheduleQuery | undefined): void {
+  if (!query) return;
+  assertOptionalIdentifier(query.task, 'the `task` filter');
+  assertOptionalIdentifier(query.idPrefix, 'the `idPrefix` filter');
+  assertOptionalIdentifier(query.afterId, 'the `afterId` cursor');
+}
+
+/** The text filters of a job listing, checked like the ids they are compared with. */
+export function assertJobQuery(query: JobQuery | undefined): void {
+  if (!query) return;
+  assertOptionalIdentifier(query.task, 'the `task` filter');
+  assertOptionalIdentifier(query.scheduleId, 'the `scheduleId` filter');
+  assertOptionalIdentifier(query.afterId, 'the `afterId` cursor');
+}

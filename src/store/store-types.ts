@@ -1,0 +1,271 @@
+import type { JsonValue } from '../domain/json.ts';
+import type { AttemptOutcome, JobError, JobOrigin, JobRecord, JobStatus, NewJob } from '../domain/job.ts';
+import type { ScheduleRecord } from '../domain/schedule.ts';
+import type { UnreadableField } from '../domain/unreadable.ts';
+
+// The requests and answers of the store contract (see `Store` in store.ts).
+
+export interface StoreCapabilities {
+  /** Several processes may share this store (false for MemoryStore). */
+  readonly multiProcess: boolean;
+  /** `subscribe` pushes other nodes' changes (else the runtime polls). */
+  readonly pushWakeups: boolean;
+  /** `upsertSchedule` and `enqueueJobs` can join the caller's own transaction (`options.tx`). */
+  readonly transactionalWrites: boolean;
+}
+
+/**
+ * Lets a write join the caller's transaction, so that a job exists only if the business
+ * transaction commits. What `tx` is depends on the store (a `pg` client inside BEGIN, …); a
+ * store without `transactionalWrites` throws `InvalidArgumentError` when it is given.
+ */
+export interface WriteOptions {
+  tx?: unknown;
+}
+
+export interface JobStatsQuery {
+  nowMs: number;
+  /** Start of the window for `finished`. */
+  sinceMs: number;
+  /** Bucket width for `finished` (e.g. 60_000 for per-minute). */
+  bucketMs: number;
+}
+
+export interface JobStats {
+  /** Jobs in each status now (every status present, 0 when none). */
+  byStatus: Record<JobStatus, number>;
+  /**
+   * Final outcomes per bucket, oldest first, one entry per bucket from the bucket holding
+   * `sinceMs` to the one holding `nowMs` (empty buckets included). Buckets start at multiples
+   * of `bucketMs` since the epoch; a job counts in the bucket of its finishedAtMs.
+   */
+  finished: Array<{ bucketStartMs: number; succeeded: number; dead: number; cancelled: number }>;
+}
+
+export type StoreSignal = 'jobs' | 'schedules';
+
+export interface ScheduleQuery {
+  task?: string | undefined;
+  paused?: boolean | undefined;
+  /** Only ids starting with this. */
+  idPrefix?: string | undefined;
+  /** Only ids greater than this (keyset paging). */
+  afterId?: string | undefined;
+  /** Default 100. */
+  limit?: number | undefined;
+}
+
+export interface SchedulePatch {
+  paused?: boolean;
+  nextFireAtMs?: number | null;
+}
+
+export interface JobQuery {
+  status?: JobStatus | readonly JobStatus[] | undefined;
+  task?: string | undefined;
+  scheduleId?: string | undefined;
+  createdAfterMs?: number | undefined;
+  createdBeforeMs?: number | undefined;
+  /**
+   * Keyset paging. Newest-first listing: only jobs that sort after the job with this id (older).
+   * Change feed (with updatedAfterMs): the id of the last job read, as a tie-breaker — only jobs
+   * with (updatedAtMs, id) > (updatedAfterMs, afterId). The cursor is the pair itself, never looked
+   * up, so a job changed again after it was read cannot move a reader's position.
+   */
+  afterId?: string | undefined;
+  /** Change feed: only jobs changed after this instant, oldest change first (see Store.listJobs). */
+  updatedAfterMs?: number | undefined;
+  /** Default 100. */
+  limit?: number | undefined;
+}
+
+export interface AcquireSchedulesRequest {
+  nodeId: string;
+  nowMs: number;
+  leaseMs: number;
+  limit: number;
+  /**
+   * The look-ahead: schedules whose next fire is within this long after `nowMs` are acquired
+   * too, so that their fires can be reserved ahead (see `ReleaseScheduleRequest.reserve`).
+   * @defaultValue 0
+   */
+  horizonMs?: number;
+}
+
+export interface AcquiredSchedule {
+  schedule: ScheduleRecord;
+  leaseToken: number;
+  /** The schedule's jobs in queued, running, failed or reserved status. */
+  activeJobs: number;
+}
+
+export interface ReleaseScheduleRequest {
+  scheduleId: string;
+  leaseToken: number;
+  nowMs: number;
+  nextFireAtMs: number | null;
+  lastFireAtMs: number | null;
+  jobs: readonly NewJob[];
+  skipped: number;
+  missed: number;
+  end: boolean;
+  /**
+   * Reserve the created jobs for this node at once (it will start each at its runAtMs from a
+   * local timer): status reserved, fencing token 1, leaseOwner = nodeId, leaseExpiresAtMs =
+   * runAtMs + leaseMs. Without it they are created queued, for any node to claim.
+   */
+  reserve?: { nodeId: string; leaseMs: number };
+}
+
+export interface ReleaseScheduleResult {
+  scheduleId: string;
+  released: boolean;
+  /** Jobs created by this release (a fire that already had a job is not among them), as a claim answers them. */
+  created: ClaimedJob[];
+}
+
+/** What `enqueueJobs` answers per job: created as given, or the existing job that blocked it. */
+export type EnqueueResult = { created: true } | { created: false; job: JobRecord };
+
+export interface ClaimJobsRequest {
+  nodeId: string;
+  nowMs: number;
+  leaseMs: number;
+  /** Most due jobs to claim (they become running). */
+  limit: number;
+  /**
+   * Only jobs of these tasks are claimed (routing): the tasks the node registers. Jobs of other
+   * tasks stay queued for nodes that run them, however long they wait. Empty: nothing is claimed.
+   *
+   * This is the claim's one gate, designed for the gates to come: a task whose circuit breaker is
+   * open is left out of the list; a task whose rate limit is nearly spent gets a per-task cap
+   * beside it (a map from task to most jobs, the runtime's budget, in the same request); a job
+   * whose parents are unfinished is not claimable at all — it waits outside the claim index until
+   * its last parent finishes, so that no claim ever has to read past it. Each store keeps the
+   * claim one indexed read per task, so the gates cost nothing when unused.
+   */
+  tasks: readonly string[];
+  /**
+   * Also reserve jobs that come due within this long after `nowMs` (delayed jobs, retries), for
+   * the node to start from a local timer at their instant. @defaultValue 0 (none)
+   */
+  aheadMs?: number;
+  /** Most jobs to reserve ahead. @defaultValue 0 */
+  aheadLimit?: number;
+}
+
+/**
+ * A job as a claim (or a reserving release) hands it to the node that will run it: what the
+ * runtime needs to run it and to describe it in events, nothing more (no history, no result).
+ */
+export interface ClaimedJob {
+  id: string;
+  task: string;
+  data: JsonValue;
+  origin: JobOrigin;
+  scheduleId: string | null;
+  fireAtMs: number | null;
+  priority: number;
+  runAtMs: number;
+  createdAtMs: number;
+  dedupeKey: string | null;
+  /**
+   * running: claimed due, under way. reserved: claimed ahead, the node starts it at runAtMs.
+   * queued: created by a release without `reserve` (for any node to claim).
+   */
+  status: 'running' | 'reserved' | 'queued';
+  /** The attempt this claim runs: for a running job the one under way, for a reserved job the one its start will count. */
+  attempt: number;
+  maxAttempts: number;
+  fencingToken: number;
+  /** Null for a queued job. */
+  leaseExpiresAtMs: number | null;
+  /** Present only when some fields could not be decoded (see `UnreadableField`): quarantine it. */
+  unreadable?: UnreadableField[];
+}
+
+export interface CompleteAndClaimRequest {
+  completions: readonly CompleteJobRequest[];
+  claim: ClaimJobsRequest;
+}
+
+export interface CompleteAndClaimResult {
+  completed: CompleteJobResult[];
+  claimed: ClaimedJob[];
+}
+
+export interface RenewLeasesRequest {
+  nodeId: string;
+  nowMs: number;
+  leaseMs: number;
+  leases: ReadonlyArray<{
+    jobId: string;
+    fencingToken: number;
+    /** The node started this reserved job at this instant (the store makes it running). */
+    startedAtMs?: number;
+  }>;
+}
+
+export interface LeaseRenewal {
+  jobId: string;
+  held: boolean;
+  cancelRequested: boolean;
+}
+
+/**
+ * How an attempt ends, and what status the job takes:
+ * - succeeded: status succeeded, result stored, finishedAtMs = nowMs, lease cleared.
+ * - retry: status failed, runAtMs = retryAtMs, error stored, lease cleared (claimable again when due).
+ * - dead: status dead, error stored, finishedAtMs = nowMs.
+ * - cancelled: status cancelled, error stored, finishedAtMs = nowMs.
+ * - released: the node gave the job back (shutdown, a reservation it will not start): status
+ *   queued, lease cleared. A running job's attempt does not count (attempt - 1) and runAtMs =
+ *   nowMs; a reserved job that did not start keeps its runAtMs.
+ * - discarded: a reserved fire of a schedule that its node decided not to run when it came due
+ *   (the schedule had `maxRunning` jobs active, or the fire came later than its misfire grace):
+ *   the job is deleted and its schedule's `skippedCount` or `missedCount` (`countAs`) goes up.
+ * `attemptOutcome` is written to the attempt record (defaults: succeeded → 'succeeded',
+ * retry/dead → 'failed', cancelled → 'cancelled', released → 'interrupted').
+ */
+export type JobCompletion =
+  | { status: 'succeeded'; result: JsonValue | null }
+  | { status: 'retry'; error: JobError; retryAtMs: number; attemptOutcome?: AttemptOutcome }
+  | { status: 'dead'; error: JobError; attemptOutcome?: AttemptOutcome }
+  | { status: 'cancelled'; error: JobError }
+  | { status: 'released' }
+  | { status: 'discarded'; countAs: 'skipped' | 'missed' };
+
+export interface CompleteJobRequest {
+  jobId: string;
+  fencingToken: number;
+  nowMs: number;
+  completion: JobCompletion;
+  /** Delete the job's schedule in the same transaction (the handler ended it). */
+  endSchedule?: boolean;
+  /** For a job the store holds as reserved: its node started it at this instant (its attempt counts). */
+  startedAtMs?: number;
+}
+
+export interface CompleteJobResult {
+  jobId: string;
+  /** False when the fencing token was stale or the job is gone (the lease is lost): nothing changed. */
+  completed: boolean;
+}
+
+/** One problem a store found in its server's configuration (see `Store.durabilityWarnings`). */
+export interface StoreWarning {
+  /** Stable, for programs and alerts; see `StoreWarningCode`. */
+  readonly code: StoreWarningCode;
+  /** One or two sentences for an operator: which server, what was found, what it costs, how to fix it. */
+  readonly message: string;
+}
+
+/**
+ * - `persistence-off`: the server keeps data in memory only; a restart loses every schedule and job.
+ * - `eviction-possible`: the server may delete keys when it runs out of memory; an evicted
+ *   record is lost without an error.
+ * - `durability-unchecked`: the store could not read those settings (the command is disabled,
+ *   renamed or denied, as on many managed services); check them yourself.
+ */
+export type StoreWarningCode = 'persistence-off' | 'eviction-possible' | 'durability-unchecked';
+
