@@ -247,7 +247,10 @@ export class JobSlots {
     const scheduleId = job.claimed.scheduleId!;
     try {
       const active = await this.#ctx.options.store.listJobs({ scheduleId, status: ['queued', 'reserved', 'running', 'failed'], limit: 1000 });
-      const foreign = active.filter((other) => !this.held.has(other.id)).length;
+      // Another node's reservation not due yet has not started: it is judged at its own start,
+      // not counted against this one. Running, queued and failed jobs, and due reservations, count.
+      const nowMs = this.#ctx.options.clock.now();
+      const foreign = active.filter((other) => !this.held.has(other.id) && (other.status !== 'reserved' || other.runAtMs <= nowMs)).length;
       job.fire = { ...job.fire!, foreignActive: foreign, foreignChecked: true };
     } catch (error) {
       this.#ctx.events.emit('error', { error: toError(error), during: `checking the active jobs of schedule ${scheduleId}` });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { every, task, type Store } from '../../../src/index.ts';
-import { newJob } from '../../../src/testing/conformance/index.ts';
+import { fireJob, newJob } from '../../../src/testing/conformance/index.ts';
 import { createHarness, deferred, storeFactories, t0, unclosable, type Harness } from './harness.ts';
 
 /** Records each store call with the clock's time in `log`, so a test can see what happened at an instant, in order. */
@@ -115,6 +115,27 @@ describe.each(storeFactories)('reservations on the %s store', (_name, makeStore)
     expect(schedule?.skippedCount).toBe(2);
     expect(h.eventsOf('schedule.skipped').flatMap((e) => e.fireAtMs)).toEqual([t0 + 2_000, t0 + 3_000]);
     gates[1]!.resolve();
+  });
+
+  test("another node's reservation of a later fire does not count against maxRunning at this fire's start", async () => {
+    const store = makeStore();
+    const ran: Array<number | null> = [];
+    const h = harness({ nodeId: 'this', lookAhead: '2s', tasks: [task('tick', { run: ({ job }) => void ran.push(job.fireAtMs) })] }, store);
+    await h.scheduler.start();
+    // Another node runs a job of the schedule while this node plans its fire at +10 s, so the
+    // fire's start must ask the store what still runs then.
+    await store.enqueueJobs([fireJob('early', 's', t0, { task: 'elsewhere' })]);
+    const [early] = await store.claimJobs({ nodeId: 'other', nowMs: t0, leaseMs: 60_000, limit: 1, tasks: ['elsewhere'] });
+    await h.scheduler.schedule({ id: 's', task: 'tick', trigger: every('10s', { startAt: t0 + 10_000 }), maxRunning: 1 });
+    await h.clock.advance('9s'); // the fire at +10 s is reserved here, with one job active elsewhere
+    // By the instant, that job is done, and the other node holds a later fire reserved, not started.
+    await store.completeJobs([{ jobId: 'early', fencingToken: early!.fencingToken, nowMs: h.clock.now(), completion: { status: 'succeeded', result: null } }]);
+    await store.enqueueJobs([fireJob('later', 's', t0 + 11_000, { task: 'elsewhere' })]);
+    const [later] = await store.claimJobs({ nodeId: 'other', nowMs: h.clock.now(), leaseMs: 60_000, limit: 0, tasks: ['elsewhere'], aheadMs: 5_000, aheadLimit: 1 });
+    expect(later?.status).toBe('reserved');
+    await h.clock.advance('1s');
+    expect(ran).toEqual([t0 + 10_000]);
+    expect((await h.scheduler.getSchedule('s'))?.skippedCount).toBe(0);
   });
 
   test('the misfire grace is judged when a reserved fire starts: a fire that waited too long for a slot is missed', async () => {
