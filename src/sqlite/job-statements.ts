@@ -109,7 +109,20 @@ export const jobSql = {
     WHERE status IN ${finalStatuses} AND status IN (SELECT value FROM json_each(:statuses))
       AND finished_at_ms < :finishedBeforeMs`,
 
+  // The earliest runAtMs of a claimable job: the first entry of each task's range of
+  // jobs_ahead_task, the tasks enumerated one index seek each (a skip scan SQLite does not do
+  // without ANALYZE statistics).
   nextWakeAtMs: `
+    WITH RECURSIVE tasks(task) AS (
+      SELECT (SELECT task FROM jobs INDEXED BY jobs_ahead_task WHERE status IN ('queued', 'failed') ORDER BY task LIMIT 1)
+      UNION ALL
+      SELECT (SELECT task FROM jobs INDEXED BY jobs_ahead_task WHERE status IN ('queued', 'failed') AND task > tasks.task
+        ORDER BY task LIMIT 1) FROM tasks WHERE tasks.task IS NOT NULL
+    ),
+    pending_tasks(run_at_ms) AS (
+      SELECT (SELECT run_at_ms FROM jobs INDEXED BY jobs_ahead_task WHERE status IN ('queued', 'failed') AND task = tasks.task
+        ORDER BY run_at_ms LIMIT 1) FROM tasks WHERE tasks.task IS NOT NULL
+    )
     SELECT MIN(t) AS wake_at_ms FROM (
       SELECT MIN(next_fire_at_ms) AS t FROM schedules
         WHERE paused = 0 AND next_fire_at_ms IS NOT NULL AND lease_expires_at_ms IS NULL
@@ -118,7 +131,7 @@ export const jobSql = {
       SELECT MIN(MAX(next_fire_at_ms, lease_expires_at_ms)) FROM schedules
         WHERE paused = 0 AND next_fire_at_ms IS NOT NULL AND lease_expires_at_ms IS NOT NULL
       UNION ALL
-      SELECT MIN(run_at_ms) FROM jobs INDEXED BY jobs_pending_run_at WHERE status IN ('queued', 'failed')
+      SELECT MIN(run_at_ms) FROM pending_tasks
       UNION ALL
       SELECT MIN(lease_expires_at_ms) FROM jobs INDEXED BY jobs_lease_expiry WHERE status IN ('running', 'reserved'))`,
 

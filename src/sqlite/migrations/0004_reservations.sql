@@ -34,8 +34,11 @@ CREATE INDEX jobs_schedule_active ON jobs (schedule_id)
   WHERE schedule_id IS NOT NULL AND status IN ('queued', 'reserved', 'running', 'failed');
 
 -- claimJobs' look-ahead: per task, the claimable jobs in runAtMs order (the claim index is
--- ordered by priority first, so a window of runAtMs is not one range of it).
+-- ordered by priority first, so a window of runAtMs is not one range of it). It also serves
+-- nextWakeAtMs (the earliest runAtMs, one short read per task), so jobs_pending_run_at, which
+-- every insert and claim had to write, goes.
 CREATE INDEX jobs_ahead_task ON jobs (task, run_at_ms, seq) WHERE status IN ('queued', 'failed');
+DROP INDEX jobs_pending_run_at;
 
 -- listJobs by schedule: jobs enqueued on demand (no schedule) are never listed by it.
 DROP INDEX jobs_schedule_created;
