@@ -34,7 +34,8 @@ import { openDatabase } from './open-database.ts';
 import { nodeParams, rowToJob, rowToNode, rowToSchedule } from './row-mapping.ts';
 import type { Row } from './row-mapping.ts';
 import { toStoreError } from './sqlite-errors.ts';
-import { enqueueOne, releaseOne, runCompletion } from './job-writes.ts';
+import { releaseOne, runCompletion } from './job-writes.ts';
+import { EnqueueStatements, enqueueJobs } from './enqueue-jobs.ts';
 import { removeOne, updateOne, upsertOne } from './schedule-writes.ts';
 import { byClaimOrder, byRunAt, rowToClaimed } from './claimed-job.ts';
 import { claimDueSql, reserveAheadSql } from './claim-sql.ts';
@@ -81,6 +82,7 @@ export class SqliteStore implements Store {
   #watcher: ChangeWatcher | null = null;
   #db: DatabaseSync | null = null;
   #statements: Statements | null = null;
+  #enqueueStatements: EnqueueStatements | null = null;
   #builtStatements = new Map<string, StatementSync>();
 
   constructor(pathOrOptions: string | SqliteStoreOptions, options?: Omit<SqliteStoreOptions, 'path'>) {
@@ -95,6 +97,7 @@ export class SqliteStore implements Store {
     if (this.#db) return;
     const db = openDatabase(this.path, this.busyTimeoutMs);
     this.#statements = prepareStatements(db);
+    this.#enqueueStatements = new EnqueueStatements(db);
     this.#db = db;
   }
 
@@ -105,6 +108,7 @@ export class SqliteStore implements Store {
     this.#watcher = null;
     this.#db = null;
     this.#statements = null;
+    this.#enqueueStatements = null;
     this.#builtStatements.clear();
     db.close();
   }
@@ -195,7 +199,7 @@ export class SqliteStore implements Store {
   async enqueueJobs(jobs: readonly NewJob[], options?: WriteOptions): Promise<EnqueueResult[]> {
     refuseTransaction(options);
     if (jobs.length === 0) return [];
-    return this.#write('enqueueJobs', (s) => jobs.map((job) => enqueueOne(s, job)));
+    return this.#write('enqueueJobs', (s) => enqueueJobs(s, this.#enqueueStatements!, jobs));
   }
 
   async claimJobs(request: ClaimJobsRequest): Promise<ClaimedJob[]> {
