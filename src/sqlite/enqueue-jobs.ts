@@ -52,7 +52,7 @@ export class EnqueueStatements {
 
 /** Store.enqueueJobs inside the caller's transaction. */
 export function enqueueJobs(s: Statements, bulk: EnqueueStatements, jobs: readonly NewJob[]): EnqueueResult[] {
-  const results: EnqueueResult[] = new Array<EnqueueResult>(jobs.length);
+  const results: EnqueueResult[] = [];
   let start = 0;
   for (let i = 0; i <= jobs.length; i++) {
     const job = jobs[i];
