@@ -15,11 +15,24 @@ const numOrNull = (value: unknown): number | null => (value === null || value ==
  * `unreadable` and quarantined rather than run.
  */
 export function rowToClaimed(row: Row): ClaimedJob {
-  const f = new FieldReader();
-  const data = f.json<JsonValue>('data', row.data, parse, { absent: null, fallback: null });
-  if (row.attempts !== null) f.json('attempts', row.attempts, parse, { absent: [], fallback: [], problem: jobAttemptsProblem });
-  if (row.error !== null) f.json('error', row.error, parse, { absent: null, fallback: null, problem: jobErrorProblem });
-  if (row.result !== null) f.json('result', row.result, parse, { absent: null, fallback: null });
+  // The common case (a fresh job whose data parses) reads no field through a FieldReader.
+  let data: JsonValue = null;
+  let f: FieldReader | null = null;
+  if (row.attempts === null && row.error === null && row.result === null && typeof row.data === 'string') {
+    try {
+      data = JSON.parse(row.data) as JsonValue;
+    } catch {
+      f = new FieldReader(); // not JSON: read again below, to name the field
+    }
+  } else {
+    f = new FieldReader();
+  }
+  if (f !== null) {
+    data = f.json<JsonValue>('data', row.data, parse, { absent: null, fallback: null });
+    if (row.attempts !== null) f.json('attempts', row.attempts, parse, { absent: [], fallback: [], problem: jobAttemptsProblem });
+    if (row.error !== null) f.json('error', row.error, parse, { absent: null, fallback: null, problem: jobErrorProblem });
+    if (row.result !== null) f.json('result', row.result, parse, { absent: null, fallback: null });
+  }
   const status = row.status === 'running' ? 'running' : 'reserved';
   const attempt = Number(row.attempt);
   const job: ClaimedJob = {
@@ -40,7 +53,7 @@ export function rowToClaimed(row: Row): ClaimedJob {
     fencingToken: Number(row.fencing_token),
     leaseExpiresAtMs: numOrNull(row.lease_expires_at_ms),
   };
-  if (f.unreadable.length > 0) job.unreadable = f.unreadable;
+  if (f !== null && f.unreadable.length > 0) job.unreadable = f.unreadable;
   return job;
 }
 
