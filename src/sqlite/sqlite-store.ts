@@ -7,7 +7,10 @@ import { InvalidArgumentError, InvalidJobStateError, StoreUnavailableError } fro
 import type {
   AcquiredSchedule,
   AcquireSchedulesRequest,
+  ClaimedJob,
   ClaimJobsRequest,
+  CompleteAndClaimRequest,
+  CompleteAndClaimResult,
   CompleteJobRequest,
   CompleteJobResult,
   EnqueueResult,
@@ -28,12 +31,16 @@ import type {
 import { readJobStats } from './job-stats.ts';
 import { buildJobListQuery, buildScheduleListQuery } from './list-queries.ts';
 import { openDatabase } from './open-database.ts';
-import { claimOrder, nodeParams, rowToJob, rowToNode, rowToSchedule } from './row-mapping.ts';
+import { nodeParams, rowToJob, rowToNode, rowToSchedule } from './row-mapping.ts';
 import type { Row } from './row-mapping.ts';
 import { toStoreError } from './sqlite-errors.ts';
-import { newJobParams, releaseOne, runCompletion } from './job-writes.ts';
+import { releaseOne, runCompletion } from './job-writes.ts';
+import { EnqueueStatements, enqueueJobs } from './enqueue-jobs.ts';
+import { removeOne, updateOne, upsertOne } from './schedule-writes.ts';
+import { byClaimOrder, byRunAt, rowToClaimed } from './claimed-job.ts';
+import { claimDueSql, reserveAheadSql } from './claim-sql.ts';
 import { ChangeWatcher } from './change-watcher.ts';
-import { claimJobsSql, prepareStatements } from './statements.ts';
+import { prepareStatements } from './statements.ts';
 import type { Statements } from './statements.ts';
 
 export interface SqliteStoreOptions {
@@ -75,6 +82,7 @@ export class SqliteStore implements Store {
   #watcher: ChangeWatcher | null = null;
   #db: DatabaseSync | null = null;
   #statements: Statements | null = null;
+  #enqueueStatements: EnqueueStatements | null = null;
   #builtStatements = new Map<string, StatementSync>();
 
   constructor(pathOrOptions: string | SqliteStoreOptions, options?: Omit<SqliteStoreOptions, 'path'>) {
@@ -89,6 +97,7 @@ export class SqliteStore implements Store {
     if (this.#db) return;
     const db = openDatabase(this.path, this.busyTimeoutMs);
     this.#statements = prepareStatements(db);
+    this.#enqueueStatements = new EnqueueStatements(db);
     this.#db = db;
   }
 
@@ -99,6 +108,7 @@ export class SqliteStore implements Store {
     this.#watcher = null;
     this.#db = null;
     this.#statements = null;
+    this.#enqueueStatements = null;
     this.#builtStatements.clear();
     db.close();
   }
@@ -123,24 +133,14 @@ export class SqliteStore implements Store {
 
   async upsertSchedule(write: ScheduleWrite, options?: WriteOptions): Promise<ScheduleRecord> {
     refuseTransaction(options);
-    return this.#write('upsertSchedule', (s) =>
-      rowToSchedule(
-        s.upsertSchedule.get({
-          id: write.id,
-          task: write.task,
-          data: JSON.stringify(write.data),
-          trigger: JSON.stringify(write.trigger),
-          priority: write.priority,
-          maxRunning: write.maxRunning,
-          misfireGraceMs: write.misfireGraceMs,
-          coalesce: write.coalesce,
-          paused: write.paused === null ? null : write.paused ? 1 : 0,
-          nextFireAtMs: write.nextFireAtMs,
-          keepNextFire: write.keepNextFire ? 1 : 0,
-          nowMs: write.nowMs,
-        }) as Row,
-      ),
-    );
+    return this.#write('upsertSchedule', (s) => upsertOne(s, write));
+  }
+
+  /** Many upserts in one transaction: one commit for thousands of schedules. */
+  async upsertSchedules(writes: readonly ScheduleWrite[], options?: WriteOptions): Promise<ScheduleRecord[]> {
+    refuseTransaction(options);
+    if (writes.length === 0) return [];
+    return this.#write('upsertSchedules', (s) => writes.map((write) => upsertOne(s, write)));
   }
 
   async getSchedule(id: string): Promise<ScheduleRecord | null> {
@@ -157,21 +157,12 @@ export class SqliteStore implements Store {
     });
   }
 
-  async removeSchedule(id: string): Promise<boolean> {
-    return this.#write('removeSchedule', (s) => Number(s.removeSchedule.run(id).changes) > 0);
+  async removeSchedule(id: string, nowMs: number): Promise<boolean> {
+    return this.#write('removeSchedule', (s) => removeOne(s, id, nowMs));
   }
 
   async updateSchedule(id: string, patch: SchedulePatch, nowMs: number): Promise<ScheduleRecord | null> {
-    return this.#write('updateSchedule', (s) => {
-      const row = s.updateSchedule.get({
-        id,
-        paused: patch.paused === undefined ? null : patch.paused ? 1 : 0,
-        setNextFire: patch.nextFireAtMs === undefined ? 0 : 1,
-        nextFireAtMs: patch.nextFireAtMs ?? null,
-        nowMs,
-      }) as Row | undefined;
-      return row ? rowToSchedule(row) : null;
-    });
+    return this.#write('updateSchedule', (s) => updateOne(s, id, patch, nowMs));
   }
 
   async acquireDueSchedules(request: AcquireSchedulesRequest): Promise<AcquiredSchedule[]> {
@@ -180,6 +171,7 @@ export class SqliteStore implements Store {
       const rows = s.acquireSchedules.all({
         nodeId: request.nodeId,
         nowMs: request.nowMs,
+        dueByMs: request.nowMs + Math.max(0, request.horizonMs ?? 0),
         leaseExpiresAtMs: request.nowMs + request.leaseMs,
         limit: request.limit,
       }) as Row[];
@@ -198,7 +190,7 @@ export class SqliteStore implements Store {
 
   async releaseSchedules(requests: readonly ReleaseScheduleRequest[]): Promise<ReleaseScheduleResult[]> {
     if (requests.length === 0) return [];
-    // One write transaction for the whole batch: a burst of due schedules costs one fsync, not one each.
+    // One write transaction for the whole batch: a burst of due schedules costs one commit, not one each.
     return this.#write('releaseSchedules', (s) => requests.map((request) => releaseOne(s, request)));
   }
 
@@ -207,46 +199,30 @@ export class SqliteStore implements Store {
   async enqueueJobs(jobs: readonly NewJob[], options?: WriteOptions): Promise<EnqueueResult[]> {
     refuseTransaction(options);
     if (jobs.length === 0) return [];
-    return this.#write('enqueueJobs', (s) =>
-      jobs.map((job): EnqueueResult => {
-        const existing =
-          (job.fireAtMs !== null ? (s.jobByFire.get(job.scheduleId, job.fireAtMs) as Row | undefined) : undefined) ??
-          (job.dedupeKey !== null ? (s.jobByDedupeKey.get(job.dedupeKey) as Row | undefined) : undefined);
-        if (existing) return { job: rowToJob(existing), created: false };
-        const inserted = s.insertJob.get(newJobParams(job)) as Row | undefined;
-        if (inserted) return { job: rowToJob(inserted), created: true };
-        // Only a duplicate id is left to conflict: enqueueing the same id twice is idempotent.
-        return { job: rowToJob(s.getJob.get(job.id) as Row), created: false };
-      }),
-    );
+    return this.#write('enqueueJobs', (s) => enqueueJobs(s, this.#enqueueStatements!, jobs));
   }
 
-  async claimJobs(request: ClaimJobsRequest): Promise<JobRecord[]> {
-    const tasks = [...new Set(request.tasks)];
-    if (request.limit <= 0 || tasks.length === 0) return [];
-    return this.#write('claimJobs', () => {
-      const params: Record<string, string | number> = {
-        nodeId: request.nodeId,
-        nowMs: request.nowMs,
-        leaseExpiresAtMs: request.nowMs + request.leaseMs,
-        limit: request.limit,
-      };
-      tasks.forEach((task, i) => (params[`t${i}`] = task));
-      const rows = this.#cachedStatement(claimJobsSql(tasks.length)).all(params) as Row[];
-      return rows.sort(claimOrder).map(rowToJob);
-    });
+  async claimJobs(request: ClaimJobsRequest): Promise<ClaimedJob[]> {
+    if (!claimsAnything(request)) return [];
+    return this.#write('claimJobs', () => this.#claim(request));
+  }
+
+  /** Completions and the claim that refills their slots in one transaction: one commit for both. */
+  async completeAndClaim(request: CompleteAndClaimRequest): Promise<CompleteAndClaimResult> {
+    const { completions, claim } = request;
+    if (completions.length === 0 && !claimsAnything(claim)) return { completed: [], claimed: [] };
+    return this.#write('completeAndClaim', (s) => ({
+      completed: completions.map((completion) => ({ jobId: completion.jobId, completed: runCompletion(s, completion) })),
+      claimed: claimsAnything(claim) ? this.#claim(claim) : [],
+    }));
   }
 
   async renewLeases(request: RenewLeasesRequest): Promise<LeaseRenewal[]> {
     if (request.leases.length === 0) return [];
+    const { nodeId, nowMs, leaseMs } = request;
     return this.#write('renewLeases', (s) =>
-      request.leases.map(({ jobId, fencingToken }): LeaseRenewal => {
-        const renewed = s.renewLease.get({
-          jobId,
-          fencingToken,
-          nodeId: request.nodeId,
-          leaseExpiresAtMs: request.nowMs + request.leaseMs,
-        }) as Row | undefined;
+      request.leases.map(({ jobId, fencingToken, startedAtMs }): LeaseRenewal => {
+        const renewed = s.renewLease.get({ jobId, fencingToken, nodeId, nowMs, leaseMs, startedAtMs: startedAtMs ?? null }) as Row | undefined;
         const flag = renewed ?? (s.cancelRequested.get(jobId) as Row | undefined);
         return { jobId, held: renewed !== undefined, cancelRequested: Number(flag?.cancel_requested ?? 0) !== 0 };
       }),
@@ -255,34 +231,28 @@ export class SqliteStore implements Store {
 
   async completeJobs(requests: readonly CompleteJobRequest[]): Promise<CompleteJobResult[]> {
     if (requests.length === 0) return [];
-    return this.#write('completeJobs', (s) =>
-      requests.map((request): CompleteJobResult => {
-        const row = runCompletion(s, request);
-        if (!row) return { jobId: request.jobId, job: null };
-        const job = rowToJob(row);
-        if (request.endSchedule && job.scheduleId !== null) s.deleteScheduleOfJob.run(job.scheduleId);
-        return { jobId: request.jobId, job };
-      }),
-    );
+    return this.#write('completeJobs', (s) => requests.map((request) => ({ jobId: request.jobId, completed: runCompletion(s, request) })));
   }
 
   async findExpiredLeases(request: { nowMs: number; limit: number }): Promise<JobRecord[]> {
     if (request.limit <= 0) return [];
-    return this.#read('findExpiredLeases', (s) =>
-      (s.findExpiredLeases.all(request.nowMs, request.limit) as Row[]).map(rowToJob),
-    );
+    return this.#read('findExpiredLeases', (s) => (s.findExpiredLeases.all(request.nowMs, request.limit) as Row[]).map(rowToJob));
   }
 
   async cancelJob(request: { jobId: string; nowMs: number; reason: string }): Promise<JobRecord | null> {
+    const { jobId, nowMs } = request;
     return this.#write('cancelJob', (s) => {
-      const row = s.getJob.get(request.jobId) as Row | undefined;
+      const row = s.getJob.get(jobId) as Row | undefined;
       if (!row) return null;
       const status = String(row.status) as JobStatus;
-      if (status === 'queued' || status === 'failed') {
+      // A reservation not due yet cannot have started: cancelled at once, like a queued job.
+      if (status === 'queued' || status === 'failed' || (status === 'reserved' && Number(row.run_at_ms) > nowMs)) {
         const error = JSON.stringify({ name: 'JobCancelledError', message: request.reason, code: 'JOB_CANCELLED' });
-        return rowToJob(s.cancelPending.get({ jobId: request.jobId, nowMs: request.nowMs, error }) as Row);
+        return rowToJob(s.cancelPending.get({ jobId, nowMs, error }) as Row);
       }
-      if (status === 'running') return rowToJob(s.requestCancel.get({ jobId: request.jobId, nowMs: request.nowMs }) as Row);
+      if ((status === 'running' || status === 'reserved') && Number(row.cancel_requested) === 0) {
+        return rowToJob(s.requestCancel.get({ jobId, nowMs }) as Row);
+      }
       return rowToJob(row);
     });
   }
@@ -333,6 +303,28 @@ export class SqliteStore implements Store {
       const value = (s.nextWakeAtMs.get() as Row).wake_at_ms;
       return value === null || value === undefined ? null : Number(value);
     });
+  }
+
+  /** The due claim, then the look-ahead, inside the caller's transaction (see Store.claimJobs). */
+  #claim(request: ClaimJobsRequest): ClaimedJob[] {
+    const tasks = [...new Set(request.tasks)];
+    const { nodeId, nowMs, leaseMs, limit } = request;
+    const claimed: ClaimedJob[] = [];
+    if (limit > 0) {
+      const params: Record<string, string | number> = { nodeId, nowMs, leaseExpiresAtMs: nowMs + leaseMs, limit };
+      for (let i = 0; i < tasks.length; i++) params[`t${i}`] = tasks[i]!;
+      const rows = this.#cachedStatement(claimDueSql(tasks.length)).all(params) as Row[];
+      for (const row of rows.sort(byClaimOrder)) claimed.push(rowToClaimed(row));
+    }
+    const aheadMs = request.aheadMs ?? 0;
+    const aheadLimit = request.aheadLimit ?? 0;
+    if (aheadMs > 0 && aheadLimit > 0) {
+      const params: Record<string, string | number> = { nodeId, nowMs, untilMs: nowMs + aheadMs, leaseMs, aheadLimit };
+      for (let i = 0; i < tasks.length; i++) params[`t${i}`] = tasks[i]!;
+      const rows = this.#cachedStatement(reserveAheadSql(tasks.length)).all(params) as Row[];
+      for (const row of rows.sort(byRunAt)) claimed.push(rowToClaimed(row));
+    }
+    return claimed;
   }
 
   // ---- nodes --------------------------------------------------------------------------------
@@ -410,4 +402,9 @@ function refuseTransaction(options: WriteOptions | undefined): void {
       "The sqlite store cannot join a caller's transaction (options.tx); use PostgresStore for transactional enqueue",
     );
   }
+}
+
+/** Whether a claim can take anything: a slot or a look-ahead, and a task to take. */
+function claimsAnything(request: ClaimJobsRequest): boolean {
+  return request.tasks.length > 0 && (request.limit > 0 || ((request.aheadMs ?? 0) > 0 && (request.aheadLimit ?? 0) > 0));
 }

@@ -14,14 +14,15 @@ afterEach(() => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-const schema1 = readFileSync(new URL('../../src/sqlite/migrations/0001_init.sql', import.meta.url), 'utf8');
+const migration = (name: string) => readFileSync(new URL(`../../src/sqlite/migrations/${name}`, import.meta.url), 'utf8');
+const schema1 = migration('0001_init.sql');
 
 describe('SqliteStore schema upgrade', () => {
-  test('the latest schema is 3', () => {
-    expect(latestSchemaVersion()).toBe(3);
+  test('the latest schema is 4', () => {
+    expect(latestSchemaVersion()).toBe(4);
   });
 
-  test('a file at schema 1 upgrades to 3 and keeps its jobs; nodes, the change feed and claims by task work', async () => {
+  test('a file at schema 1 upgrades to 4 and keeps its jobs; nodes, the change feed and claims by task work', async () => {
     const path = join(directory, 'v1.db');
     const db = new DatabaseSync(path);
     db.exec(schema1);
@@ -53,7 +54,7 @@ describe('SqliteStore schema upgrade', () => {
     await store.close();
 
     const check = new DatabaseSync(path, { readOnly: true });
-    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('3');
+    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('4');
     const indexes = check.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'jobs'`).all().map((r) => r.name);
     expect(indexes).toContain('jobs_updated');
     expect(indexes).toContain('jobs_claim_task');
@@ -66,6 +67,75 @@ describe('SqliteStore schema upgrade', () => {
         .map((r) => String(r.detail))
         .join('\n');
     expect(plan('SELECT * FROM jobs WHERE updated_at_ms > 1 ORDER BY updated_at_ms, id LIMIT 10')).toContain('jobs_updated');
+    check.close();
+  });
+
+  test('a file at schema 3 upgrades to 4: a running job keeps its attempt (now in columns), and reservations work', async () => {
+    const path = join(directory, 'v3.db');
+    const db = new DatabaseSync(path);
+    for (const name of ['0001_init.sql', '0002_nodes_and_feed.sql', '0003_claim_by_task.sql']) db.exec(migration(name));
+    db.exec(`INSERT INTO sundial_meta (key, value) VALUES ('schema_version', '3')`);
+    // As schema 3 wrote them: a running job's open attempt is the last record of `attempts`.
+    const finished = { attempt: 1, nodeId: 'node-old', fencingToken: 1, startedAtMs: 10, finishedAtMs: 20, outcome: 'failed', error: { name: 'E', message: 'x' } };
+    const open = { attempt: 2, nodeId: 'node-old', fencingToken: 2, startedAtMs: 30, finishedAtMs: null, outcome: 'running', error: null };
+    db.prepare(
+      `INSERT INTO jobs (id, task, data, origin, status, priority, run_at_ms, created_at_ms, updated_at_ms, started_at_ms, attempt,
+         max_attempts, lease_owner, lease_expires_at_ms, fencing_token, error, attempts)
+       VALUES ('job-running', 'task-a', '{"n":1}', 'enqueue', 'running', 0, 5, 5, 30, 10, 2, 3, 'node-old', 1030, 2, ?, ?)`,
+    ).run(JSON.stringify(finished.error), JSON.stringify([finished, open]));
+    db.exec(`INSERT INTO jobs (id, task, data, origin, status, priority, run_at_ms, created_at_ms, updated_at_ms, max_attempts, dedupe_key)
+      VALUES ('job-later', 'task-a', 'null', 'enqueue', 'queued', 0, 2000, 5, 5, 1, 'k')`);
+    db.exec(`INSERT INTO schedules (id, task, data, trigger_spec, priority, coalesce_policy, paused, next_fire_at_ms, created_at_ms, updated_at_ms)
+      VALUES ('sched-1', 'task-a', 'null', '{"type":"date","runAtMs":3000}', 0, 'latest', 0, 3000, 1, 1)`);
+    db.close();
+
+    const store = new SqliteStore(path);
+    await store.open();
+    const running = await store.getJob('job-running');
+    expect(running?.attempts).toEqual([finished, open]);
+    expect(running?.status).toBe('running');
+    expect(await store.findExpiredLeases({ nowMs: 1030, limit: 5 })).toMatchObject([{ id: 'job-running' }]);
+    expect(await store.completeJobs([{ jobId: 'job-running', fencingToken: 2, nowMs: 40, completion: { status: 'succeeded', result: 'ok' } }])).toEqual([
+      { jobId: 'job-running', completed: true },
+    ]);
+    expect((await store.getJob('job-running'))?.attempts).toEqual([finished, { ...open, finishedAtMs: 40, outcome: 'succeeded' }]);
+
+    // The queued job is reserved ahead; its dedupe key still blocks a second job while it is reserved.
+    const [reserved] = await store.claimJobs({ nodeId: 'n', nowMs: 1000, leaseMs: 500, limit: 5, tasks: ['task-a'], aheadMs: 1500, aheadLimit: 5 });
+    expect([reserved?.id, reserved?.status, reserved?.leaseExpiresAtMs]).toEqual(['job-later', 'reserved', 2500]);
+    const [dup] = await store.enqueueJobs([
+      { id: 'job-dup', task: 'task-a', data: null, origin: 'enqueue', scheduleId: null, fireAtMs: null, priority: 0, runAtMs: 0, maxAttempts: 1, dedupeKey: 'k', createdAtMs: 1000 },
+    ]);
+    expect(dup?.created === false && dup.job.id).toBe('job-later');
+    expect(await store.nextWakeAtMs()).toBe(2500);
+
+    // A schedule's fires reserved at release, deleted by a pause.
+    const [acquired] = await store.acquireDueSchedules({ nodeId: 'n', nowMs: 1000, leaseMs: 500, limit: 1, horizonMs: 2000 });
+    expect(acquired?.schedule.id).toBe('sched-1');
+    const [released] = await store.releaseSchedules([
+      {
+        scheduleId: 'sched-1',
+        leaseToken: acquired!.leaseToken,
+        nowMs: 1000,
+        nextFireAtMs: null,
+        lastFireAtMs: 3000,
+        jobs: [{ id: 'fire-1', task: 'task-a', data: null, origin: 'schedule', scheduleId: 'sched-1', fireAtMs: 3000, priority: 0, runAtMs: 3000, maxAttempts: 1, dedupeKey: null, createdAtMs: 1000 }],
+        skipped: 0,
+        missed: 0,
+        end: false,
+        reserve: { nodeId: 'n', leaseMs: 500 },
+      },
+    ]);
+    expect(released?.created.map((job) => [job.id, job.status])).toEqual([['fire-1', 'reserved']]);
+    const paused = await store.updateSchedule('sched-1', { paused: true }, 1100);
+    expect([paused?.nextFireAtMs, paused?.firedCount]).toEqual([3000, 0]);
+    expect(await store.getJob('fire-1')).toBeNull();
+    await store.close();
+
+    const check = new DatabaseSync(path, { readOnly: true });
+    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('4');
+    const indexes = check.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'jobs'`).all().map((r) => r.name);
+    expect(indexes).toEqual(expect.arrayContaining(['jobs_ahead_task', 'jobs_lease_expiry', 'jobs_dedupe', 'jobs_schedule_active']));
     check.close();
   });
 
