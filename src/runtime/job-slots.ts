@@ -247,7 +247,10 @@ export class JobSlots {
     const scheduleId = job.claimed.scheduleId!;
     try {
       const active = await this.#ctx.options.store.listJobs({ scheduleId, status: ['queued', 'reserved', 'running', 'failed'], limit: 1000 });
-      const foreign = active.filter((other) => !this.held.has(other.id)).length;
+      // A later fire another node holds (reserved ahead, not started) is not running: it must
+      // not make this one skip. Running jobs, and earlier or same-instant ones, count.
+      const runAtMs = job.claimed.runAtMs;
+      const foreign = active.filter((other) => !this.held.has(other.id) && (other.status === 'running' || other.runAtMs <= runAtMs)).length;
       job.fire = { ...job.fire!, foreignActive: foreign, foreignChecked: true };
     } catch (error) {
       this.#ctx.events.emit('error', { error: toError(error), during: `checking the active jobs of schedule ${scheduleId}` });
