@@ -59,6 +59,7 @@ LANGUAGE plpgsql
 SET search_path FROM CURRENT
 SET enable_seqscan = off
 SET enable_bitmapscan = off
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   IF p_limit > 0 THEN
@@ -114,6 +115,7 @@ CREATE FUNCTION complete_jobs(p_completions jsonb, p_ids text[], p_channel text)
 RETURNS TABLE (completion_index integer, completed boolean)
 LANGUAGE plpgsql
 SET search_path FROM CURRENT
+SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 BEGIN
