@@ -12,7 +12,7 @@ export function adminStatements(s: string) {
         (SELECT min(GREATEST(next_fire_at_ms, lease_expires_at_ms)) FROM ${s}.schedules
           WHERE NOT paused AND next_fire_at_ms IS NOT NULL AND lease_expires_at_ms IS NOT NULL),
         (SELECT min(run_at_ms) FROM ${s}.jobs WHERE status IN ('queued', 'failed')),
-        (SELECT min(lease_expires_at_ms) FROM ${s}.jobs WHERE status = 'running')) AS wake_at_ms`,
+        (SELECT min(lease_expires_at_ms) FROM ${s}.jobs WHERE status IN ('running', 'reserved'))) AS wake_at_ms`,
 
     countByStatus: `SELECT status, count(*) AS n FROM ${s}.jobs GROUP BY status`,
     // $1 bucketMs, $2 fromMs (inclusive), $3 toMs (exclusive): a range scan of jobs_updated (a

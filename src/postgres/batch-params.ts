@@ -1,4 +1,5 @@
 import type { NewJob } from '../domain/job.ts';
+import type { ScheduleWrite } from '../domain/schedule.ts';
 import type { CompleteJobRequest, ReleaseScheduleRequest } from '../store/store.ts';
 
 // The batch writes send their rows as one jsonb array (read by jsonb_to_recordset), each row
@@ -21,8 +22,49 @@ function jobRow(job: NewJob, i: number): Record<string, unknown> {
   };
 }
 
-export function newJobParams(jobs: readonly NewJob[]): string {
-  return JSON.stringify(jobs.map(jobRow));
+/**
+ * The enqueue columns, one array each (read by unnest in one INSERT): a batch of any size is one
+ * statement and one plan, and the server decodes no JSON but the payloads.
+ */
+export function newJobArrays(jobs: readonly NewJob[]): unknown[] {
+  const id: string[] = [], task: string[] = [], data: Array<string | null> = [], origin: string[] = [];
+  const scheduleId: Array<string | null> = [], fireAtMs: Array<number | null> = [], priority: number[] = [];
+  const runAtMs: number[] = [], createdAtMs: number[] = [], maxAttempts: number[] = [], dedupeKey: Array<string | null> = [];
+  for (const job of jobs) {
+    id.push(job.id);
+    task.push(job.task);
+    data.push(job.data === undefined ? null : JSON.stringify(job.data));
+    origin.push(job.origin);
+    scheduleId.push(job.scheduleId);
+    fireAtMs.push(job.fireAtMs);
+    priority.push(job.priority);
+    runAtMs.push(job.runAtMs);
+    createdAtMs.push(job.createdAtMs);
+    maxAttempts.push(job.maxAttempts);
+    dedupeKey.push(job.dedupeKey);
+  }
+  return [id, task, data, origin, scheduleId, fireAtMs, priority, runAtMs, createdAtMs, maxAttempts, dedupeKey];
+}
+
+/** The upsert_schedules rows (see migrations/0006): one per write, in order. */
+export function scheduleWriteParams(writes: readonly ScheduleWrite[]): string {
+  return JSON.stringify(
+    writes.map((write, i) => ({
+      i,
+      id: write.id,
+      task: write.task,
+      data: write.data,
+      trigger_spec: write.trigger,
+      priority: write.priority,
+      max_running: write.maxRunning,
+      misfire_grace_ms: write.misfireGraceMs,
+      coalesce_policy: write.coalesce,
+      paused: write.paused,
+      next_fire_at_ms: write.nextFireAtMs,
+      now_ms: write.nowMs,
+      keep_next_fire: write.keepNextFire === true,
+    })),
+  );
 }
 
 /** The completeJobs rows: what each completion writes (see the `complete` statement). */
@@ -37,6 +79,7 @@ export function completionParams(requests: readonly CompleteJobRequest[]): strin
         now_ms: request.nowMs,
         kind: completion.status,
         end_schedule: request.endSchedule === true,
+        started_at_ms: request.startedAtMs ?? null,
       };
       switch (completion.status) {
         case 'succeeded':
@@ -49,6 +92,8 @@ export function completionParams(requests: readonly CompleteJobRequest[]): strin
           return { ...row, error: completion.error, outcome: 'cancelled' };
         case 'released':
           return { ...row, outcome: 'interrupted' };
+        case 'discarded':
+          return { ...row, count_as: completion.countAs };
       }
     }),
   );
@@ -66,6 +111,8 @@ export function releaseParams(requests: readonly ReleaseScheduleRequest[]): { re
     skipped: request.skipped,
     missed: request.missed,
     is_end: request.end,
+    reserve_node: request.reserve?.nodeId ?? null,
+    reserve_lease_ms: request.reserve?.leaseMs ?? null,
   }));
   const jobs = requests.flatMap((request, ri) => request.jobs.map((job, i) => ({ ri, ...jobRow(job, i) })));
   return { releases: JSON.stringify(releases), jobs: JSON.stringify(jobs) };

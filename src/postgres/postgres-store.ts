@@ -7,7 +7,10 @@ import { InvalidArgumentError, InvalidJobStateError, PayloadNotSerializableError
 import type {
   AcquiredSchedule,
   AcquireSchedulesRequest,
+  ClaimedJob,
   ClaimJobsRequest,
+  CompleteAndClaimRequest,
+  CompleteAndClaimResult,
   CompleteJobRequest,
   CompleteJobResult,
   EnqueueResult,
@@ -26,7 +29,8 @@ import type {
   WriteOptions,
 } from '../store/store.ts';
 import { adminStatements } from './admin-statements.ts';
-import { completionParams, newJobParams, releaseParams } from './batch-params.ts';
+import { completionParams, newJobArrays, releaseParams, scheduleWriteParams } from './batch-params.ts';
+import { claimedRowOrder, rowToClaimed } from './claimed-job.ts';
 import { createPool, openListenConnection, resolveConnection, withClient, type PostgresConnectionOptions, type ResolvedConnection } from './connection.ts';
 import { sqlState, toStoreError } from './errors.ts';
 import { quoteIdent } from './identifiers.ts';
@@ -36,7 +40,7 @@ import { jobStatsRange } from '../store/job-stats-buckets.ts';
 import { buildJobListQuery, buildScheduleListQuery } from './list-queries.ts';
 import { PgListener } from './listener.ts';
 import { checkSchemaVersion, migrateSchema } from './migrations.ts';
-import { claimOrder, rowToJob, rowToNode, rowToSchedule, type Row } from './row-mapping.ts';
+import { rowToJob, rowToNode, rowToSchedule, type Row } from './row-mapping.ts';
 import { scheduleStatements } from './schedule-statements.ts';
 
 export interface PostgresStoreOptions extends PostgresConnectionOptions {
@@ -142,12 +146,15 @@ export class PostgresStore implements Store {
   // ---- schedules ----------------------------------------------------------------------------
 
   async upsertSchedule(write: ScheduleWrite, options?: WriteOptions): Promise<ScheduleRecord> {
+    const [record] = await this.upsertSchedules([write], options);
+    return record!;
+  }
+
+  async upsertSchedules(writes: readonly ScheduleWrite[], options?: WriteOptions): Promise<ScheduleRecord[]> {
     const tx = txClient(options);
-    const rows = await this.#run('upsertSchedule', 'upsertSchedule', this.#schedules.upsert, [
-      write.id, write.task, JSON.stringify(write.data), JSON.stringify(write.trigger), write.priority, write.maxRunning,
-      write.misfireGraceMs, write.coalesce, write.paused, write.nextFireAtMs, write.nowMs, this.channel, write.keepNextFire === true,
-    ], tx);
-    return rowToSchedule(rows[0]!);
+    if (writes.length === 0) return [];
+    const rows = await this.#run('upsertSchedule', 'upsertSchedules', this.#schedules.upsert, [scheduleWriteParams(writes), this.channel], tx);
+    return rows.map(rowToSchedule);
   }
 
   async getSchedule(id: string): Promise<ScheduleRecord | null> {
@@ -160,8 +167,9 @@ export class PostgresStore implements Store {
     return (await this.#read('listSchedules', null, text, values)).map(rowToSchedule);
   }
 
-  async removeSchedule(id: string): Promise<boolean> {
-    return (await this.#result('removeSchedule', 'removeSchedule', this.#schedules.remove, [id])).rowCount! > 0;
+  async removeSchedule(id: string, nowMs: number): Promise<boolean> {
+    const [row] = await this.#run('removeSchedule', 'removeSchedule', this.#schedules.remove, [id, nowMs]);
+    return Number(row?.removed ?? 0) > 0;
   }
 
   async updateSchedule(id: string, patch: SchedulePatch, nowMs: number): Promise<ScheduleRecord | null> {
@@ -174,7 +182,7 @@ export class PostgresStore implements Store {
   async acquireDueSchedules(request: AcquireSchedulesRequest): Promise<AcquiredSchedule[]> {
     if (request.limit <= 0) return [];
     const rows = await this.#run('acquireDueSchedules', 'acquireSchedules', this.#schedules.acquire, [
-      request.nodeId, request.nowMs, request.nowMs + request.leaseMs, request.limit,
+      request.nodeId, request.nowMs, request.nowMs + request.leaseMs, request.limit, request.nowMs + (request.horizonMs ?? 0),
     ]);
     return rows
       .map((row) => {
@@ -194,7 +202,7 @@ export class PostgresStore implements Store {
       if (row.release_index !== null && row.release_index !== undefined) {
         results[Number(row.release_index)]!.released = true;
       } else {
-        const job = rowToJob(row.job as Row);
+        const job = rowToClaimed(row);
         const index = indexBySchedule.get(job.scheduleId ?? '');
         if (index !== undefined) results[index]!.created.push(job);
       }
@@ -213,13 +221,13 @@ export class PostgresStore implements Store {
   async enqueueJobs(jobs: readonly NewJob[], options?: WriteOptions): Promise<EnqueueResult[]> {
     const tx = txClient(options);
     if (jobs.length === 0) return [];
-    const rows = await this.#run('enqueueJobs', 'enqueueJobs', this.#jobs.enqueue, [newJobParams(jobs), this.channel], tx);
-    const createdById = new Map(rows.map((row) => [String(row.id), row]));
+    const [row] = await this.#run('enqueueJobs', 'enqueueJobs', this.#jobs.enqueue, [...newJobArrays(jobs), this.channel, jobs.length], tx);
+    const created: EnqueueResult = { created: true };
+    if (row?.ids === null || row?.ids === undefined) return jobs.map(() => created);
+    const createdIds = new Set((row.ids as string[]));
     const results: Array<EnqueueResult | undefined> = jobs.map((job) => {
-      const row = createdById.get(job.id);
-      if (!row) return undefined;
-      createdById.delete(job.id); // a second job with the same id in the batch was not created
-      return { job: rowToJob(row), created: true };
+      if (!createdIds.delete(job.id)) return undefined; // a second job with the same id in the batch was not created
+      return created;
     });
     const missing = jobs.flatMap((job, index) => (results[index] === undefined ? [index] : []));
     if (missing.length > 0) {
@@ -227,7 +235,7 @@ export class PostgresStore implements Store {
       const found = await this.#run('enqueueJobs', 'existingJobs', this.#jobs.existingFor, [
         pick((job) => job.id), pick((job) => job.scheduleId), pick((job) => job.fireAtMs), pick((job) => job.dedupeKey),
       ], tx);
-      for (const row of found) results[missing[Number(row.i) - 1]!] = { job: rowToJob(row), created: false };
+      for (const existing of found) results[missing[Number(existing.i) - 1]!] = { job: rowToJob(existing), created: false };
       // The job it collided with was purged or finished in between: enqueue those again.
       const retry = missing.filter((index) => results[index] === undefined);
       if (retry.length > 0) {
@@ -238,29 +246,45 @@ export class PostgresStore implements Store {
     return results as EnqueueResult[];
   }
 
-  async claimJobs(request: ClaimJobsRequest): Promise<JobRecord[]> {
-    const tasks = [...new Set(request.tasks)];
-    if (request.limit <= 0 || tasks.length === 0) return [];
-    const rows = await this.#run('claimJobs', 'claimJobs', this.#jobs.claim, [
-      request.nodeId, request.nowMs, request.nowMs + request.leaseMs, request.limit, tasks,
+  async claimJobs(request: ClaimJobsRequest): Promise<ClaimedJob[]> {
+    const params = claimParams(request);
+    if (params === null) return [];
+    return claimedOf(await this.#run('claimJobs', 'claimJobs', this.#jobs.claim, params));
+  }
+
+  async completeAndClaim(request: CompleteAndClaimRequest): Promise<CompleteAndClaimResult> {
+    const { completions } = request;
+    const claim = claimParams(request.claim);
+    if (completions.length === 0) return { completed: [], claimed: claim === null ? [] : claimedOf(await this.#run('claimJobs', 'claimJobs', this.#jobs.claim, claim)) };
+    if (claim === null) return { completed: await this.completeJobs(completions), claimed: [] };
+    const rows = await this.#run('completeAndClaim', 'completeAndClaim', this.#jobs.completeAndClaim, [
+      completionParams(completions), completions.map((c) => c.jobId), this.channel, ...claim,
     ]);
-    return rows.sort(claimOrder).map(rowToJob);
+    const completed: CompleteJobResult[] = completions.map((c) => ({ jobId: c.jobId, completed: false }));
+    const claimedRows: Row[] = [];
+    for (const row of rows) {
+      if (row.completion_index === null) claimedRows.push(row);
+      else if (row.completed === true) completed[Number(row.completion_index)]!.completed = true;
+    }
+    return { completed, claimed: claimedOf(claimedRows) };
   }
 
   async renewLeases(request: RenewLeasesRequest): Promise<LeaseRenewal[]> {
     if (request.leases.length === 0) return [];
+    const { leases } = request;
     const rows = await this.#run('renewLeases', 'renewLeases', this.#jobs.renew, [
-      request.leases.map((lease) => lease.jobId), request.leases.map((lease) => lease.fencingToken), request.nodeId, request.nowMs + request.leaseMs,
+      leases.map((lease) => lease.jobId), leases.map((lease) => lease.fencingToken), request.nodeId, request.nowMs, request.leaseMs,
+      leases.map((lease) => lease.startedAtMs ?? null),
     ]);
-    return rows.map((row, index) => ({ jobId: request.leases[index]!.jobId, held: row.held === true, cancelRequested: row.cancel_requested === true }));
+    return rows.map((row, index) => ({ jobId: leases[index]!.jobId, held: row.held === true, cancelRequested: row.cancel_requested === true }));
   }
 
   async completeJobs(requests: readonly CompleteJobRequest[]): Promise<CompleteJobResult[]> {
     if (requests.length === 0) return [];
     const rows = await this.#run('completeJobs', 'completeJobs', this.#jobs.complete, [
-      completionParams(requests), this.channel, requests.map((request) => request.jobId),
+      completionParams(requests), requests.map((request) => request.jobId), this.channel,
     ]);
-    return rows.map((row, index) => ({ jobId: requests[index]!.jobId, job: row.id === null ? null : rowToJob(row) }));
+    return rows.map((row, index) => ({ jobId: requests[index]!.jobId, completed: row.completed === true }));
   }
 
   async findExpiredLeases(request: { nowMs: number; limit: number }): Promise<JobRecord[]> {
@@ -414,6 +438,21 @@ function txClient(options: WriteOptions | undefined): ClientBase | null {
     throw new InvalidArgumentError('Expected `options.tx` to be a pg client (PoolClient or Client) on which you ran BEGIN');
   }
   return tx as ClientBase;
+}
+
+/** The claim_jobs arguments, or null when the request can claim nothing. */
+function claimParams(request: ClaimJobsRequest): unknown[] | null {
+  const tasks = [...new Set(request.tasks)];
+  const aheadMs = Math.max(0, request.aheadMs ?? 0);
+  const aheadLimit = aheadMs > 0 ? Math.max(0, request.aheadLimit ?? 0) : 0;
+  const limit = Math.max(0, request.limit);
+  if (tasks.length === 0 || (limit === 0 && aheadLimit === 0)) return null;
+  return [request.nodeId, request.nowMs, request.leaseMs, limit, tasks, aheadMs, aheadLimit];
+}
+
+/** Claimed rows in claim order (due jobs, then reservations), as the node runs them. */
+function claimedOf(rows: Row[]): ClaimedJob[] {
+  return rows.sort(claimedRowOrder).map(rowToClaimed);
 }
 
 /** Byte order for ASCII ids, as ORDER BY on a COLLATE "C" column. */

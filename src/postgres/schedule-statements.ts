@@ -3,51 +3,57 @@
 
 export function scheduleStatements(s: string) {
   return {
-    // $1 id … $11 nowMs, $12 channel, $13 keepNextFire. Replaces the definition, keeps counters,
-    // lastFireAtMs and lease. $9 paused null keeps the stored flag; with $13 a stored trigger equal
-    // to the new one (jsonb equality: key order does not matter) keeps its next fire.
-    upsert: `
-      WITH written AS (
-        INSERT INTO ${s}.schedules AS cur (id, task, data, trigger_spec, priority, max_running, misfire_grace_ms, coalesce_policy,
-          paused, next_fire_at_ms, created_at_ms, updated_at_ms)
-        VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, $7, $8, COALESCE($9::boolean, false), $10, $11, $11)
-        ON CONFLICT (id) DO UPDATE SET task = excluded.task, data = excluded.data, trigger_spec = excluded.trigger_spec,
-          priority = excluded.priority, max_running = excluded.max_running, misfire_grace_ms = excluded.misfire_grace_ms,
-          coalesce_policy = excluded.coalesce_policy, paused = COALESCE($9::boolean, cur.paused),
-          next_fire_at_ms = CASE WHEN $13::boolean AND cur.trigger_spec = excluded.trigger_spec
-            THEN cur.next_fire_at_ms ELSE excluded.next_fire_at_ms END,
-          updated_at_ms = excluded.updated_at_ms
-        RETURNING *),
-      notified AS (SELECT pg_notify($12, 'schedules'))
-      SELECT written.* FROM written, notified`,
+    // $1 writes (jsonb, batch-params.ts scheduleWriteParams), $2 channel. The function (migrations/
+    // 0006) applies each write in order with the semantics of Store.upsertSchedule.
+    upsert: `SELECT * FROM ${s}.upsert_schedules($1::jsonb, $2)`,
 
     get: `SELECT * FROM ${s}.schedules WHERE id = $1`,
-    remove: `DELETE FROM ${s}.schedules WHERE id = $1`,
+
+    // $1 id, $2 nowMs. The schedule goes with its reservations not due yet.
+    remove: `
+      WITH removed AS (DELETE FROM ${s}.schedules WHERE id = $1 RETURNING id),
+      dropped AS (
+        DELETE FROM ${s}.jobs j USING removed
+        WHERE j.schedule_id = removed.id AND j.status = 'reserved' AND j.run_at_ms > $2
+        RETURNING j.id)
+      SELECT (SELECT count(*) FROM removed) AS removed, (SELECT count(*) FROM dropped) AS dropped`,
 
     // $1 id, $2 paused (null: keep), $3 set nextFireAtMs?, $4 nextFireAtMs, $5 nowMs, $6 channel.
+    // Pausing or setting the next fire deletes the reservations not due yet (firedCount down by
+    // as many); pausing moves the next fire back to the earliest of them.
     update: `
-      WITH updated AS (
-        UPDATE ${s}.schedules SET
-          paused = COALESCE($2::boolean, paused),
-          next_fire_at_ms = CASE WHEN $3::boolean THEN $4::bigint ELSE next_fire_at_ms END,
+      WITH target AS (SELECT id FROM ${s}.schedules WHERE id = $1 FOR UPDATE),
+      dropped AS (
+        DELETE FROM ${s}.jobs j USING target
+        WHERE ($2::boolean IS TRUE OR $3::boolean) AND j.schedule_id = target.id AND j.status = 'reserved' AND j.run_at_ms > $5
+        RETURNING COALESCE(j.fire_at_ms, j.run_at_ms) AS fire_at_ms),
+      gone AS (SELECT count(*) AS n, min(fire_at_ms) AS earliest FROM dropped),
+      updated AS (
+        UPDATE ${s}.schedules sc SET
+          paused = COALESCE($2::boolean, sc.paused),
+          next_fire_at_ms = CASE WHEN $3::boolean THEN $4::bigint
+            WHEN $2::boolean IS TRUE THEN LEAST(sc.next_fire_at_ms, gone.earliest) ELSE sc.next_fire_at_ms END,
+          fired_count = sc.fired_count - gone.n,
           updated_at_ms = $5
-        WHERE id = $1
-        RETURNING *),
+        FROM gone, target
+        WHERE sc.id = target.id
+        RETURNING sc.*),
       notified AS (SELECT pg_notify($6, 'schedules') FROM (SELECT 1 FROM updated) AS any_updated)
       SELECT updated.* FROM updated LEFT JOIN notified ON true`,
 
-    // $1 nodeId, $2 nowMs, $3 leaseExpiresAtMs, $4 limit. Same shape as the job claim: walk
-    // schedules_due in order, skip rows another node is acquiring, lease the rest.
+    // $1 nodeId, $2 nowMs, $3 leaseExpiresAtMs, $4 limit, $5 horizon (nowMs + look-ahead). Same
+    // shape as the job claim: walk schedules_due in order, skip rows another node is acquiring,
+    // lease the rest.
     acquire: `
       UPDATE ${s}.schedules AS sc SET lease_owner = $1, lease_expires_at_ms = $3, lease_token = sc.lease_token + 1
       WHERE sc.id IN (
         SELECT id FROM ${s}.schedules
-        WHERE NOT paused AND next_fire_at_ms <= $2 AND (lease_expires_at_ms IS NULL OR lease_expires_at_ms <= $2)
+        WHERE NOT paused AND next_fire_at_ms <= $5 AND (lease_expires_at_ms IS NULL OR lease_expires_at_ms <= $2)
         ORDER BY next_fire_at_ms, id
         LIMIT $4
         FOR UPDATE SKIP LOCKED)
       RETURNING sc.*, (SELECT count(*) FROM ${s}.jobs j
-        WHERE j.schedule_id = sc.id AND j.status IN ('queued', 'running', 'failed')) AS active_jobs`,
+        WHERE j.schedule_id = sc.id AND j.status IN ('queued', 'reserved', 'running', 'failed')) AS active_jobs`,
 
     // $1 releases (jsonb), $2 their jobs (jsonb, each with the index `ri` of its release), $3 channel.
     // `held` locks the schedules still leased under the given token (in id order, so two batches
@@ -57,7 +63,8 @@ export function scheduleStatements(s: string) {
     release: `
       WITH r AS (
         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, schedule_id text, lease_token bigint, now_ms bigint,
-          next_fire_at_ms bigint, last_fire_at_ms bigint, skipped bigint, missed bigint, is_end boolean)),
+          next_fire_at_ms bigint, last_fire_at_ms bigint, skipped bigint, missed bigint, is_end boolean,
+          reserve_node text, reserve_lease_ms bigint)),
       held AS (
         SELECT sc.id, r.i FROM ${s}.schedules sc JOIN r ON r.schedule_id = sc.id AND r.lease_token = sc.lease_token
         WHERE sc.lease_owner IS NOT NULL
@@ -67,14 +74,20 @@ export function scheduleStatements(s: string) {
         SELECT * FROM jsonb_to_recordset($2::jsonb) AS j(ri int, i int, id text, task text, data jsonb, origin text,
           schedule_id text, fire_at_ms bigint, priority int, run_at_ms bigint, created_at_ms bigint, max_attempts int, dedupe_key text)
         WHERE j.ri IN (SELECT held.i FROM held)),
+      -- With a reserving release, its jobs are created reserved by that node (fencing token 1,
+      -- leased from their instant), as a claim ahead would leave them.
       created AS (
         INSERT INTO ${s}.jobs (id, task, data, origin, schedule_id, fire_at_ms, status, priority, run_at_ms,
-          created_at_ms, updated_at_ms, max_attempts, dedupe_key)
-        SELECT id, task, COALESCE(data, 'null'::jsonb), origin, schedule_id, fire_at_ms, 'queued', priority, run_at_ms,
-          created_at_ms, created_at_ms, max_attempts, dedupe_key
-        FROM input ORDER BY ri, i
+          created_at_ms, updated_at_ms, max_attempts, dedupe_key, fencing_token, lease_owner, lease_expires_at_ms)
+        SELECT input.id, input.task, COALESCE(input.data, 'null'::jsonb), input.origin, input.schedule_id, input.fire_at_ms,
+          CASE WHEN r.reserve_node IS NULL THEN 'queued' ELSE 'reserved' END, input.priority, input.run_at_ms,
+          input.created_at_ms, CASE WHEN r.reserve_node IS NULL THEN input.created_at_ms ELSE r.now_ms END,
+          input.max_attempts, input.dedupe_key, CASE WHEN r.reserve_node IS NULL THEN 0 ELSE 1 END, r.reserve_node,
+          input.run_at_ms + r.reserve_lease_ms
+        FROM input JOIN r ON r.i = input.ri ORDER BY input.ri, input.i
         ON CONFLICT DO NOTHING
-        RETURNING *),
+        RETURNING id, task, data, origin, schedule_id, fire_at_ms, priority, run_at_ms, created_at_ms, dedupe_key, status,
+          attempt, max_attempts, fencing_token, lease_expires_at_ms, seq),
       -- Counted once per schedule (a batch releases each schedule once), then joined: a correlated
       -- subquery here scanned created × input for every schedule (33 ms for 100 schedules).
       fired AS (SELECT schedule_id, count(*) AS n FROM created GROUP BY schedule_id),
@@ -90,12 +103,17 @@ export function scheduleStatements(s: string) {
         DELETE FROM ${s}.schedules sc USING r
         WHERE sc.id = r.schedule_id AND r.is_end AND r.i IN (SELECT held.i FROM held)
         RETURNING sc.id),
-      notified AS (SELECT pg_notify($3, 'jobs') FROM (SELECT 1 FROM created LIMIT 1) AS any_created)
+      notified AS (SELECT pg_notify($3, 'jobs') FROM (SELECT 1 FROM created WHERE status = 'queued' LIMIT 1) AS any_queued)
       -- Two plain row sets, no join (the planner sees one row per CTE and nested-loops them): the
-      -- releases that held, and the jobs created; the store regroups them per request.
-      SELECT held.i AS release_index, NULL::jsonb AS job FROM held LEFT JOIN notified ON true
+      -- releases that held, and the jobs created (as a claim hands them out); the store regroups
+      -- them per request.
+      SELECT held.i AS release_index, NULL::text AS id, NULL::text AS task, NULL::jsonb AS data, NULL::text AS origin,
+        NULL::text AS schedule_id, NULL::bigint AS fire_at_ms, NULL::integer AS priority, NULL::bigint AS run_at_ms,
+        NULL::bigint AS created_at_ms, NULL::text AS dedupe_key, NULL::text AS status, NULL::integer AS attempt,
+        NULL::integer AS max_attempts, NULL::bigint AS fencing_token, NULL::bigint AS lease_expires_at_ms, NULL::bigint AS seq
+      FROM held LEFT JOIN notified ON true
       UNION ALL
-      SELECT NULL, to_jsonb(created.*) FROM created`,
+      SELECT NULL, created.* FROM created`,
   };
 }
 

@@ -101,12 +101,64 @@ describe.skipIf(!available)('migrations', () => {
     await upgraded.open();
     const claimed = await upgraded.claimJobs({ nodeId: 'node-a', nowMs: 2000, leaseMs: 1_000, limit: 10, tasks: ['task-a', 'x', 't'] });
     expect(claimed.map((job) => [job.id, job.status, job.attempt, job.data])).toEqual([['job-before-upgrade', 'running', 1, { n: 1 }]]);
-    expect(claimed[0]!.attempts).toEqual([{ attempt: 1, nodeId: 'node-a', fencingToken: 1, startedAtMs: 2000, finishedAtMs: null, outcome: 'running', error: null }]);
+    expect((await upgraded.getJob('job-before-upgrade'))?.attempts).toEqual([
+      { attempt: 1, nodeId: 'node-a', fencingToken: 1, startedAtMs: 2000, finishedAtMs: null, outcome: 'running', error: null },
+    ]);
     // The job running during the upgrade reads the same, and its attempt closes in place.
     expect((await upgraded.getJob('job-running-at-upgrade'))?.attempts).toEqual([firstAttempt, openAttempt]);
     const [completed] = await upgraded.completeJobs([{ jobId: 'job-running-at-upgrade', fencingToken: 2, nowMs: 2500, completion: { status: 'succeeded', result: null } }]);
-    expect(completed?.job?.attempts).toEqual([firstAttempt, { ...openAttempt, finishedAtMs: 2500, outcome: 'succeeded' }]);
+    expect(completed?.completed).toBe(true);
+    expect((await upgraded.getJob('job-running-at-upgrade'))?.attempts).toEqual([firstAttempt, { ...openAttempt, finishedAtMs: 2500, outcome: 'succeeded' }]);
     await upgraded.close();
+  });
+
+  test('a schema at version 5 with data is upgraded to reservations: its jobs and schedule keep working', async () => {
+    const schema = freshSchema();
+    // What a Sundial of schema 5 left behind: a queued job holding a dedupe key, a delayed job, a
+    // job running on a node of the old version, and a schedule.
+    const five = loadMigrations().slice(0, 5);
+    await admin.query(`CREATE SCHEMA "${schema}"; SET search_path TO "${schema}"; ${five.map((migration) => migration.sql).join(';\n')}; RESET search_path`);
+    await admin.query(`CREATE TABLE "${schema}".sundial_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    for (const migration of five) {
+      await admin.query(`INSERT INTO "${schema}".sundial_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+    }
+    await admin.query(`INSERT INTO "${schema}".jobs (id, task, data, origin, status, priority, run_at_ms, created_at_ms, updated_at_ms, max_attempts, dedupe_key)
+      VALUES ('job-keyed', 'task-a', '{"n":1}', 'enqueue', 'queued', 0, 1000, 1000, 1000, 3, 'key-1'),
+             ('job-delayed', 'task-a', '{"n":2}', 'enqueue', 'queued', 0, 2500, 1000, 1000, 3, NULL)`);
+    await admin.query(`INSERT INTO "${schema}".jobs (id, task, data, origin, status, priority, run_at_ms, created_at_ms, updated_at_ms, started_at_ms,
+        attempt, max_attempts, lease_owner, lease_expires_at_ms, fencing_token, attempt_started_at_ms)
+      VALUES ('job-running', 'task-a', 'null', 'enqueue', 'running', 0, 1000, 1000, 1500, 1500, 1, 3, 'node-old', 1800, 1, 1500)`);
+    await admin.query(`INSERT INTO "${schema}".schedules (id, task, data, trigger_spec, priority, coalesce_policy, paused, next_fire_at_ms, created_at_ms, updated_at_ms)
+      VALUES ('sched-1', 'task-a', 'null', '{"type":"interval","everyMs":1000,"startAtMs":0}', 0, 'latest', false, 2200, 1000, 1000)`);
+
+    expect(await migrate({ poolConfig: pgEnv, schema })).toEqual({ fromVersion: 5, toVersion: latest, applied: loadMigrations().slice(5).map((migration) => migration.name) });
+    const store = new PostgresStore({ poolConfig: pgEnv, schema, migrate: false });
+    await store.open();
+    try {
+      // The dedupe key still blocks while its job is active, and the running job is found expired.
+      const [duplicate] = await store.enqueueJobs([newJob('job-keyed-again', { dedupeKey: 'key-1' })]);
+      expect(duplicate?.created === false && duplicate.job.id).toBe('job-keyed');
+      expect((await store.findExpiredLeases({ nowMs: 2000, limit: 10 })).map((job) => job.id)).toEqual(['job-running']);
+      // Due jobs are claimed, delayed ones reserved ahead.
+      const claimed = await store.claimJobs({ nodeId: 'node-a', nowMs: 2000, leaseMs: 1000, limit: 10, tasks: ['task-a'], aheadMs: 1000, aheadLimit: 10 });
+      expect(claimed.map((job) => [job.id, job.status, job.attempt, job.leaseExpiresAtMs])).toEqual([
+        ['job-keyed', 'running', 1, 3000],
+        ['job-delayed', 'reserved', 1, 3500],
+      ]);
+      expect(await store.nextWakeAtMs()).toBe(1800);
+      // The schedule fires into a reserved job, counted active.
+      const [acquired] = await store.acquireDueSchedules({ nodeId: 'node-a', nowMs: 2000, leaseMs: 1000, limit: 1, horizonMs: 500 });
+      expect([acquired?.schedule.id, acquired?.activeJobs]).toEqual(['sched-1', 0]);
+      const [released] = await store.releaseSchedules([{
+        scheduleId: 'sched-1', leaseToken: acquired!.leaseToken, nowMs: 2000, nextFireAtMs: 3200, lastFireAtMs: 2200, skipped: 0, missed: 0, end: false,
+        jobs: [{ ...newJob('fire-2200', { runAtMs: 2200 }), origin: 'schedule', scheduleId: 'sched-1', fireAtMs: 2200 }],
+        reserve: { nodeId: 'node-a', leaseMs: 1000 },
+      }]);
+      expect(released?.created.map((job) => [job.id, job.status, job.fencingToken])).toEqual([['fire-2200', 'reserved', 1]]);
+      expect((await store.getSchedule('sched-1'))?.firedCount).toBe(1);
+    } finally {
+      await store.close();
+    }
   });
 
   test("another application's tables in the schema are refused", async () => {
@@ -147,7 +199,7 @@ describe.skipIf(!available)('query plans with stale statistics', () => {
     const completed = await store.completeJobs(claimed.map((job) => ({
       jobId: job.id, fencingToken: job.fencingToken, nowMs: Date.now() + 60_000, completion: { status: 'succeeded', result: null },
     })));
-    expect(completed.map((result) => result.job?.status)).toEqual(Array(10).fill('succeeded'));
+    expect(completed.map((result) => result.completed)).toEqual(Array(10).fill(true));
     const completePlan = plans.find((plan) => plan.includes('jsonb_to_recordset'));
     expect(completePlan).toMatch(/jobs_pkey/);
     expect(completePlan).not.toMatch(/Seq Scan on jobs|jobs_status_created|jobs_lease_expiry/);
