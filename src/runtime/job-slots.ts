@@ -247,7 +247,9 @@ export class JobSlots {
     const scheduleId = job.claimed.scheduleId!;
     try {
       const active = await this.#ctx.options.store.listJobs({ scheduleId, status: ['queued', 'reserved', 'running', 'failed'], limit: 1000 });
-      const foreign = active.filter((other) => !this.held.has(other.id)).length;
+      // Another node's reservation not due yet is not running: it is judged at its own start.
+      const nowMs = this.#ctx.options.clock.now();
+      const foreign = active.filter((other) => !this.held.has(other.id) && (other.status !== 'reserved' || other.runAtMs <= nowMs)).length;
       job.fire = { ...job.fire!, foreignActive: foreign, foreignChecked: true };
     } catch (error) {
       this.#ctx.events.emit('error', { error: toError(error), during: `checking the active jobs of schedule ${scheduleId}` });
