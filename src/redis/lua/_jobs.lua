@@ -79,6 +79,18 @@ end
 -- A nullable text argument: '' is null, anything else is '=' followed by the value.
 local function opt_text(arg) if arg == '' then return nil end return string.sub(arg, 2) end
 
+-- Creation order: `seq` is taken from Redis once per script, in blocks, and counted here.
+local seq_next, seq_last = 0, -1
+local seq_block = 1000
+local function next_seq(base)
+  if seq_next > seq_last then
+    seq_last = rcall('INCRBY', base .. 'seq', seq_block)
+    seq_next = seq_last - seq_block + 1
+  end
+  seq_next = seq_next + 1
+  return num(seq_next - 1)
+end
+
 -- Creates a job from 11 arguments at ARGV[at..] (id, task, data JSON, origin, scheduleId (opt_text),
 -- fireAtMs ('' = null), priority, runAtMs, maxAttempts, dedupeKey (opt_text), createdAtMs) unless
 -- it conflicts: same id, same (scheduleId, fireAtMs), or a live job with its dedupeKey.
@@ -104,11 +116,16 @@ local function create_job(base, argv, at, reserve)
   local j = {
     task = argv[at + 1], data = argv[at + 2], o = argv[at + 3], sid = sid, fire = fire, st = 'queued',
     pri = argv[at + 6], run = argv[at + 7], cat = argv[at + 10], uat = argv[at + 10],
-    att = '0', max = argv[at + 8], dk = dk, ft = '0',
-    seq = num(rcall('INCR', base .. 'seq')),
+    att = '0', max = argv[at + 8], dk = dk, ft = '0', seq = next_seq(base),
   }
   if reserve ~= nil then reserve_job(j, reserve.node, reserve.now, reserve.leaseMs) end
-  save_job(base, id, j)
+  -- A new hash: only the fields present are written (nothing to delete).
+  local set = {}
+  for _, name in ipairs(job_fields) do
+    local v = j[name]
+    if v ~= nil then set[#set + 1] = name; set[#set + 1] = v end
+  end
+  rcall('HSET', jkey, unpack(set))
   zset_later(base .. 'jall', id, j.cat)
   if sid ~= nil and fire ~= nil then rcall('HSET', base .. 'f:' .. sid, fire, id) end
   if dk ~= nil then rcall('HSET', base .. 'dedupe', dk, id) end

@@ -7,6 +7,7 @@
 -- Returns per job 1 (created as given) or {id, flat record} of the job that blocked it;
 -- publishes when a job was created.
 local base = ARGV[1]
+seq_block = math.max(1, math.floor((#ARGV - 2) / 11))
 local out = {}
 local any = false
 for i = 3, #ARGV, 11 do
