@@ -42,6 +42,7 @@ local function take_candidate(base, entry, now, out, transition, node, leaseMs)
     return false
   end
   local old = job_state(j)
+  old.member = entry.member
   transition(j, node, now, leaseMs)
   hwrite(key, j, claim_fields)
   reindex_job(base, id, old, j)
@@ -79,6 +80,17 @@ end
 local complete_read = { 'st', 'ft', 'att', 'lo', 'ast', 'sat', 'hist', 'sid', 'fire', 'dk', 'task', 'pri', 'run', 'seq' }
 local default_outcomes = { succeeded = 'succeeded', retry = 'failed', dead = 'failed', cancelled = 'cancelled', released = 'interrupted' }
 local final_statuses = { succeeded = 'succeeded', retry = 'failed', dead = 'dead', cancelled = 'cancelled', released = 'queued' }
+
+-- A string as JSON text; the few distinct ones of a call (node ids, outcomes) encoded once.
+local json_texts = {}
+local function json_text(value)
+  local text = json_texts[value]
+  if text == nil then
+    text = cjson.encode(value)
+    json_texts[value] = text
+  end
+  return text
+end
 
 -- A discarded reservation: deleted, counted as skipped or missed on its schedule (if it still exists).
 local function discard_job(base, id, j, countAs)
@@ -128,9 +140,9 @@ local function complete_one(base, argv, i)
     if kind == 'retry' then j.run = retryAt end
   end
   -- The closed attempt joins the history (a comma-joined list of JSON objects).
-  local attempt = '{"attempt":' .. attemptNo .. ',"nodeId":' .. cjson.encode(attemptNode) .. ',"fencingToken":' .. j.ft
+  local attempt = '{"attempt":' .. attemptNo .. ',"nodeId":' .. json_text(attemptNode) .. ',"fencingToken":' .. j.ft
     .. ',"startedAtMs":' .. attemptStart .. ',"finishedAtMs":' .. nowText
-    .. ',"outcome":' .. cjson.encode(outcome) .. ',"error":' .. attemptError .. '}'
+    .. ',"outcome":' .. json_text(outcome) .. ',"error":' .. attemptError .. '}'
   j.hist = (j.hist == nil or j.hist == '') and attempt or (j.hist .. ',' .. attempt)
   j.st = final_statuses[kind]
   j.lo, j.lx, j.ast = nil, nil, nil

@@ -134,19 +134,23 @@ local function queue_member(j, id) return string.format('%016.0f', tonumber(j.se
 
 local function queue_key(base, task, pri) return base .. 'q:' .. task .. ':' .. pri end
 
-local function queue_touched(base, task, pri)
-  later.base = base
-  later.queues[queue_key(base, task, pri)] = { task = task, pri = pri }
+local function queue_touched(base, key, task, pri)
+  if later.queues[key] == nil then
+    later.base = base
+    later.queues[key] = { task = task, pri = pri }
+  end
 end
 
 local function queue_add(base, j, id)
-  zset_later(queue_key(base, j.task, j.pri), queue_member(j, id), j.run)
-  queue_touched(base, j.task, j.pri)
+  local key = queue_key(base, j.task, j.pri)
+  zset_later(key, queue_member(j, id), j.run)
+  queue_touched(base, key, j.task, j.pri)
 end
 
 local function queue_remove(base, task, pri, member)
-  zset_later(queue_key(base, task, pri), member, false)
-  queue_touched(base, task, pri)
+  local key = queue_key(base, task, pri)
+  zset_later(key, member, false)
+  queue_touched(base, key, task, pri)
 end
 
 -- Moves the indexes of job `id` from its previous state `old` ({st, pri, run, seq}) to the
@@ -154,7 +158,7 @@ end
 local function reindex_job(base, id, old, j)
   local st = j.st
   local oldst = old and old.st
-  if old ~= nil and is_claimable(oldst) then queue_remove(base, j.task, old.pri, queue_member(old, id)) end
+  if old ~= nil and is_claimable(oldst) then queue_remove(base, j.task, old.pri, old.member or queue_member(old, id)) end
   if is_claimable(st) then queue_add(base, j, id) end
   if is_leased(oldst) and not is_leased(st) then zset_later(base .. 'jlease', id, false) end
   if is_leased(st) then zset_later(base .. 'jlease', id, j.lx) end
