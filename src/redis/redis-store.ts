@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Cluster, RedisOptions } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import type { NodeRecord } from '../domain/node.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
@@ -33,6 +33,7 @@ import type {
 import { decodeClaimedRows, decodeJob, decodeSchedule, optionalNumberArg } from './codecs.ts';
 import type { ReplyValue } from './codecs.ts';
 import { durabilityWarnings } from './durability-warnings.ts';
+import type { RedisStoreOptions } from './redis-store-options.ts';
 import type { FlatHash } from './codecs.ts';
 import { keyLayout } from './key-layout.ts';
 import type { KeyLayout } from './key-layout.ts';
@@ -44,40 +45,6 @@ import type { ScriptName } from './scripts.ts';
 import { Subscriber } from './subscriber.ts';
 import { claimArgs, completionArgs, pushNewJobArgs, pushScheduleWriteArgs } from './store-args.ts';
 import { addFinished, emptyJobStats, jobStatsRange, setStatusCount } from '../store/job-stats-buckets.ts';
-
-export interface RedisStoreOptions {
-  /**
-   * Where Redis is, as an ioredis URL (`redis://user:pass@host:6379/0`, `rediss://…` for TLS).
-   * Ignored when `client` is given.
-   * @defaultValue 'redis://127.0.0.1:6379'
-   */
-  url?: string | undefined;
-  /**
-   * An ioredis client (or Cluster) of yours to use instead of opening one. The store registers its
-   * scripts on it and never closes it; the pub/sub connection is its `duplicate()`.
-   */
-  client?: Redis | Cluster | undefined;
-  /**
-   * Prefix of every key, used as the Cluster hash tag: keys are `{<prefix>}:…`. Stores with
-   * different prefixes share nothing.
-   * @defaultValue 'sundial'
-   */
-  prefix?: string | undefined;
-  /**
-   * A command without a reply within this time fails with `StoreUnavailableError` (a stuck
-   * connection must not hang a node forever).
-   * @defaultValue 5000
-   */
-  commandTimeoutMs?: number | undefined;
-  /**
-   * How many reconnect attempts a command waits through before it fails with
-   * `StoreUnavailableError`. Low on purpose: the runtime retries on its own schedule.
-   * @defaultValue 1
-   */
-  maxRetriesPerRequest?: number | undefined;
-  /** More ioredis options for the connection the store opens (ignored with `client`). */
-  redisOptions?: RedisOptions | undefined;
-}
 
 /**
  * 2: one claim queue per task (routing). 3: reserved jobs (status `reserved`, in `jlease` and
@@ -423,6 +390,8 @@ export class RedisStore implements Store {
 
 /** Errors of a client this store opened and closed: whatever they are about, nobody waits for it. */
 function ignoreClosedClientError(): void {}
+
+export type { RedisStoreOptions } from './redis-store-options.ts';
 
 /** A second connection like `client` (Redis and Cluster both have `duplicate`, with different signatures). */
 function duplicate(client: Redis | Cluster): Redis | Cluster {
