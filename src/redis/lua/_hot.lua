@@ -10,20 +10,23 @@ local failure_fields = { 'st', 'att', 'sat', 'run', 'err', 'hist', 'lo', 'lx', '
 local released_fields = { 'st', 'att', 'sat', 'run', 'hist', 'lo', 'lx', 'ast', 'uat' }
 -- Entries of the given tasks' queues scored within [min, max] (Redis range syntax), up to
 -- `limit` per task (levels highest first), as candidates {task, pri, prin, member, run}.
+-- Also answers how many queues gave entries: from one queue they come in order already.
 local function queue_candidates(base, tasks, min, max, limit)
   local candidates = {}
+  local sources = 0
   for _, task in ipairs(tasks) do
     local taken = 0
     for _, pri in ipairs(rcall('ZREVRANGE', base .. 'qprio:' .. task, 0, -1)) do
       if taken >= limit then break end
       local entries = rcall('ZRANGEBYSCORE', queue_key(base, task, pri), min, max, 'WITHSCORES', 'LIMIT', 0, limit - taken)
+      if #entries > 0 then sources = sources + 1 end
       for e = 1, #entries, 2 do
         candidates[#candidates + 1] = { task = task, pri = pri, prin = tonumber(pri), member = entries[e], run = tonumber(entries[e + 1]) }
         taken = taken + 1
       end
     end
   end
-  return candidates
+  return candidates, sources
 end
 
 -- Takes one candidate: applies `transition` to its job and appends it to `out`; false when the
@@ -55,20 +58,20 @@ end
 local function claim_jobs(base, node, now, leaseMs, limit, aheadMs, aheadLimit, tasks, out)
   if #tasks == 0 then return end
   if limit > 0 then
-    local candidates = queue_candidates(base, tasks, '-inf', now, limit)
-    table.sort(candidates, function(a, b)
+    local candidates, sources = queue_candidates(base, tasks, '-inf', now, limit)
+    if sources > 1 then table.sort(candidates, function(a, b)
       if a.prin ~= b.prin then return a.prin > b.prin end
       if a.run ~= b.run then return a.run < b.run end
       return a.member < b.member
-    end)
+    end) end
     for c = 1, math.min(#candidates, limit) do take_candidate(base, candidates[c], now, out, start_claimed, node, leaseMs) end
   end
   if aheadMs > 0 and aheadLimit > 0 then
-    local candidates = queue_candidates(base, tasks, '(' .. num(now), num(now + aheadMs), aheadLimit)
-    table.sort(candidates, function(a, b)
+    local candidates, sources = queue_candidates(base, tasks, '(' .. num(now), num(now + aheadMs), aheadLimit)
+    if sources > 1 then table.sort(candidates, function(a, b)
       if a.run ~= b.run then return a.run < b.run end
       return a.member < b.member
-    end)
+    end) end
     local taken = 0
     for c = 1, #candidates do
       if taken >= aheadLimit then break end
