@@ -1,4 +1,5 @@
-import type { JobAttempt, JobError, JobOrigin, JobRecord, JobStatus, NewJob } from '../domain/job.ts';
+import type { JobAttempt, JobError, JobOrigin, JobRecord, JobStatus } from '../domain/job.ts';
+import type { ClaimedJob } from '../store/store.ts';
 import type { JsonValue } from '../domain/json.ts';
 import type { CoalescePolicy, ScheduleRecord } from '../domain/schedule.ts';
 import { jobAttemptsProblem, jobErrorProblem, jobStatusProblem, oneOfProblem, triggerProblem } from '../domain/record-shapes.ts';
@@ -76,10 +77,54 @@ export function decodeJob(id: string, flat: FlatHash): JobRecord {
   });
 }
 
-/** A NewJob as two script arguments: its fields but data as JSON, and data as JSON text (kept opaque to Lua's cjson, which would round numbers). */
-export function encodeNewJob(job: NewJob): [string, string] {
-  const { data, ...meta } = job;
-  return [JSON.stringify(meta), JSON.stringify(data)];
+/** A script reply value: a bulk string, or null for Lua's false (a null field). */
+export type ReplyValue = string | number | null;
+
+/** Values per job in a claim's reply (claimed_reply in lua/_jobs.lua). */
+export const claimedWidth = 18;
+const claimedStatuses = ['running', 'reserved', 'queued'] as const;
+
+/**
+ * A job as a claim answers it: 18 values from `at` in `row` — id, task, data, origin, scheduleId,
+ * fireAtMs, priority, runAtMs, createdAtMs, dedupeKey, status, attempt, maxAttempts, fencingToken,
+ * leaseExpiresAtMs, then the record's history, error and result (absent on a first attempt),
+ * read only to flag a damaged record in `unreadable`.
+ */
+export function decodeClaimed(row: readonly ReplyValue[], at: number): ClaimedJob {
+  const r = new FieldReader();
+  const text = (i: number): string | null => {
+    const value = row[at + i];
+    return value === null || value === undefined ? null : String(value);
+  };
+  const claimed: ClaimedJob = {
+    id: text(0) ?? '',
+    task: text(1) ?? '',
+    data: r.json<JsonValue>('data', text(2) ?? 'null', parseJson, { absent: null, fallback: null }),
+    origin: r.text<JobOrigin>('origin', text(3), oneOfProblem(['schedule', 'manual', 'enqueue']), 'enqueue'),
+    scheduleId: text(4),
+    fireAtMs: r.numberOrNull('fireAtMs', text(5)),
+    priority: r.number('priority', text(6) ?? '0'),
+    runAtMs: r.number('runAtMs', text(7)),
+    createdAtMs: r.number('createdAtMs', text(8)),
+    dedupeKey: text(9),
+    status: r.text<ClaimedJob['status']>('status', text(10), oneOfProblem(claimedStatuses), 'running'),
+    attempt: r.number('attempt', text(11)),
+    maxAttempts: r.number('maxAttempts', text(12)),
+    fencingToken: r.number('fencingToken', text(13)),
+    leaseExpiresAtMs: r.numberOrNull('leaseExpiresAtMs', text(14)),
+  };
+  const hist = present(text(15) ?? undefined);
+  if (hist !== undefined) r.json('attempts', hist, (raw) => JSON.parse(`[${String(raw)}]`), { absent: [], fallback: [], problem: jobAttemptsProblem });
+  r.json('error', present(text(16) ?? undefined), parseJson, { absent: null, fallback: null, problem: jobErrorProblem });
+  r.json('result', present(text(17) ?? undefined), parseJson, { absent: null, fallback: null });
+  return r.finish(claimed);
+}
+
+/** Every job of a claim's flat reply. */
+export function decodeClaimedRows(row: readonly ReplyValue[]): ClaimedJob[] {
+  const jobs: ClaimedJob[] = [];
+  for (let at = 0; at + claimedWidth <= row.length; at += claimedWidth) jobs.push(decodeClaimed(row, at));
+  return jobs;
 }
 
 /**

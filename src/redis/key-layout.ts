@@ -15,13 +15,14 @@
  * | q:<task>:<priority>     | zset   | claimable jobs of one task and priority by runAtMs, seq:id   |
  * | qprio:<task>            | zset   | the task's non-empty priority levels                         |
  * | qtasks                  | zset   | the tasks with claimable jobs (score 0)                      |
- * | jlease                  | zset   | running jobs by lease expiry                                 |
+ * | jlease                  | zset   | running and reserved jobs by lease expiry                    |
  * | jall                    | zset   | every job by createdAtMs (listJobs, newest first)            |
  * | jfeed                   | zset   | every job by updatedAtMs (the change feed)                   |
  * | done:<status>           | zset   | final jobs by finishedAtMs (purge, stats)                    |
  * | f:<scheduleId>          | hash   | fireAtMs → job id (one job per fire; pruned by purge)        |
  * | dedupe                  | hash   | dedupeKey → id of the live job holding it                    |
- * | sactive                 | hash   | scheduleId → number of its active jobs (maxRunning)          |
+ * | sa:<scheduleId>         | set    | the schedule's active jobs (maxRunning; listJobs by schedule) |
+ * | sres:<scheduleId>       | zset   | the schedule's reserved jobs by runAtMs (cancelled on edits)  |
  * | counts                  | hash   | status → number of jobs (jobStats)                           |
  * | nodes                   | hash   | node id → NodeRecord JSON                                    |
  * | signals                 | pubsub | wake-up channel: '<jobs|schedules>:<instance id>'            |
@@ -37,6 +38,8 @@ export interface KeyLayout {
   readonly signals: string;
   schedule(id: string): string;
   job(id: string): string;
+  /** The schedule's active jobs (queued, reserved, running, failed). */
+  activeJobs(scheduleId: string): string;
 }
 
 export function keyLayout(prefix: string): KeyLayout {
@@ -51,6 +54,7 @@ export function keyLayout(prefix: string): KeyLayout {
     signals: `${base}signals`,
     schedule: (id) => `${base}s:${id}`,
     job: (id) => `${base}j:${id}`,
+    activeJobs: (scheduleId) => `${base}sa:${scheduleId}`,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { activeJobStatuses } from '../domain/job.ts';
 import type { JobRecord, JobStatus } from '../domain/job.ts';
 import type { ScheduleRecord } from '../domain/schedule.ts';
 import type { JobQuery, ScheduleQuery } from '../store/store.ts';
@@ -6,6 +7,7 @@ import { decodeJob, decodeSchedule } from './codecs.ts';
 import type { KeyLayout } from './key-layout.ts';
 
 const defaultLimit = 100;
+const activeStatuses: ReadonlySet<JobStatus> = new Set(activeJobStatuses);
 /** Ids read per round trip while filtering: big enough to page quickly, small enough not to stall Redis. */
 const chunkSize = 200;
 
@@ -86,6 +88,31 @@ export async function listJobs(client: Redis | Cluster, keys: KeyLayout, query: 
   else if (feed) bound = query.afterId !== undefined ? String(query.updatedAfterMs) : `(${query.updatedAfterMs}`;
   else bound = query.createdBeforeMs !== undefined ? `(${query.createdBeforeMs}` : '+inf';
   const end = feed ? '+inf' : query.createdAfterMs !== undefined ? `(${query.createdAfterMs}` : '-inf';
+  const matches = (job: JobRecord): boolean =>
+    !(cursor !== null && compare(cursor, job) >= 0) &&
+    (statuses === null || statuses.has(job.status)) &&
+    (query.task === undefined || job.task === query.task) &&
+    (query.scheduleId === undefined || job.scheduleId === query.scheduleId) &&
+    (query.createdAfterMs === undefined || job.createdAtMs > query.createdAfterMs) &&
+    (query.createdBeforeMs === undefined || job.createdAtMs < query.createdBeforeMs) &&
+    (!feed || afterFeedCursor(job, query.updatedAfterMs!, query.afterId));
+
+  // A schedule's active jobs have a set of their own: read it rather than walk every job.
+  if (query.scheduleId !== undefined && statuses !== null && [...statuses].every((status) => activeStatuses.has(status))) {
+    const ids = (await client.call('SMEMBERS', keys.activeJobs(query.scheduleId))) as string[];
+    for (let from = 0; from < ids.length; from += chunkSize) {
+      const chunk = ids.slice(from, from + chunkSize);
+      const hashes = await readHashes(client, chunk.map((id) => keys.job(id)));
+      for (const [i, id] of chunk.entries()) {
+        const flat = hashes[i]!;
+        if (flat.length === 0) continue;
+        const job = decodeJob(id, flat);
+        if (matches(job)) out.push(job);
+      }
+    }
+    return out.sort(compare).slice(0, limit);
+  }
+
   let offset = 0;
   for (;;) {
     const ids = (await (feed
@@ -98,14 +125,7 @@ export async function listJobs(client: Redis | Cluster, keys: KeyLayout, query: 
       const flat = hashes[i]!;
       if (flat.length === 0) continue;
       const job = decodeJob(id, flat);
-      if (cursor !== null && compare(cursor, job) >= 0) continue;
-      if (statuses !== null && !statuses.has(job.status)) continue;
-      if (query.task !== undefined && job.task !== query.task) continue;
-      if (query.scheduleId !== undefined && job.scheduleId !== query.scheduleId) continue;
-      if (query.createdAfterMs !== undefined && !(job.createdAtMs > query.createdAfterMs)) continue;
-      if (query.createdBeforeMs !== undefined && !(job.createdAtMs < query.createdBeforeMs)) continue;
-      if (feed && !afterFeedCursor(job, query.updatedAfterMs!, query.afterId)) continue;
-      out.push(job);
+      if (matches(job)) out.push(job);
     }
     if (out.length >= limit || ids.length < chunkSize) break;
   }

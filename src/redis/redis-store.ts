@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Cluster, RedisOptions } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import type { NodeRecord } from '../domain/node.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
@@ -8,7 +8,10 @@ import { InvalidArgumentError, InvalidJobStateError, StoreSchemaError, StoreUnav
 import type {
   AcquiredSchedule,
   AcquireSchedulesRequest,
+  ClaimedJob,
   ClaimJobsRequest,
+  CompleteAndClaimRequest,
+  CompleteAndClaimResult,
   CompleteJobRequest,
   CompleteJobResult,
   EnqueueResult,
@@ -27,58 +30,31 @@ import type {
   StoreWarning,
   WriteOptions,
 } from '../store/store.ts';
-import { decodeJob, decodeSchedule, encodeNewJob, optionalNumberArg } from './codecs.ts';
+import { decodeClaimedRows, decodeJob, decodeSchedule, optionalNumberArg } from './codecs.ts';
+import type { ReplyValue } from './codecs.ts';
 import { durabilityWarnings } from './durability-warnings.ts';
+import type { RedisStoreOptions } from './redis-store-options.ts';
 import type { FlatHash } from './codecs.ts';
 import { keyLayout } from './key-layout.ts';
 import type { KeyLayout } from './key-layout.ts';
 import { listJobs, listSchedules } from './list-queries.ts';
 import { toStoreError } from './redis-errors.ts';
+import { migrateSchema } from './schema-migrations.ts';
 import { defineScripts, runScript } from './scripts.ts';
 import type { ScriptName } from './scripts.ts';
 import { Subscriber } from './subscriber.ts';
-import { completionArgs } from './store-args.ts';
+import { claimArgs, completionArgs, pushNewJobArgs, pushScheduleWriteArgs } from './store-args.ts';
 import { addFinished, emptyJobStats, jobStatsRange, setStatusCount } from '../store/job-stats-buckets.ts';
 
-export interface RedisStoreOptions {
-  /**
-   * Where Redis is, as an ioredis URL (`redis://user:pass@host:6379/0`, `rediss://…` for TLS).
-   * Ignored when `client` is given.
-   * @defaultValue 'redis://127.0.0.1:6379'
-   */
-  url?: string | undefined;
-  /**
-   * An ioredis client (or Cluster) of yours to use instead of opening one. The store registers its
-   * scripts on it and never closes it; the pub/sub connection is its `duplicate()`.
-   */
-  client?: Redis | Cluster | undefined;
-  /**
-   * Prefix of every key, used as the Cluster hash tag: keys are `{<prefix>}:…`. Stores with
-   * different prefixes share nothing.
-   * @defaultValue 'sundial'
-   */
-  prefix?: string | undefined;
-  /**
-   * A command without a reply within this time fails with `StoreUnavailableError` (a stuck
-   * connection must not hang a node forever).
-   * @defaultValue 5000
-   */
-  commandTimeoutMs?: number | undefined;
-  /**
-   * How many reconnect attempts a command waits through before it fails with
-   * `StoreUnavailableError`. Low on purpose: the runtime retries on its own schedule.
-   * @defaultValue 1
-   */
-  maxRetriesPerRequest?: number | undefined;
-  /** More ioredis options for the connection the store opens (ignored with `client`). */
-  redisOptions?: RedisOptions | undefined;
-}
-
-/** 2: one claim queue per task (routing). */
-const schemaVersion = 2;
-/** Queue entries one migrateQueues call moves. */
-const migrateBudget = 5_000;
+/**
+ * 2: one claim queue per task (routing). 3: reserved jobs (status `reserved`, in `jlease` and
+ * `sres:<scheduleId>`), lean claim replies; an older node must not run against them.
+ */
+const schemaVersion = 3;
 const purgeChunk = 1000;
+/** Jobs per enqueue script, schedules per upsert script. */
+const enqueueChunk = 1000;
+const upsertChunk = 500;
 
 /**
  * The store for high-throughput production: any number of processes share one Redis (or a
@@ -127,7 +103,7 @@ export class RedisStore implements Store {
         throw new StoreSchemaError(`RedisStore ${this.prefix}: data written by a newer Sundial (schema ${version}, this one knows ${schemaVersion})`);
       }
       if (version === null) await client.hsetnx(this.#keys.meta, 'schema', String(schemaVersion));
-      else if (Number(version) < schemaVersion) await this.#migrate(client, Number(version));
+      else if (Number(version) < schemaVersion) await migrateSchema(client, this.#keys, Number(version), schemaVersion);
     } catch (error) {
       client.off('error', this.#onError);
       if (!this.#options.client) client.disconnect();
@@ -142,33 +118,25 @@ export class RedisStore implements Store {
     this.#client = null;
     this.#subscriber?.close();
     this.#subscriber = null;
-    client.off('error', this.#onError);
-    if (this.#options.client) return;
+    if (this.#options.client) {
+      client.off('error', this.#onError);
+      return;
+    }
     try {
       await client.quit();
     } catch {
       // Already disconnected: nothing left to release.
       client.disconnect();
+    } finally {
+      // A call still in flight at close fails through its promise; the error the closed client
+      // emits for it must not become an unhandled 'error' event.
+      client.off('error', this.#onError);
+      client.on('error', ignoreClosedClientError);
     }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  /**
-   * Brings data of an older schema up to this one. Schema 2 keeps claimable jobs in one queue per
-   * task (routing): the old per-priority queues are moved in steps (migrateQueues is idempotent,
-   * so nodes opening at once just share the work). Stop the older version's nodes first: they
-   * would keep adding to the old queues.
-   */
-  async #migrate(client: Redis | Cluster, from: number): Promise<void> {
-    if (from < 2) {
-      while (Number(await runScript(client, 'migrateQueues', this.#keys.meta, [this.#keys.base, migrateBudget])) > 0) {
-        // Each call moves at most migrateBudget entries.
-      }
-    }
-    await client.hset(this.#keys.meta, 'schema', String(schemaVersion));
   }
 
   #createClient(): Redis {
@@ -186,23 +154,22 @@ export class RedisStore implements Store {
   // ---- schedules ----------------------------------------------------------------------------
 
   async upsertSchedule(write: ScheduleWrite, options?: WriteOptions): Promise<ScheduleRecord> {
+    const [record] = await this.upsertSchedules([write], options);
+    return record!;
+  }
+
+  /** Many writes in few scripts: one per `upsertChunk` writes, each applied in order. */
+  async upsertSchedules(writes: readonly ScheduleWrite[], options?: WriteOptions): Promise<ScheduleRecord[]> {
     refuseTransaction(options);
-    const flat = (await this.#script('upsertSchedule', [
-      this.#instanceId,
-      write.nowMs,
-      write.id,
-      write.task,
-      JSON.stringify(write.data),
-      JSON.stringify(write.trigger),
-      write.priority,
-      optionalNumberArg(write.maxRunning),
-      optionalNumberArg(write.misfireGraceMs),
-      write.coalesce,
-      write.paused === null ? '' : write.paused ? '1' : '0',
-      optionalNumberArg(write.nextFireAtMs),
-      write.keepNextFire ? '1' : '0',
-    ])) as FlatHash;
-    return decodeSchedule(write.id, flat);
+    const records: ScheduleRecord[] = [];
+    for (let from = 0; from < writes.length; from += upsertChunk) {
+      const chunk = writes.slice(from, from + upsertChunk);
+      const args: string[] = [this.#instanceId];
+      for (const write of chunk) pushScheduleWriteArgs(args, write);
+      const rows = (await this.#script('upsertSchedule', args)) as FlatHash[];
+      chunk.forEach((write, i) => records.push(decodeSchedule(write.id, rows[i] ?? [])));
+    }
+    return records;
   }
 
   async getSchedule(id: string): Promise<ScheduleRecord | null> {
@@ -214,8 +181,8 @@ export class RedisStore implements Store {
     return this.#call('listSchedules', (client) => listSchedules(client, this.#keys, query));
   }
 
-  async removeSchedule(id: string): Promise<boolean> {
-    return Number(await this.#script('removeSchedule', [id])) > 0;
+  async removeSchedule(id: string, nowMs: number): Promise<boolean> {
+    return Number(await this.#script('removeSchedule', [id, nowMs])) > 0;
   }
 
   async updateSchedule(id: string, patch: SchedulePatch, nowMs: number): Promise<ScheduleRecord | null> {
@@ -227,7 +194,7 @@ export class RedisStore implements Store {
 
   async acquireDueSchedules(request: AcquireSchedulesRequest): Promise<AcquiredSchedule[]> {
     if (request.limit <= 0) return [];
-    const rows = (await this.#script('acquireSchedules', [request.nodeId, request.nowMs, request.leaseMs, request.limit])) as Array<[string, FlatHash, number]>;
+    const rows = (await this.#script('acquireSchedules', [request.nodeId, request.nowMs, request.leaseMs, request.limit, request.horizonMs ?? 0])) as Array<[string, FlatHash, number]>;
     return rows.map(([id, flat, activeJobs]) => {
       const schedule = decodeSchedule(id, flat);
       return { schedule, leaseToken: schedule.leaseToken, activeJobs: Number(activeJobs) };
@@ -236,16 +203,16 @@ export class RedisStore implements Store {
 
   async releaseSchedules(requests: readonly ReleaseScheduleRequest[]): Promise<ReleaseScheduleResult[]> {
     if (requests.length === 0) return [];
-    const args: Array<string | number> = [this.#instanceId];
+    const args: string[] = [this.#instanceId];
     for (const r of requests) {
-      args.push(r.scheduleId, r.leaseToken, r.nowMs, optionalNumberArg(r.nextFireAtMs), optionalNumberArg(r.lastFireAtMs));
-      args.push(r.skipped, r.missed, r.end ? '1' : '0', r.jobs.length);
-      for (const job of r.jobs) args.push(...encodeNewJob(job));
+      args.push(r.scheduleId, String(r.leaseToken), String(r.nowMs), optionalNumberArg(r.nextFireAtMs), optionalNumberArg(r.lastFireAtMs));
+      args.push(String(r.skipped), String(r.missed), r.end ? '1' : '0', r.reserve?.nodeId ?? '', String(r.reserve?.leaseMs ?? 0), String(r.jobs.length));
+      for (const job of r.jobs) pushNewJobArgs(args, job);
     }
-    const rows = (await this.#script('releaseSchedules', args)) as Array<[number, Array<[string, FlatHash]>]>;
+    const rows = (await this.#script('releaseSchedules', args)) as Array<[number, ReplyValue[]]>;
     return requests.map((request, i) => {
       const [released, created] = rows[i] ?? [0, []];
-      return { scheduleId: request.scheduleId, released: released === 1, created: created.map(([id, flat]) => decodeJob(id, flat)) };
+      return { scheduleId: request.scheduleId, released: released === 1, created: decodeClaimedRows(created) };
     });
   }
 
@@ -254,36 +221,51 @@ export class RedisStore implements Store {
   async enqueueJobs(jobs: readonly NewJob[], options?: WriteOptions): Promise<EnqueueResult[]> {
     refuseTransaction(options);
     if (jobs.length === 0) return [];
-    const args: string[] = [this.#instanceId];
-    for (const job of jobs) args.push(...encodeNewJob(job));
-    const rows = (await this.#script('enqueueJobs', args)) as Array<[number, string, FlatHash]>;
-    return rows.map(([created, id, flat]) => ({ job: decodeJob(id, flat), created: created === 1 }));
+    const results: EnqueueResult[] = [];
+    // One script per chunk: each chunk is atomic, and Redis is never blocked long by one call.
+    for (let from = 0; from < jobs.length; from += enqueueChunk) {
+      const args: string[] = [this.#instanceId];
+      const end = Math.min(jobs.length, from + enqueueChunk);
+      for (let i = from; i < end; i++) pushNewJobArgs(args, jobs[i]!);
+      const rows = (await this.#script('enqueueJobs', args)) as Array<1 | [string, FlatHash]>;
+      for (const row of rows) results.push(row === 1 ? { created: true } : { created: false, job: decodeJob(row[0], row[1]) });
+    }
+    return results;
   }
 
-  async claimJobs(request: ClaimJobsRequest): Promise<JobRecord[]> {
+  async claimJobs(request: ClaimJobsRequest): Promise<ClaimedJob[]> {
     const tasks = [...new Set(request.tasks)];
-    if (request.limit <= 0 || tasks.length === 0) return [];
-    const rows = (await this.#script('claimJobs', [request.nodeId, request.nowMs, request.leaseMs, request.limit, ...tasks])) as Array<[string, FlatHash]>;
-    return rows.map(([id, flat]) => decodeJob(id, flat));
+    const args = claimArgs(request);
+    if (tasks.length === 0 || (args[3] === '0' && args[5] === '0')) return [];
+    const row = (await this.#script('claimJobs', [this.#instanceId, ...args, ...tasks])) as ReplyValue[];
+    return decodeClaimedRows(row);
+  }
+
+  async completeAndClaim(request: CompleteAndClaimRequest): Promise<CompleteAndClaimResult> {
+    const tasks = [...new Set(request.claim.tasks)];
+    const args: string[] = [this.#instanceId, ...claimArgs(request.claim), String(tasks.length), ...tasks];
+    for (const completion of request.completions) args.push(...completionArgs(completion));
+    const [flags, row] = (await this.#script('completeAndClaim', args)) as [number[], ReplyValue[]];
+    return {
+      completed: request.completions.map((completion, i) => ({ jobId: completion.jobId, completed: flags[i] === 1 })),
+      claimed: decodeClaimedRows(row),
+    };
   }
 
   async renewLeases(request: RenewLeasesRequest): Promise<LeaseRenewal[]> {
     if (request.leases.length === 0) return [];
-    const args: Array<string | number> = [request.nodeId, request.nowMs, request.leaseMs];
-    for (const lease of request.leases) args.push(lease.jobId, lease.fencingToken);
-    const rows = (await this.#script('renewLeases', args)) as Array<[number, number]>;
-    return request.leases.map((lease, i) => ({ jobId: lease.jobId, held: rows[i]?.[0] === 1, cancelRequested: rows[i]?.[1] === 1 }));
+    const args: string[] = [request.nodeId, String(request.nowMs), String(request.leaseMs)];
+    for (const lease of request.leases) args.push(lease.jobId, String(lease.fencingToken), optionalNumberArg(lease.startedAtMs));
+    const flags = (await this.#script('renewLeases', args)) as number[];
+    return request.leases.map((lease, i) => ({ jobId: lease.jobId, held: flags[2 * i] === 1, cancelRequested: flags[2 * i + 1] === 1 }));
   }
 
   async completeJobs(requests: readonly CompleteJobRequest[]): Promise<CompleteJobResult[]> {
     if (requests.length === 0) return [];
-    const args: Array<string | number> = [this.#instanceId];
+    const args: string[] = [this.#instanceId];
     for (const request of requests) args.push(...completionArgs(request));
-    const rows = (await this.#script('completeJobs', args)) as FlatHash[];
-    return requests.map((request, i) => {
-      const flat = rows[i] ?? [];
-      return { jobId: request.jobId, job: flat.length === 0 ? null : decodeJob(request.jobId, flat) };
-    });
+    const flags = (await this.#script('completeJobs', args)) as number[];
+    return requests.map((request, i) => ({ jobId: request.jobId, completed: flags[i] === 1 }));
   }
 
   async findExpiredLeases(request: { nowMs: number; limit: number }): Promise<JobRecord[]> {
@@ -405,6 +387,11 @@ export class RedisStore implements Store {
     return this.#call(name, (client) => runScript(client, name, this.#keys.meta, [this.#keys.base, ...args]));
   }
 }
+
+/** Errors of a client this store opened and closed: whatever they are about, nobody waits for it. */
+function ignoreClosedClientError(): void {}
+
+export type { RedisStoreOptions } from './redis-store-options.ts';
 
 /** A second connection like `client` (Redis and Cluster both have `duplicate`, with different signatures). */
 function duplicate(client: Redis | Cluster): Redis | Cluster {

@@ -12,6 +12,7 @@ const scriptFiles = {
   claimJobs: 'claim-jobs',
   renewLeases: 'renew-leases',
   completeJobs: 'complete-jobs',
+  completeAndClaim: 'complete-and-claim',
   findExpiredLeases: 'find-expired-leases',
   cancelJob: 'cancel-job',
   retryJob: 'retry-job',
@@ -19,6 +20,7 @@ const scriptFiles = {
   jobStats: 'job-stats',
   nextWake: 'next-wake',
   migrateQueues: 'migrate-queues',
+  migrateActive: 'migrate-active',
 } as const;
 
 export type ScriptName = keyof typeof scriptFiles;
@@ -34,14 +36,15 @@ const readOnly: ReadonlySet<ScriptName> = new Set(['jobStats', 'nextWake']);
 let sources: Map<ScriptName, string> | null = null;
 
 /**
- * Each script's source with the shared helpers (lua/_lib.lua) in front; read once per process.
+ * Each script's source with the shared helpers (lua/_lib.lua, _jobs.lua, _hot.lua) in front; read once per process.
  * The script's own body runs as a function, so that the index writes it deferred are applied
  * after it returns, whichever `return` it took (flush_later in _lib.lua).
  */
 function scriptSources(): Map<ScriptName, string> {
   if (sources) return sources;
   const read = (file: string) => readFileSync(new URL(`./lua/${file}.lua`, import.meta.url), 'utf8');
-  const lib = read('_lib');
+  // The shared helpers, in order: each may use those before it.
+  const lib = ['_lib', '_jobs', '_hot'].map(read).join('\n');
   const wrap = (body: string) => `${lib}\nlocal function script_body()\n${body}\nend\nlocal reply = script_body()\nflush_later()\nreturn reply\n`;
   sources = new Map(Object.entries(scriptFiles).map(([name, file]) => [name as ScriptName, wrap(read(file))]));
   return sources;

@@ -1,7 +1,16 @@
-import type { CompleteJobRequest } from '../store/store.ts';
+import type { NewJob } from '../domain/job.ts';
+import type { ScheduleWrite } from '../domain/schedule.ts';
+import type { ClaimJobsRequest, CompleteJobRequest } from '../store/store.ts';
+import { optionalNumberArg } from './codecs.ts';
 
-/** One completion as the 9 arguments complete-jobs.lua reads per request. */
-export function completionArgs(request: CompleteJobRequest): Array<string | number> {
+// Requests as the scripts' positional arguments (see each script's header): flat strings, no
+// JSON for Lua to decode but the payloads it stores as they are.
+
+/** A nullable text as one argument: '' for null, '=' + the text otherwise (so '' stays a value). */
+const optionalText = (value: string | null): string => (value === null ? '' : `=${value}`);
+
+/** One completion as the 10 arguments complete-jobs.lua reads per request. */
+export function completionArgs(request: CompleteJobRequest): string[] {
   const { completion } = request;
   let retryAtMs = '';
   let error = '';
@@ -25,7 +34,61 @@ export function completionArgs(request: CompleteJobRequest): Array<string | numb
       break;
     case 'released':
       break;
+    case 'discarded':
+      outcome = completion.countAs;
+      break;
   }
-  return [request.jobId, request.fencingToken, request.nowMs, completion.status, retryAtMs, error, result, outcome, request.endSchedule ? '1' : '0'];
+  return [
+    request.jobId,
+    String(request.fencingToken),
+    String(request.nowMs),
+    completion.status,
+    retryAtMs,
+    error,
+    result,
+    outcome,
+    request.endSchedule ? '1' : '0',
+    optionalNumberArg(request.startedAtMs),
+  ];
 }
 
+/** Appends a NewJob as the 11 arguments create_job (lua/_jobs.lua) reads. */
+export function pushNewJobArgs(args: string[], job: NewJob): void {
+  args.push(
+    job.id,
+    job.task,
+    JSON.stringify(job.data),
+    job.origin,
+    optionalText(job.scheduleId),
+    optionalNumberArg(job.fireAtMs),
+    String(job.priority),
+    String(job.runAtMs),
+    String(job.maxAttempts),
+    optionalText(job.dedupeKey),
+    String(job.createdAtMs),
+  );
+}
+
+/** The claim's arguments after the instance id: nodeId, nowMs, leaseMs, limit, aheadMs, aheadLimit. */
+export function claimArgs(request: ClaimJobsRequest): string[] {
+  const ahead = (request.aheadMs ?? 0) > 0 ? Math.max(0, request.aheadLimit ?? 0) : 0;
+  return [request.nodeId, String(request.nowMs), String(request.leaseMs), String(Math.max(0, request.limit)), String(request.aheadMs ?? 0), String(ahead)];
+}
+
+/** Appends a ScheduleWrite as the 12 arguments upsert-schedule.lua reads per write. */
+export function pushScheduleWriteArgs(args: string[], write: ScheduleWrite): void {
+  args.push(
+    String(write.nowMs),
+    write.id,
+    write.task,
+    JSON.stringify(write.data),
+    JSON.stringify(write.trigger),
+    String(write.priority),
+    optionalNumberArg(write.maxRunning),
+    optionalNumberArg(write.misfireGraceMs),
+    write.coalesce,
+    write.paused === null ? '' : write.paused ? '1' : '0',
+    optionalNumberArg(write.nextFireAtMs),
+    write.keepNextFire ? '1' : '0',
+  );
+}

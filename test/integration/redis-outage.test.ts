@@ -95,7 +95,7 @@ describe.skipIf(!available)('RedisStore connection loss', () => {
     await waitFor(async () => (await store.getJob('job-1')) === null);
     expect(await store.getJob('job-1')).toBeNull();
     const [completion] = await store.completeJobs([{ jobId: 'job-1', fencingToken: 1, nowMs, completion: { status: 'succeeded', result: null } }]);
-    expect(completion?.job).toBeNull();
+    expect(completion?.completed).toBe(false);
     const [renewal] = await store.renewLeases({ nodeId: 'n', nowMs, leaseMs: 30_000, leases: [{ jobId: 'job-1', fencingToken: 1 }] });
     expect(renewal?.held).toBe(false);
     expect(await store.claimJobs({ nodeId: 'n', nowMs, leaseMs: 30_000, limit: 10, tasks: ['t'] })).toEqual([]);

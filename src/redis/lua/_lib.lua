@@ -38,7 +38,8 @@ local function hwrite(key, m, names)
 end
 
 local function is_final(st) return st == 'succeeded' or st == 'dead' or st == 'cancelled' end
-local function is_active(st) return st == 'queued' or st == 'running' or st == 'failed' end
+local function is_active(st) return st == 'queued' or st == 'running' or st == 'failed' or st == 'reserved' end
+local function is_leased(st) return st == 'running' or st == 'reserved' end
 local function is_claimable(st) return st == 'queued' or st == 'failed' end
 
 -- ---- deferred index writes ----------------------------------------------------------------
@@ -133,19 +134,23 @@ local function queue_member(j, id) return string.format('%016.0f', tonumber(j.se
 
 local function queue_key(base, task, pri) return base .. 'q:' .. task .. ':' .. pri end
 
-local function queue_touched(base, task, pri)
-  later.base = base
-  later.queues[queue_key(base, task, pri)] = { task = task, pri = pri }
+local function queue_touched(base, key, task, pri)
+  if later.queues[key] == nil then
+    later.base = base
+    later.queues[key] = { task = task, pri = pri }
+  end
 end
 
 local function queue_add(base, j, id)
-  zset_later(queue_key(base, j.task, j.pri), queue_member(j, id), j.run)
-  queue_touched(base, j.task, j.pri)
+  local key = queue_key(base, j.task, j.pri)
+  zset_later(key, queue_member(j, id), j.run)
+  queue_touched(base, key, j.task, j.pri)
 end
 
 local function queue_remove(base, task, pri, member)
-  zset_later(queue_key(base, task, pri), member, false)
-  queue_touched(base, task, pri)
+  local key = queue_key(base, task, pri)
+  zset_later(key, member, false)
+  queue_touched(base, key, task, pri)
 end
 
 -- Moves the indexes of job `id` from its previous state `old` ({st, pri, run, seq}) to the
@@ -153,18 +158,23 @@ end
 local function reindex_job(base, id, old, j)
   local st = j.st
   local oldst = old and old.st
-  if old ~= nil and is_claimable(oldst) then queue_remove(base, j.task, old.pri, queue_member(old, id)) end
+  if old ~= nil and is_claimable(oldst) then queue_remove(base, j.task, old.pri, old.member or queue_member(old, id)) end
   if is_claimable(st) then queue_add(base, j, id) end
-  if oldst == 'running' and st ~= 'running' then zset_later(base .. 'jlease', id, false) end
-  if st == 'running' then zset_later(base .. 'jlease', id, j.lx) end
+  if is_leased(oldst) and not is_leased(st) then zset_later(base .. 'jlease', id, false) end
+  if is_leased(st) then zset_later(base .. 'jlease', id, j.lx) end
+  -- sres:<scheduleId>: the schedule's reserved jobs by runAtMs (read by drop_reservations in
+  -- the same script, so written at once).
+  if j.sid ~= nil and (oldst == 'reserved') ~= (st == 'reserved') then
+    if st == 'reserved' then rcall('ZADD', base .. 'sres:' .. j.sid, j.run, id) else rcall('ZREM', base .. 'sres:' .. j.sid, id) end
+  end
   if oldst ~= st then
     if oldst ~= nil then count(base, oldst, -1) end
     count(base, st, 1)
     if oldst ~= nil and is_final(oldst) then zset_later(base .. 'done:' .. oldst, id, false) end
     if is_final(st) then zset_later(base .. 'done:' .. st, id, j.fat) end
+    -- sa:<scheduleId>: the schedule's active jobs (maxRunning, and listing them by schedule).
     if j.sid ~= nil and is_active(st) ~= (oldst ~= nil and is_active(oldst)) then
-      local n = rcall('HINCRBY', base .. 'sactive', j.sid, is_active(st) and 1 or -1)
-      if n <= 0 then rcall('HDEL', base .. 'sactive', j.sid) end
+      if is_active(st) then rcall('SADD', base .. 'sa:' .. j.sid, id) else rcall('SREM', base .. 'sa:' .. j.sid, id) end
     end
     if j.dk ~= nil then
       if is_final(st) then
@@ -211,61 +221,5 @@ local job_fields = {
 }
 
 local function save_job(base, id, j) hwrite(base .. 'j:' .. id, j, job_fields) end
-
--- The fields a claim and a completion change: the hot path writes only these, not the whole
--- record (payload included), and answers with the record it holds instead of reading it back.
-local claim_fields = { 'st', 'att', 'ft', 'lo', 'lx', 'sat', 'ast', 'uat' }
-local complete_fields = { 'st', 'att', 'run', 'res', 'err', 'hist', 'lo', 'lx', 'ast', 'uat', 'fat' }
-
--- A record as HGETALL would answer it (field, value, …; absent fields left out).
-local function flatten(m)
-  local flat = {}
-  for k, v in pairs(m) do
-    flat[#flat + 1] = k
-    flat[#flat + 1] = v
-  end
-  return flat
-end
-
--- Creates a job from the caller's JSON `meta` (NewJob without data) and raw `data` JSON, unless
--- it conflicts: same id, same (scheduleId, fireAtMs), or a live job with its dedupeKey.
--- Returns created (true/false), and the id and flat record of the new or existing job.
-local function create_job(base, meta, data)
-  local m = cjson.decode(meta)
-  local id = m.id
-  local jkey = base .. 'j:' .. id
-  local _, flat = hmap(jkey)
-  if #flat > 0 then return false, id, flat end
-  local sid = m.scheduleId ~= cjson.null and m.scheduleId or nil
-  local fire = m.fireAtMs ~= cjson.null and num(m.fireAtMs) or nil
-  if sid ~= nil and fire ~= nil then
-    local other = rcall('HGET', base .. 'f:' .. sid, fire)
-    if other then
-      local _, oflat = hmap(base .. 'j:' .. other)
-      if #oflat > 0 then return false, other, oflat end
-    end
-  end
-  local dk = m.dedupeKey ~= cjson.null and m.dedupeKey or nil
-  if dk ~= nil then
-    local other = rcall('HGET', base .. 'dedupe', dk)
-    if other then
-      local o, oflat = hmap(base .. 'j:' .. other)
-      if o ~= nil and not is_final(o.st) then return false, other, oflat end
-    end
-  end
-  local j = {
-    task = m.task, data = data, o = m.origin, sid = sid, fire = fire, st = 'queued',
-    pri = num(m.priority), run = num(m.runAtMs), cat = num(m.createdAtMs), uat = num(m.createdAtMs),
-    att = '0', max = num(m.maxAttempts), dk = dk, ft = '0',
-    seq = num(rcall('INCR', base .. 'seq')),
-  }
-  save_job(base, id, j)
-  rcall('ZADD', base .. 'jall', j.cat, id)
-  if sid ~= nil and fire ~= nil then rcall('HSET', base .. 'f:' .. sid, fire, id) end
-  if dk ~= nil then rcall('HSET', base .. 'dedupe', dk, id) end
-  reindex_job(base, id, nil, j)
-  local _, created = hmap(jkey)
-  return true, id, created
-end
 
 local function signal(base, instance, what) rcall('PUBLISH', base .. 'signals', what .. ':' .. instance) end

@@ -1,11 +1,13 @@
--- acquireDueSchedules: leases up to `limit` due schedules (unpaused, nextFireAtMs <= nowMs, not
--- leased or lease expired), earliest nextFireAtMs first, then id.
+-- acquireDueSchedules: leases up to `limit` schedules due within the look-ahead (unpaused,
+-- nextFireAtMs <= nowMs + horizonMs, not leased or lease expired), earliest nextFireAtMs first,
+-- then id.
 -- KEYS[1]  {p}:meta (routing)
 -- ARGV[1]  key base `{p}:`     ARGV[2]  nodeId     ARGV[3]  nowMs     ARGV[4]  leaseMs
--- ARGV[5]  limit
--- Touches: slease (expired leases go back to sdue), sdue, s:<id>, sactive (read).
+-- ARGV[5]  limit               ARGV[6]  horizonMs
+-- Touches: slease (expired leases go back to sdue), sdue, s:<id>, sa:<id> (read).
 -- Returns { {schedule id, flat schedule, activeJobs}, ... }.
 local base, node, now, leaseMs, limit = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local horizon = now + (tonumber(ARGV[6]) or 0)
 if limit <= 0 then return {} end
 
 -- Leases that expired by now make their schedules candidates again.
@@ -16,7 +18,7 @@ local out = {}
 local rounds = 0
 while #out < limit and rounds < 100 do
   rounds = rounds + 1
-  local ids = rcall('ZRANGEBYSCORE', base .. 'sdue', '-inf', now, 'LIMIT', 0, limit - #out)
+  local ids = rcall('ZRANGEBYSCORE', base .. 'sdue', '-inf', num(horizon), 'LIMIT', 0, limit - #out)
   if #ids == 0 then break end
   for _, id in ipairs(ids) do
     local key = base .. 's:' .. id
@@ -24,14 +26,14 @@ while #out < limit and rounds < 100 do
     -- Re-checked against the record: the index may be stale (nowMs went back, data lost).
     -- A field that cannot be read never fails the call: the schedule is handed out and the
     -- runtime, finding it unreadable, quarantines it (pauses it).
-    if s ~= nil and s.paused ~= '1' and s.next ~= nil and (tonumber(s.next) or 0) <= now
+    if s ~= nil and s.paused ~= '1' and s.next ~= nil and (tonumber(s.next) or 0) <= horizon
       and (s.lo == nil or (tonumber(s.lx) or 0) <= now) then
       s.lo = node
       s.lx = num(now + leaseMs)
       s.lt = num((tonumber(s.lt) or 0) + 1)
       hwrite(key, s, { 'lo', 'lx', 'lt' })
       reindex_schedule(base, id, s, now)
-      out[#out + 1] = { id, rcall('HGETALL', key), tonumber(rcall('HGET', base .. 'sactive', id) or '0') }
+      out[#out + 1] = { id, rcall('HGETALL', key), rcall('SCARD', base .. 'sa:' .. id) }
     elseif s == nil then
       rcall('ZREM', base .. 'sdue', id)
     else

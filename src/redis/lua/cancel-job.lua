@@ -1,25 +1,28 @@
--- cancelJob: a queued or failed job becomes cancelled now; a running one gets cancelRequested;
--- a final one is unchanged.
+-- cancelJob: a queued or failed job, or a reserved one not due yet (runAtMs > nowMs), becomes
+-- cancelled now (lease cleared); a running one, or a reserved one due (its node may have started
+-- it), gets cancelRequested; a final one is unchanged.
 -- KEYS[1]  {p}:meta (routing)
 -- ARGV[1]  key base `{p}:`     ARGV[2]  instance id     ARGV[3]  jobId     ARGV[4]  nowMs
 -- ARGV[5]  error JSON (the reason)
--- Touches: j:<id>, q:<task>:<priority>, qprio:<task>, qtasks, jfeed, done:cancelled, counts, sactive, dedupe.
+-- Touches: j:<id>, q:<task>:<priority>, qprio:<task>, qtasks, jfeed, jlease, done:cancelled, counts,
+--   sa:<scheduleId>, dedupe, sres:<scheduleId>.
 -- Returns the job after the change (flat), or an empty array when it does not exist.
 local base, id, now = ARGV[1], ARGV[3], tonumber(ARGV[4])
 local key = base .. 'j:' .. id
 local j = hmap(key)
 if j == nil then return {} end
-if is_claimable(j.st) then
+if is_claimable(j.st) or (j.st == 'reserved' and (tonumber(j.run) or 0) > now) then
   local old = job_state(j)
   j.st = 'cancelled'
   j.fat = num(now)
   j.uat = num(now)
   j.err = ARGV[5]
+  j.lo, j.lx = nil, nil
   save_job(base, id, j)
   reindex_job(base, id, old, j)
   signal(base, ARGV[2], 'schedules')
-elseif j.st == 'running' and j.cr ~= '1' then
+elseif is_leased(j.st) and j.cr ~= '1' then
   rcall('HSET', key, 'cr', '1', 'uat', num(now))
-  rcall('ZADD', base .. 'jfeed', num(now), id)
+  zset_later(base .. 'jfeed', id, num(now))
 end
 return rcall('HGETALL', key)

@@ -1,5 +1,5 @@
--- findExpiredLeases: running jobs whose lease expired (leaseExpiresAtMs <= nowMs), oldest expiry
--- first. Reads only.
+-- findExpiredLeases: running and reserved jobs whose lease expired (leaseExpiresAtMs <= nowMs),
+-- oldest expiry first. Reads only.
 -- KEYS[1]  {p}:meta (routing)
 -- ARGV[1]  key base `{p}:`     ARGV[2]  nowMs     ARGV[3]  limit
 -- Reads: jlease, j:<id>.
@@ -10,6 +10,6 @@ if limit <= 0 then return out end
 local ids = rcall('ZRANGEBYSCORE', base .. 'jlease', '-inf', now, 'LIMIT', 0, limit)
 for _, id in ipairs(ids) do
   local j, flat = hmap(base .. 'j:' .. id)
-  if j ~= nil and j.st == 'running' then out[#out + 1] = { id, flat } end
+  if j ~= nil and is_leased(j.st) then out[#out + 1] = { id, flat } end
 end
 return out

@@ -17,8 +17,9 @@ for _, pri in ipairs(rcall('ZRANGE', base .. 'qprio', 0, -1)) do
     local task = rcall('HGET', base .. 'j:' .. string.sub(member, 18), 'task')
     -- A member whose job is gone was stale already: it is dropped.
     if task then
-      zset_later(queue_key(base, task, pri), member, entries[e + 1])
-      queue_touched(base, task, pri)
+      local key = queue_key(base, task, pri)
+      zset_later(key, member, entries[e + 1])
+      queue_touched(base, key, task, pri)
     end
     rcall('ZREM', old, member)
     moved = moved + 1

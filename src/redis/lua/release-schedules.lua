@@ -1,14 +1,16 @@
 -- releaseSchedules: applies the core's decisions for leased schedules, each request atomically
 -- and on its own: only under the current lease token of a still-leased schedule, creates the
--- fire jobs (a fire that has a job already is not created again), sets next/last fire, adds the
--- counters, clears the lease, deletes the schedule when `end`.
+-- fire jobs (a fire that has a job already is not created again) — reserved by the given node
+-- when asked —, sets next/last fire, adds the counters, clears the lease, deletes the schedule
+-- when `end`.
 -- KEYS[1]  {p}:meta (routing)
 -- ARGV[1]  key base `{p}:`     ARGV[2]  instance id
 -- then per request, in order: scheduleId, leaseToken, nowMs, nextFireAtMs ('' = null),
---   lastFireAtMs ('' = null), skipped, missed, end ('1'/'0'), n (jobs), then n pairs of
---   (job meta JSON without data, data JSON)
+--   lastFireAtMs ('' = null), skipped, missed, end ('1'/'0'), reserve nodeId ('' = create
+--   queued), reserve leaseMs, n (jobs), then 11 arguments per job (create_job in _jobs.lua)
 -- Touches: s:<id>, schedules, sdue, slease, and per created job what create_job touches.
--- Returns { {released 0/1, {{job id, flat job}, ...}}, ... }; publishes when jobs were created.
+-- Returns { {released 0/1, {created jobs, 18 values each (claimed_reply), flat}}, ... };
+-- publishes when queued jobs were created.
 local base = ARGV[1]
 local i = 3
 local out = {}
@@ -16,26 +18,32 @@ local any = false
 while i <= #ARGV do
   local id, token, now = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   local nextFire, lastFire, skipped, missed = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
-  local ending, n = ARGV[i + 7] == '1', tonumber(ARGV[i + 8])
-  local jobsAt = i + 9
-  i = jobsAt + 2 * n
+  local ending, reserveNode, reserveLease, n = ARGV[i + 7] == '1', ARGV[i + 8], tonumber(ARGV[i + 9]), tonumber(ARGV[i + 10])
+  local jobsAt = i + 11
+  i = jobsAt + 11 * n
   local key = base .. 's:' .. id
   local s = hmap(key)
   if s == nil or s.lo == nil or s.lt ~= token then
     out[#out + 1] = { 0, {} }
   else
+    local reserve = nil
+    if reserveNode ~= '' then reserve = { node = reserveNode, leaseMs = reserveLease, now = now } end
     local created = {}
+    local fired = 0
     for k = 0, n - 1 do
-      local ok, jobId, flat = create_job(base, ARGV[jobsAt + 2 * k], ARGV[jobsAt + 2 * k + 1])
-      if ok then created[#created + 1] = { jobId, flat } end
+      local j, jobId = create_job(base, ARGV, jobsAt + 11 * k, reserve)
+      if j ~= nil then
+        fired = fired + 1
+        claimed_reply(created, jobId, j)
+      end
     end
-    if #created > 0 then any = true end
+    if fired > 0 and reserve == nil then any = true end
     if ending then
       delete_schedule(base, id)
     else
       s.next = nextFire ~= '' and nextFire or nil
       s.last = lastFire ~= '' and lastFire or nil
-      s.fired = num((tonumber(s.fired) or 0) + #created)
+      s.fired = num((tonumber(s.fired) or 0) + fired)
       s.skip = num((tonumber(s.skip) or 0) + tonumber(skipped))
       s.miss = num((tonumber(s.miss) or 0) + tonumber(missed))
       s.lo = nil

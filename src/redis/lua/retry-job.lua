@@ -1,7 +1,7 @@
 -- retryJob: puts a dead or cancelled job back in the queue (runAtMs = nowMs, one more attempt).
 -- KEYS[1]  {p}:meta (routing)
 -- ARGV[1]  key base `{p}:`     ARGV[2]  instance id     ARGV[3]  jobId     ARGV[4]  nowMs
--- Touches: j:<id>, q:<task>:<priority>, qprio:<task>, qtasks, jfeed, done:<status>, counts, sactive, dedupe.
+-- Touches: j:<id>, q:<task>:<priority>, qprio:<task>, qtasks, jfeed, done:<status>, counts, sa:<scheduleId>, dedupe.
 -- Returns {'ok', flat job}, {'state', status} when the status does not allow it, or an empty
 -- array when the job does not exist.
 local base, id, now = ARGV[1], ARGV[3], tonumber(ARGV[4])

@@ -1,0 +1,48 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { KeyLayout } from './key-layout.ts';
+import { runScript } from './scripts.ts';
+
+/** Queue entries one migrateQueues call moves; job ids per migrateActive call. */
+const migrateBudget = 5_000;
+const activeChunk = 1_000;
+
+/**
+ * Brings data of an older schema up to `to`. Every step is idempotent, so nodes opening at once
+ * just share the work. Stop the older version's nodes first: they would keep writing the old
+ * layout.
+ *
+ * - 1 → 2: claimable jobs move from one queue per priority to one queue per task (routing), in
+ *   steps of `migrateBudget` entries.
+ * - 2 → 3: a schedule's active jobs are listed in a set `sa:<scheduleId>` instead of counted in
+ *   the `sactive` hash. Active jobs are exactly those in a claim queue or in `jlease`, so only
+ *   they are read, never the history.
+ */
+export async function migrateSchema(client: Redis | Cluster, keys: KeyLayout, from: number, to: number): Promise<void> {
+  if (from < 2) {
+    while (Number(await runScript(client, 'migrateQueues', keys.meta, [keys.base, migrateBudget])) > 0) {
+      // Each call moves at most migrateBudget entries.
+    }
+  }
+  if (from < 3) {
+    const sets = [`${keys.base}jlease`];
+    for (const task of await range(client, `${keys.base}qtasks`, 0, -1)) {
+      for (const pri of await range(client, `${keys.base}qprio:${task}`, 0, -1)) sets.push(`${keys.base}q:${task}:${pri}`);
+    }
+    for (const set of sets) {
+      // Queue members are '<16-digit sequence>:<id>'; jlease members are ids.
+      const toId = set.endsWith('jlease') ? (member: string) => member : (member: string) => member.slice(17);
+      for (let start = 0; ; start += activeChunk) {
+        const members = await range(client, set, start, start + activeChunk - 1);
+        if (members.length > 0) await runScript(client, 'migrateActive', keys.meta, [keys.base, ...members.map(toId)]);
+        if (members.length < activeChunk) break;
+      }
+    }
+    await client.del(`${keys.base}sactive`);
+  }
+  await client.hset(keys.meta, 'schema', String(to));
+}
+
+/** ZRANGE by rank (`client.zrange` has no single signature on `Redis | Cluster`). */
+function range(client: Redis | Cluster, key: string, start: number, stop: number): Promise<string[]> {
+  return client.call('ZRANGE', key, start, stop) as Promise<string[]>;
+}
