@@ -23,7 +23,10 @@ export interface SchedulerEvents {
   'schedule.missed': { scheduleId: string; fireAtMs: number[]; reason: 'misfire-grace' | 'coalesced' };
   /** Fires skipped because the schedule already had `maxRunning` active jobs. */
   'schedule.skipped': { scheduleId: string; fireAtMs: number[]; activeJobs: number; maxRunning: number };
-  /** The schedule is gone: its trigger has no more fires, or a handler stopped it. */
+  /**
+   * The schedule is gone: its trigger has no more fires, or a handler stopped it. A trigger is
+   * exhausted when its last fire becomes a job, which with a look-ahead is before the fire's instant.
+   */
   'schedule.ended': { scheduleId: string; reason: 'trigger-exhausted' | 'stopped-by-handler' };
   'job.enqueued': { job: JobSnapshot };
   'job.started': { job: JobSnapshot };

@@ -99,7 +99,7 @@ export class NodeLoop {
       batchSize: scheduleBatchSize,
       horizonMs: reserves ? options.lookAheadMs : 0,
       reserveLeaseMs: reserves ? options.leaseMs : null,
-      reservable: () => maxReserved - this.#slots.reservedCount,
+      reservable: () => this.#reservable(),
     };
   }
 
@@ -251,6 +251,10 @@ export class NodeLoop {
 
   /** Reap expired leases, fire (and reserve) due schedules, claim jobs, and the periodic chores. */
   async #fullPass(): Promise<PassOutcome> {
+    // The chores first: the node report tells this node whether other nodes run jobs, which
+    // decides how much of a wave of fires it may reserve (see `#reservable`), and an idle node
+    // sleeps until the wave's look-ahead opens.
+    await this.#chores.runWhenDue();
     let progressed = false;
     if (this.#options.runsJobs) {
       const reaped = await reapExpiredLeases(this.#keeper, (jobId) => this.#slots.held.has(jobId), reapBatchSize);
@@ -268,7 +272,6 @@ export class NodeLoop {
     let claimed: PassOutcome = 'idle';
     if (this.#options.runsJobs && this.#state === 'running') claimed = await this.#claimPass(true);
     await this.#slots.handBackStuck(this.#chores.otherWorkers);
-    await this.#chores.runWhenDue();
     return progressed ? 'progressed' : claimed;
   }
 
@@ -290,11 +293,24 @@ export class NodeLoop {
     // being written do not take slots, but a store that writes them slower than handlers finish
     // stops the claims (backpressure) rather than piling up leases.
     if (slots.waitingCount <= Math.floor(prefetch / 2) && taken < capacity && !slots.outcomesBacklogged() && (full || !this.#claimedDry)) {
-      claimed = await this.#claim(capacity - taken, full && lookAheadMs > 0 ? maxReserved - slots.reservedCount : 0);
+      claimed = await this.#claim(capacity - taken, full && lookAheadMs > 0 ? this.#reservable() : 0);
       started += slots.startWaiting();
     }
     if (started > 0 || claimed > 0) return 'progressed';
     return slots.running.size >= concurrency ? 'saturated' : 'idle';
+  }
+
+  /**
+   * How many more jobs this node may reserve ahead. Alone, up to `maxReserved`: nobody else would
+   * start them. Beside other nodes that run jobs, only what its slots can start (concurrency +
+   * prefetch): the rest of a wave of fires is created queued, and the other nodes reserve it with
+   * their own look-ahead, so the wave is shared rather than held by whichever node looked first
+   * (Quartz acquires no more triggers than it has free threads, for the same reason).
+   */
+  #reservable(): number {
+    const { concurrency, prefetch } = this.#options;
+    const budget = this.#chores.otherWorkers > 0 ? concurrency + prefetch : maxReserved;
+    return Math.max(0, budget - this.#slots.reservedCount);
   }
 
   async #claim(limit: number, aheadLimit: number): Promise<number> {

@@ -60,9 +60,15 @@ export async function fireDueSchedules(ctx: ScheduleFirerContext): Promise<{ han
   const acquired = leased.filter(({ schedule }) => schedule.unreadable === undefined);
   await quarantineSchedules(ctx, leased, nowMs);
   const plans = acquired.map(({ schedule, activeJobs }) => ({ schedule, activeJobs, plan: planFires({ schedule, nowMs, activeJobs, horizonMs }) }));
+  // Fires beyond what this node may reserve are created queued, for any node to claim or reserve.
+  let room = reserving ? ctx.reservable() : 0;
   const results = await ctx.store.releaseSchedules(
     acquired.map(({ schedule, leaseToken }, index): ReleaseScheduleRequest => {
       const { plan } = plans[index]!;
+      const count = plan.run.length + plan.ahead.length;
+      // Reserved only for a task this node runs (routing): another task's fires wait for its nodes.
+      const reserve = ctx.reserveLeaseMs !== null && count > 0 && count <= room && ctx.registry.get(schedule.task) !== undefined;
+      if (reserve) room -= count;
       return {
         scheduleId: schedule.id,
         leaseToken,
@@ -73,8 +79,7 @@ export async function fireDueSchedules(ctx: ScheduleFirerContext): Promise<{ han
         skipped: plan.skipped.length,
         missed: missedTotal(plan),
         end: plan.end,
-        // Reserved only for a task this node runs (routing): another task's fires wait for its nodes.
-        ...(ctx.reserveLeaseMs !== null && ctx.registry.get(schedule.task) ? { reserve: { nodeId: ctx.nodeId, leaseMs: ctx.reserveLeaseMs } } : {}),
+        ...(reserve ? { reserve: { nodeId: ctx.nodeId, leaseMs: ctx.reserveLeaseMs! } } : {}),
       };
     }),
   );

@@ -45,7 +45,9 @@ async function rewind(coalesce: CoalescePolicy) {
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
-  const a = new Scheduler({ store, clock, tasks: [tick], nodeId: 'A', logger: 'silent' });
+  // lookAhead 0: A takes each fire at its instant, so the interleaving below lands between two
+  // fires (with a look-ahead, A would hold the next fires already and B would read a later one).
+  const a = new Scheduler({ store, clock, tasks: [tick], nodeId: 'A', lookAhead: 0, logger: 'silent' });
   const b = new Scheduler({ store: slowStore, clock, tasks: [tick], nodeId: 'B', roles: { schedules: false, jobs: false }, logger: 'silent' });
   schedulers.push(a, b);
   const input = { id: 's', task: tick, trigger: every('1s', { startAt: t0 + 1000 }), coalesce };

@@ -224,7 +224,7 @@ describe('admin API: tasks, nodes, stats', () => {
     expect(stats.nowMs).toBe(clock.now());
     expect(stats.finished.length).toBeGreaterThanOrEqual(60);
     expect(stats.finished.at(-1)!.succeeded).toBeGreaterThanOrEqual(1);
-    expect(Object.keys(stats.byStatus).sort()).toEqual(['cancelled', 'dead', 'failed', 'queued', 'running', 'succeeded']);
+    expect(Object.keys(stats.byStatus).sort()).toEqual(['cancelled', 'dead', 'failed', 'queued', 'reserved', 'running', 'succeeded']);
     expect(stats.lateness.sample).toBeGreaterThan(0);
     expect(stats.lateness.p50Ms).toBeGreaterThanOrEqual(0);
     expect(stats.lateness.p99Ms).toBeGreaterThanOrEqual(stats.lateness.p50Ms);

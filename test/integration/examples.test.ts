@@ -61,7 +61,7 @@ describe('examples', () => {
       '08:00:00  email to now@example.com',
       '08:02:00  email to later@example.com',
       '08:03:00  email to welcome@example.com',
-      '08:05:00  reminder: ended (trigger-exhausted)',
+      '08:04:58  reminder: ended (trigger-exhausted)', // its last fire became a job, reserved a look-ahead (2 s) early
       '08:05:00  email to ada@example.com',
       '08:10:00  poll news (fire 08:10:00)',
       '08:20:00  poll news (fire 08:20:00)',

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { every, task, type Store } from '../../../src/index.ts';
+import { at, every, task, type Store } from '../../../src/index.ts';
 import { fireJob, newJob } from '../../../src/testing/conformance/index.ts';
 import { createHarness, deferred, storeFactories, t0, unclosable, type Harness } from './harness.ts';
 
@@ -136,6 +136,33 @@ describe.each(storeFactories)('reservations on the %s store', (_name, makeStore)
     await h.clock.advance('1s');
     expect(ran).toEqual([t0 + 10_000]);
     expect((await h.scheduler.getSchedule('s'))?.skippedCount).toBe(0);
+  });
+
+  test('beside another node, a node reserves no more fires than its slots can start, and the other node takes the rest', async () => {
+    const store = unclosable(makeStore());
+    const runs: Array<{ nodeId: string; atMs: number }> = [];
+    const node = (nodeId: string, clock?: Harness['clock']): Harness => {
+      const h: Harness = harness(
+        { nodeId, concurrency: 2, lookAhead: '2s', tasks: [task('tick', { run: () => void runs.push({ nodeId, atMs: h.clock.now() }) })] },
+        store,
+        clock,
+      );
+      return h;
+    };
+    const a = node('a');
+    const b = node('b', a.clock);
+    await a.scheduler.start();
+    await b.scheduler.start();
+    for (let i = 0; i < 6; i++) await a.scheduler.schedule({ id: `s${i}`, task: 'tick', trigger: at(new Date(t0 + 10_000)) });
+    await a.clock.advance('9s'); // the nodes know each other (they report every 5 s); the wave is within the look-ahead
+    const reservedBy = (await store.listJobs({ status: 'reserved' })).map((job) => job.leaseOwner);
+    expect(reservedBy.filter((owner) => owner === 'a').length).toBeLessThanOrEqual(2);
+    expect(reservedBy.filter((owner) => owner === 'b').length).toBeLessThanOrEqual(2);
+    await a.clock.advance('1s');
+    expect(runs).toHaveLength(6);
+    expect(runs.every((run) => run.atMs === t0 + 10_000)).toBe(true);
+    expect(runs.filter((run) => run.nodeId === 'a').length).toBeGreaterThan(0);
+    expect(runs.filter((run) => run.nodeId === 'b').length).toBeGreaterThan(0);
   });
 
   test('the misfire grace is judged when a reserved fire starts: a fire that waited too long for a slot is missed', async () => {
