@@ -105,7 +105,8 @@ local function discard_job(base, id, j, countAs)
 end
 
 -- completeJobs (see complete-jobs.lua): the 10 arguments of one request at ARGV[i..]. Returns
--- 1/0 (applied or not), and what it did for the wake-up signals: 'requeued', 'freed' or nil.
+-- 1/0 (applied or not), and what it did for the wake-up signals: 'requeued', 'freed' (a
+-- schedule's job ended) or nil.
 local function complete_one(base, argv, i)
   local id, token, now, kind = argv[i], argv[i + 1], tonumber(argv[i + 2]), argv[i + 3]
   local key = base .. 'j:' .. id
@@ -150,7 +151,11 @@ local function complete_one(base, argv, i)
   j.st = final_statuses[kind]
   j.lo, j.lx, j.ast = nil, nil, nil
   local did = nil
-  if is_final(j.st) then j.fat = nowText; did = 'freed' end
+  if is_final(j.st) then
+    j.fat = nowText
+    -- Only a schedule's job frees capacity another node may be waiting for (maxRunning).
+    if j.sid ~= nil then did = 'freed' end
+  end
   if is_claimable(j.st) then did = 'requeued' end
   hwrite(key, j, kind == 'succeeded' and success_fields or kind == 'released' and released_fields or failure_fields)
   reindex_job(base, id, old, j)
@@ -162,7 +167,8 @@ local function complete_one(base, argv, i)
 end
 
 -- Applies the completions at ARGV[from..] (10 values each); appends 1/0 per request to `out`.
--- Returns whether any job was requeued, and whether any was freed (final, or a fire discarded).
+-- Returns whether any job was requeued, and whether any schedule's job was freed (final, or a fire
+-- discarded).
 local function complete_jobs(base, argv, from, out)
   local requeued, freed = false, false
   for i = from, #argv, 10 do

@@ -33,7 +33,13 @@ while #out < limit and rounds < 100 do
       s.lt = num((tonumber(s.lt) or 0) + 1)
       hwrite(key, s, { 'lo', 'lx', 'lt' })
       reindex_schedule(base, id, s, now)
-      out[#out + 1] = { id, rcall('HGETALL', key), rcall('SCARD', base .. 'sa:' .. id) }
+      -- The record as read, with the lease just written: no second read.
+      local flat = {}
+      for field, value in pairs(s) do
+        flat[#flat + 1] = field
+        flat[#flat + 1] = value
+      end
+      out[#out + 1] = { id, flat, rcall('SCARD', base .. 'sa:' .. id) }
     elseif s == nil then
       rcall('ZREM', base .. 'sdue', id)
     else
