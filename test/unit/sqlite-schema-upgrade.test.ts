@@ -136,6 +136,17 @@ describe('SqliteStore schema upgrade', () => {
     expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('4');
     const indexes = check.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'jobs'`).all().map((r) => r.name);
     expect(indexes).toEqual(expect.arrayContaining(['jobs_ahead_task', 'jobs_lease_expiry', 'jobs_dedupe', 'jobs_schedule_active']));
+    expect(indexes).not.toContain('jobs_pending_run_at');
+    const plan = (sql: string) =>
+      check
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .all()
+        .map((r) => String(r.detail))
+        .join('\n');
+    // Due schedules come in acquisition order straight from the index, however many share an instant.
+    const due = plan('SELECT id FROM schedules WHERE paused = 0 AND next_fire_at_ms <= 5 ORDER BY next_fire_at_ms, id LIMIT 100');
+    expect(due).toContain('schedules_due');
+    expect(due).not.toContain('TEMP B-TREE');
     check.close();
   });
 

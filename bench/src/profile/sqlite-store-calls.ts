@@ -8,7 +8,8 @@
 // loop of a busy node, completing a batch and claiming the next in one call (completeAndClaim, or
 // completeJobs + claimJobs on a store of the old contract), batches of 10 and of 50 → jobs/s and
 // µs per call. Runtime: a Scheduler on the store processing n queued no-op jobs at concurrency 10
-// and 50 (the bench's scenario 1b), and bulk enqueue through `enqueueMany` (scenario 1a).
+// and 50 (the bench's scenario 1b), with the defaults and with the bench's `fast` variant (lease 1s,
+// prefetch 100), and bulk enqueue through `enqueueMany` (scenario 1a).
 // A fresh file per measure, WAL mode, in the temp directory. Each figure comes with the process's
 // CPU time per job (user + system), which other load on the machine disturbs far less than the
 // wall-clock rate.
@@ -156,6 +157,7 @@ async function storeEnqueue(): Promise<{ jobsPerSecond: number; cpuUsPerJob: num
 /** Scenario 1a/1b of the bench: bulk enqueue through the client, then one worker draining the queue. */
 async function runtimeProcess(
   concurrency: number,
+  variant: Record<string, unknown> = {},
 ): Promise<{ bulkEnqueuePerSecond: number; bulkCpuUsPerJob: number; processedPerSecond: number; processCpuUsPerJob: number }> {
   const path = freshPath();
   const noop = sundial.task('noop', { run: () => undefined });
@@ -171,7 +173,7 @@ async function runtimeProcess(
   let succeeded = 0;
   let resolveAll!: () => void;
   const all = new Promise<void>((resolvePromise) => (resolveAll = resolvePromise));
-  const worker = new sundial.Scheduler({ store: new SqliteStore(path), tasks: [noop], concurrency, logger: 'error' });
+  const worker = new sundial.Scheduler({ store: new SqliteStore(path), tasks: [noop], concurrency, logger: 'error', ...variant });
   worker.on('job.succeeded', () => void (++succeeded === n && resolveAll()));
   cpu = process.cpuUsage();
   started = performance.now();
@@ -184,6 +186,9 @@ async function runtimeProcess(
   return { bulkEnqueuePerSecond: Math.round((n / bulkMs) * 1000), bulkCpuUsPerJob, processedPerSecond: Math.round((n / ms) * 1000), processCpuUsPerJob };
 }
 
+/** The bench's `fast` variant (bench/src/systems/sundial.ts): a short lease, 100 jobs claimed ahead of free slots. */
+const fast = { lease: '1s', prefetch: 100 };
+
 try {
   for (let round = 1; round <= Number(values.rounds); round++) {
     console.log(JSON.stringify({ round, storeEnqueue: await storeEnqueue() }));
@@ -191,6 +196,8 @@ try {
     console.log(JSON.stringify({ round, claimComplete50: await claimCompleteLoop(50) }));
     console.log(JSON.stringify({ round, runtimeC10: await runtimeProcess(10) }));
     console.log(JSON.stringify({ round, runtimeC50: await runtimeProcess(50) }));
+    console.log(JSON.stringify({ round, runtimeC10Fast: await runtimeProcess(10, fast) }));
+    console.log(JSON.stringify({ round, runtimeC50Fast: await runtimeProcess(50, fast) }));
   }
 } finally {
   rmSync(directory, { recursive: true, force: true });
