@@ -4,14 +4,22 @@
 export function adminStatements(s: string) {
   return {
     // LEAST ignores NULLs: null only when nothing at all is pending. Each term reads one index.
+    // Claimable jobs: the tasks that have any are found by skipping through jobs_ahead_task (one
+    // probe per task), then each task's earliest runAtMs is the first entry of its range.
     nextWake: `
+      WITH RECURSIVE pending(task) AS (
+        SELECT min(task) FROM ${s}.jobs WHERE status IN ('queued', 'failed')
+        UNION ALL
+        SELECT (SELECT min(j.task) FROM ${s}.jobs j WHERE j.status IN ('queued', 'failed') AND j.task > p.task)
+        FROM pending p WHERE p.task IS NOT NULL)
       SELECT LEAST(
         (SELECT min(next_fire_at_ms) FROM ${s}.schedules
           WHERE NOT paused AND next_fire_at_ms IS NOT NULL AND lease_expires_at_ms IS NULL),
         -- A leased schedule becomes due again no earlier than its lease expiry.
         (SELECT min(GREATEST(next_fire_at_ms, lease_expires_at_ms)) FROM ${s}.schedules
           WHERE NOT paused AND next_fire_at_ms IS NOT NULL AND lease_expires_at_ms IS NOT NULL),
-        (SELECT min(run_at_ms) FROM ${s}.jobs WHERE status IN ('queued', 'failed')),
+        (SELECT min((SELECT j.run_at_ms FROM ${s}.jobs j WHERE j.task = p.task AND j.status IN ('queued', 'failed')
+          ORDER BY j.run_at_ms LIMIT 1)) FROM pending p WHERE p.task IS NOT NULL),
         (SELECT min(lease_expires_at_ms) FROM ${s}.jobs WHERE status IN ('running', 'reserved'))) AS wake_at_ms`,
 
     countByStatus: `SELECT status, count(*) AS n FROM ${s}.jobs GROUP BY status`,

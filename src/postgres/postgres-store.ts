@@ -30,7 +30,7 @@ import type {
 } from '../store/store.ts';
 import { adminStatements } from './admin-statements.ts';
 import { completionParams, newJobArrays, releaseParams, scheduleWriteParams } from './batch-params.ts';
-import { claimedRowOrder, rowToClaimed } from './claimed-job.ts';
+import { claimedOf, claimParams, completeAndClaimResult, releaseResults } from './hot-path-replies.ts';
 import { createPool, openListenConnection, resolveConnection, withClient, type PostgresConnectionOptions, type ResolvedConnection } from './connection.ts';
 import { sqlState, toStoreError } from './errors.ts';
 import { quoteIdent } from './identifiers.ts';
@@ -196,24 +196,7 @@ export class PostgresStore implements Store {
     if (requests.length === 0) return [];
     const { releases, jobs } = releaseParams(requests);
     const rows = await this.#run('releaseSchedules', 'releaseSchedules', this.#schedules.release, [releases, jobs, this.channel]);
-    const results: ReleaseScheduleResult[] = requests.map((request) => ({ scheduleId: request.scheduleId, released: false, created: [] }));
-    const indexBySchedule = new Map(requests.map((request, i) => [request.scheduleId, i]));
-    for (const row of rows) {
-      if (row.release_index !== null && row.release_index !== undefined) {
-        results[Number(row.release_index)]!.released = true;
-      } else {
-        const job = rowToClaimed(row);
-        const index = indexBySchedule.get(job.scheduleId ?? '');
-        if (index !== undefined) results[index]!.created.push(job);
-      }
-    }
-    // Each request's jobs in the order it listed them.
-    results.forEach((result, i) => {
-      if (result.created.length < 2) return;
-      const order = new Map(requests[i]!.jobs.map((job, k) => [job.id, k]));
-      result.created.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-    });
-    return results;
+    return releaseResults(requests, rows);
   }
 
   // ---- jobs ---------------------------------------------------------------------------------
@@ -260,13 +243,7 @@ export class PostgresStore implements Store {
     const rows = await this.#run('completeAndClaim', 'completeAndClaim', this.#jobs.completeAndClaim, [
       completionParams(completions), completions.map((c) => c.jobId), this.channel, ...claim,
     ]);
-    const completed: CompleteJobResult[] = completions.map((c) => ({ jobId: c.jobId, completed: false }));
-    const claimedRows: Row[] = [];
-    for (const row of rows) {
-      if (row.completion_index === null) claimedRows.push(row);
-      else if (row.completed === true) completed[Number(row.completion_index)]!.completed = true;
-    }
-    return { completed, claimed: claimedOf(claimedRows) };
+    return completeAndClaimResult(completions, rows);
   }
 
   async renewLeases(request: RenewLeasesRequest): Promise<LeaseRenewal[]> {
@@ -438,21 +415,6 @@ function txClient(options: WriteOptions | undefined): ClientBase | null {
     throw new InvalidArgumentError('Expected `options.tx` to be a pg client (PoolClient or Client) on which you ran BEGIN');
   }
   return tx as ClientBase;
-}
-
-/** The claim_jobs arguments, or null when the request can claim nothing. */
-function claimParams(request: ClaimJobsRequest): unknown[] | null {
-  const tasks = [...new Set(request.tasks)];
-  const aheadMs = Math.max(0, request.aheadMs ?? 0);
-  const aheadLimit = aheadMs > 0 ? Math.max(0, request.aheadLimit ?? 0) : 0;
-  const limit = Math.max(0, request.limit);
-  if (tasks.length === 0 || (limit === 0 && aheadLimit === 0)) return null;
-  return [request.nodeId, request.nowMs, request.leaseMs, limit, tasks, aheadMs, aheadLimit];
-}
-
-/** Claimed rows in claim order (due jobs, then reservations), as the node runs them. */
-function claimedOf(rows: Row[]): ClaimedJob[] {
-  return rows.sort(claimedRowOrder).map(rowToClaimed);
 }
 
 /** Byte order for ASCII ids, as ORDER BY on a COLLATE "C" column. */

@@ -94,6 +94,14 @@ async function upsertAll(store: Store, nowMs: number): Promise<number> {
   return performance.now() - started;
 }
 
+/** WAL bytes written by the whole server meanwhile (other sessions' writes included: take the lowest of several rounds). */
+async function walBytes<T>(run: () => Promise<T>): Promise<[T, number]> {
+  const before = (await admin.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
+  const value = await run();
+  const after = await admin.query<{ bytes: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS bytes', [before]);
+  return [value, Number(after.rows[0]!.bytes)];
+}
+
 const rate = (count: number, ms: number) => Math.round((count / ms) * 1000).toLocaleString('en-US');
 const perJob = (count: number, ms: number) => ((ms * 1000) / count).toFixed(1);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -102,18 +110,27 @@ console.log(`store from ${values.src}; ${n} jobs, ${values.rounds} rounds (media
 const batches = values.batches.split(',').map(Number);
 const enqueueMs: number[] = [];
 const processMs = new Map<number, number[]>(batches.map((batch) => [batch, []]));
+const enqueueWal: number[] = [];
+const processWal = new Map<number, number[]>(batches.map((batch) => [batch, []]));
 const upsertMs: number[] = [];
 for (let round = 0; round < Number(values.rounds); round++) {
   for (const batch of batches) {
     await withStore(async (store) => {
       const nowMs = Date.now();
-      enqueueMs.push(await enqueueAll(store, nowMs));
-      processMs.get(batch)!.push(await processAll(store, batch, nowMs + 1));
+      const [enqueued, enqueuedWal] = await walBytes(() => enqueueAll(store, nowMs));
+      enqueueMs.push(enqueued);
+      enqueueWal.push(enqueuedWal);
+      const [processed, processedWal] = await walBytes(() => processAll(store, batch, nowMs + 1));
+      processMs.get(batch)!.push(processed);
+      processWal.get(batch)!.push(processedWal);
     });
   }
   upsertMs.push(await withStore((store) => upsertAll(store, Date.now())));
 }
-console.log(`enqueue, batches of 1000: ${rate(n, median(enqueueMs))} jobs/s (${perJob(n, median(enqueueMs))} µs/job)`);
-for (const [batch, ms] of processMs) console.log(`claim+complete, batches of ${batch}: ${rate(n, median(ms))} jobs/s (${perJob(n, median(ms))} µs/job)`);
+const walPerJob = (bytes: number[]) => Math.round(Math.min(...bytes) / n);
+console.log(`enqueue, batches of 1000: ${rate(n, median(enqueueMs))} jobs/s (${perJob(n, median(enqueueMs))} µs/job, WAL ≤ ${walPerJob(enqueueWal)} B/job)`);
+for (const [batch, ms] of processMs) {
+  console.log(`claim+complete, batches of ${batch}: ${rate(n, median(ms))} jobs/s (${perJob(n, median(ms))} µs/job, WAL ≤ ${walPerJob(processWal.get(batch)!)} B/job)`);
+}
 console.log(`upsert ${values.schedules} schedules: ${rate(Number(values.schedules), median(upsertMs))} schedules/s`);
 await admin.end();

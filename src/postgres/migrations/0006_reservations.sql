@@ -24,7 +24,10 @@ DROP INDEX jobs_schedule_active;
 CREATE INDEX jobs_schedule_active ON jobs (schedule_id)
   WHERE schedule_id IS NOT NULL AND status IN ('queued', 'reserved', 'running', 'failed');
 -- The look-ahead claim: each task's claimable jobs by runAtMs (jobs_claim_task leads with priority).
+-- It also serves nextWakeAtMs (the earliest runAtMs of each task), in place of jobs_pending_run_at:
+-- every enqueued job pays one index entry for it, not two.
 CREATE INDEX jobs_ahead_task ON jobs (task, run_at_ms, seq) WHERE status IN ('queued', 'failed');
+DROP INDEX jobs_pending_run_at;
 
 DROP FUNCTION claim_jobs(text, bigint, bigint, integer, text[]);
 

@@ -1,0 +1,61 @@
+import type {
+  ClaimedJob,
+  ClaimJobsRequest,
+  CompleteAndClaimResult,
+  CompleteJobRequest,
+  CompleteJobResult,
+  ReleaseScheduleRequest,
+  ReleaseScheduleResult,
+} from '../store/store.ts';
+import { claimedRowOrder, rowToClaimed } from './claimed-job.ts';
+import type { Row } from './row-mapping.ts';
+
+// The hot path's arguments and lean replies: what claim_jobs takes, and how the rows of a claim,
+// a completeAndClaim or a release become the contract's answers.
+
+/** The claim_jobs arguments (see job-statements.ts `claim`), or null when the request can claim nothing. */
+export function claimParams(request: ClaimJobsRequest): unknown[] | null {
+  const tasks = [...new Set(request.tasks)];
+  const aheadMs = Math.max(0, request.aheadMs ?? 0);
+  const aheadLimit = aheadMs > 0 ? Math.max(0, request.aheadLimit ?? 0) : 0;
+  const limit = Math.max(0, request.limit);
+  if (tasks.length === 0 || (limit === 0 && aheadLimit === 0)) return null;
+  return [request.nodeId, request.nowMs, request.leaseMs, limit, tasks, aheadMs, aheadLimit];
+}
+
+/** Claimed rows in claim order (due jobs, then reservations), as the node runs them. */
+export function claimedOf(rows: Row[]): ClaimedJob[] {
+  return rows.sort(claimedRowOrder).map(rowToClaimed);
+}
+
+/** complete_and_claim's rows: the completion rows (completion_index set), then the claimed jobs. */
+export function completeAndClaimResult(completions: readonly CompleteJobRequest[], rows: readonly Row[]): CompleteAndClaimResult {
+  const completed: CompleteJobResult[] = completions.map((c) => ({ jobId: c.jobId, completed: false }));
+  const claimedRows: Row[] = [];
+  for (const row of rows) {
+    if (row.completion_index === null || row.completion_index === undefined) claimedRows.push(row);
+    else if (row.completed === true) completed[Number(row.completion_index)]!.completed = true;
+  }
+  return { completed, claimed: claimedOf(claimedRows) };
+}
+
+/** The release statement's rows (held releases, created jobs) regrouped per request, jobs in request order. */
+export function releaseResults(requests: readonly ReleaseScheduleRequest[], rows: readonly Row[]): ReleaseScheduleResult[] {
+  const results: ReleaseScheduleResult[] = requests.map((request) => ({ scheduleId: request.scheduleId, released: false, created: [] }));
+  const indexBySchedule = new Map(requests.map((request, i) => [request.scheduleId, i]));
+  for (const row of rows) {
+    if (row.release_index !== null && row.release_index !== undefined) {
+      results[Number(row.release_index)]!.released = true;
+    } else {
+      const job = rowToClaimed(row);
+      const index = indexBySchedule.get(job.scheduleId ?? '');
+      if (index !== undefined) results[index]!.created.push(job);
+    }
+  }
+  results.forEach((result, i) => {
+    if (result.created.length < 2) return;
+    const order = new Map(requests[i]!.jobs.map((job, k) => [job.id, k]));
+    result.created.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  });
+  return results;
+}
