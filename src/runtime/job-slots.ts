@@ -1,4 +1,5 @@
 import { JobCancelledError } from '../errors.ts';
+import type { JobRecord } from '../domain/job.ts';
 import type { ClaimedJob, CompleteJobRequest } from '../store/store.ts';
 import type { ResolvedSchedulerOptions } from './scheduler-options.ts';
 import { toError, type SchedulerEventEmitter } from './events.ts';
@@ -247,10 +248,12 @@ export class JobSlots {
     const scheduleId = job.claimed.scheduleId!;
     try {
       const active = await this.#ctx.options.store.listJobs({ scheduleId, status: ['queued', 'reserved', 'running', 'failed'], limit: 1000 });
-      // Another node's reservation not due yet has not started: it is judged at its own start,
-      // not counted against this one. Running, queued and failed jobs, and due reservations, count.
+      // A later fire, reserved by another node or queued for any, has not started: it is judged
+      // at its own start, not counted against this one. Running jobs, failed ones waiting for a
+      // retry, and jobs already due, count.
       const nowMs = this.#ctx.options.clock.now();
-      const foreign = active.filter((other) => !this.held.has(other.id) && (other.status !== 'reserved' || other.runAtMs <= nowMs)).length;
+      const counts = (other: JobRecord) => other.status === 'running' || other.status === 'failed' || other.runAtMs <= nowMs;
+      const foreign = active.filter((other) => !this.held.has(other.id) && counts(other)).length;
       job.fire = { ...job.fire!, foreignActive: foreign, foreignChecked: true };
     } catch (error) {
       this.#ctx.events.emit('error', { error: toError(error), during: `checking the active jobs of schedule ${scheduleId}` });

@@ -117,7 +117,7 @@ describe.each(storeFactories)('reservations on the %s store', (_name, makeStore)
     gates[1]!.resolve();
   });
 
-  test("another node's reservation of a later fire does not count against maxRunning at this fire's start", async () => {
+  test("another node's reservation of a later fire, or a later fire queued, does not count against maxRunning at this fire's start", async () => {
     const store = makeStore();
     const ran: Array<number | null> = [];
     const h = harness({ nodeId: 'this', lookAhead: '2s', tasks: [task('tick', { run: ({ job }) => void ran.push(job.fireAtMs) })] }, store);
@@ -133,6 +133,8 @@ describe.each(storeFactories)('reservations on the %s store', (_name, makeStore)
     await store.enqueueJobs([fireJob('later', 's', t0 + 11_000, { task: 'elsewhere' })]);
     const [later] = await store.claimJobs({ nodeId: 'other', nowMs: h.clock.now(), leaseMs: 60_000, limit: 0, tasks: ['elsewhere'], aheadMs: 5_000, aheadLimit: 1 });
     expect(later?.status).toBe('reserved');
+    // And a later fire queued for any node (beyond what its node could reserve) has not started either.
+    await store.enqueueJobs([fireJob('queued-later', 's', t0 + 12_000, { task: 'elsewhere' })]);
     await h.clock.advance('1s');
     expect(ran).toEqual([t0 + 10_000]);
     expect((await h.scheduler.getSchedule('s'))?.skippedCount).toBe(0);
