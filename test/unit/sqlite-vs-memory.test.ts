@@ -7,7 +7,7 @@ import type { ClaimedJob, Store } from '../../src/store/store.ts';
 
 // The same random sequence of hot-path calls (enqueue, claims with look-ahead, fires reserved at
 // release, renewals that start reservations, completions of every kind, cancels, pauses, edits,
-// removals) on MemoryStore, the reference, and on SqliteStore: every answer and the final state
+// removals, another node reaping expired leases) on MemoryStore, the reference, and on SqliteStore: every answer and the final state
 // must agree. Differences the contract allows are normalized: SQLite gives a cancelled job's error
 // a code, and stamps updatedAtMs when a renewal starts a reservation (the change feed then shows
 // the job running; MemoryStore leaves updatedAtMs as it was).
@@ -65,7 +65,7 @@ function scheduleWrite(id: string, nowMs: number, next: (n: number) => number): 
 
 /** One random step, decided from `next` (the same on both stores) and from what the store holds. */
 function step(next: (n: number) => number, i: number): Step {
-  const kind = next(12);
+  const kind = next(13);
   return async (store, nowMs, held) => {
     const ids = [...held.keys()].sort();
     const pick = () => held.get(ids[next(Math.max(1, ids.length))]!);
@@ -125,6 +125,23 @@ function step(next: (n: number) => number, i: number): Step {
       case 10: {
         const job = pick();
         return job ? store.cancelJob({ jobId: job.id, nowMs, reason: 'stop' }) : store.removeSchedule(`sched-${next(3)}`, nowMs);
+      }
+      case 11: {
+        // Another node reaps what a dead node held (a running attempt fails, a reservation goes back), then claims.
+        const expired = await store.findExpiredLeases({ nowMs, limit: 5 });
+        const reaped = await store.completeJobs(
+          expired.map((job) => ({
+            jobId: job.id,
+            fencingToken: job.fencingToken,
+            nowMs,
+            completion:
+              job.status === 'reserved'
+                ? ({ status: 'released' } as const)
+                : ({ status: 'retry', error: { name: 'LeaseExpiredError', message: 'lease expired' }, retryAtMs: nowMs, attemptOutcome: 'lease_expired' } as const),
+          })),
+        );
+        const claimed = await store.claimJobs({ nodeId: 'node-b', nowMs, leaseMs, limit: 2, tasks, aheadMs: 1000, aheadLimit: 1 });
+        return [expired, reaped, claimed, await store.nextWakeAtMs()];
       }
       default:
         return [await store.findExpiredLeases({ nowMs, limit: 5 }), await store.nextWakeAtMs()];
