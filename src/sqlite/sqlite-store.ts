@@ -38,6 +38,7 @@ import { releaseOne, runCompletion } from './job-writes.ts';
 import { EnqueueStatements, enqueueJobs } from './enqueue-jobs.ts';
 import { removeOne, updateOne, upsertOne } from './schedule-writes.ts';
 import { claimJobs, claimsAnything } from './claim-jobs.ts';
+import { renewLeases } from './renew-leases.ts';
 import { ChangeWatcher } from './change-watcher.ts';
 import { prepareStatements } from './statements.ts';
 import type { Statements } from './statements.ts';
@@ -218,14 +219,7 @@ export class SqliteStore implements Store {
 
   async renewLeases(request: RenewLeasesRequest): Promise<LeaseRenewal[]> {
     if (request.leases.length === 0) return [];
-    const { nodeId, nowMs, leaseMs } = request;
-    return this.#write('renewLeases', (s) =>
-      request.leases.map(({ jobId, fencingToken, startedAtMs }): LeaseRenewal => {
-        const renewed = s.renewLease.get({ jobId, fencingToken, nodeId, nowMs, leaseMs, startedAtMs: startedAtMs ?? null }) as Row | undefined;
-        const flag = renewed ?? (s.cancelRequested.get(jobId) as Row | undefined);
-        return { jobId, held: renewed !== undefined, cancelRequested: Number(flag?.cancel_requested ?? 0) !== 0 };
-      }),
-    );
+    return this.#write('renewLeases', (s) => renewLeases(s, request));
   }
 
   async completeJobs(requests: readonly CompleteJobRequest[]): Promise<CompleteJobResult[]> {

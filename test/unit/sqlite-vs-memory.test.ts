@@ -65,7 +65,7 @@ function scheduleWrite(id: string, nowMs: number, next: (n: number) => number): 
 
 /** One random step, decided from `next` (the same on both stores) and from what the store holds. */
 function step(next: (n: number) => number, i: number): Step {
-  const kind = next(13);
+  const kind = next(14);
   return async (store, nowMs, held) => {
     const ids = [...held.keys()].sort();
     const pick = () => held.get(ids[next(Math.max(1, ids.length))]!);
@@ -125,6 +125,16 @@ function step(next: (n: number) => number, i: number): Step {
       case 10: {
         const job = pick();
         return job ? store.cancelJob({ jobId: job.id, nowMs, reason: 'stop' }) : store.removeSchedule(`sched-${next(3)}`, nowMs);
+      }
+      case 12: {
+        // A heartbeat: every lease held at once (from 32 on, SQLite renews them set-based), the due
+        // reservations reported started at one of two instants.
+        const leases = ids.map((id) => {
+          const job = held.get(id)!;
+          const started = job.status === 'reserved' && job.runAtMs <= nowMs && next(3) > 0;
+          return { jobId: id, fencingToken: job.fencingToken, ...(started ? { startedAtMs: next(2) === 0 ? job.runAtMs : nowMs } : {}) };
+        });
+        return leases.length === 0 ? null : store.renewLeases({ nodeId: next(10) === 0 ? 'node-b' : 'node-a', nowMs, leaseMs, leases });
       }
       case 11: {
         // Another node reaps what a dead node held (a running attempt fails, a reservation goes back), then claims.
