@@ -37,8 +37,8 @@ import { toStoreError } from './sqlite-errors.ts';
 import { releaseOne, runCompletion } from './job-writes.ts';
 import { EnqueueStatements, enqueueJobs } from './enqueue-jobs.ts';
 import { removeOne, updateOne, upsertOne } from './schedule-writes.ts';
-import { byClaimOrder, byRunAt, rowToClaimed } from './claimed-job.ts';
-import { claimDueSql, reserveAheadSql } from './claim-sql.ts';
+import { claimJobs, claimsAnything } from './claim-jobs.ts';
+import { renewLeases } from './renew-leases.ts';
 import { ChangeWatcher } from './change-watcher.ts';
 import { prepareStatements } from './statements.ts';
 import type { Statements } from './statements.ts';
@@ -204,7 +204,7 @@ export class SqliteStore implements Store {
 
   async claimJobs(request: ClaimJobsRequest): Promise<ClaimedJob[]> {
     if (!claimsAnything(request)) return [];
-    return this.#write('claimJobs', () => this.#claim(request));
+    return this.#write('claimJobs', () => claimJobs((text) => this.#cachedStatement(text), request));
   }
 
   /** Completions and the claim that refills their slots in one transaction: one commit for both. */
@@ -213,20 +213,13 @@ export class SqliteStore implements Store {
     if (completions.length === 0 && !claimsAnything(claim)) return { completed: [], claimed: [] };
     return this.#write('completeAndClaim', (s) => ({
       completed: completions.map((completion) => ({ jobId: completion.jobId, completed: runCompletion(s, completion) })),
-      claimed: claimsAnything(claim) ? this.#claim(claim) : [],
+      claimed: claimsAnything(claim) ? claimJobs((text) => this.#cachedStatement(text), claim) : [],
     }));
   }
 
   async renewLeases(request: RenewLeasesRequest): Promise<LeaseRenewal[]> {
     if (request.leases.length === 0) return [];
-    const { nodeId, nowMs, leaseMs } = request;
-    return this.#write('renewLeases', (s) =>
-      request.leases.map(({ jobId, fencingToken, startedAtMs }): LeaseRenewal => {
-        const renewed = s.renewLease.get({ jobId, fencingToken, nodeId, nowMs, leaseMs, startedAtMs: startedAtMs ?? null }) as Row | undefined;
-        const flag = renewed ?? (s.cancelRequested.get(jobId) as Row | undefined);
-        return { jobId, held: renewed !== undefined, cancelRequested: Number(flag?.cancel_requested ?? 0) !== 0 };
-      }),
-    );
+    return this.#write('renewLeases', (s) => renewLeases(s, request));
   }
 
   async completeJobs(requests: readonly CompleteJobRequest[]): Promise<CompleteJobResult[]> {
@@ -305,28 +298,6 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** The due claim, then the look-ahead, inside the caller's transaction (see Store.claimJobs). */
-  #claim(request: ClaimJobsRequest): ClaimedJob[] {
-    const tasks = [...new Set(request.tasks)];
-    const { nodeId, nowMs, leaseMs, limit } = request;
-    const claimed: ClaimedJob[] = [];
-    if (limit > 0) {
-      const params: Record<string, string | number> = { nodeId, nowMs, leaseExpiresAtMs: nowMs + leaseMs, limit };
-      for (let i = 0; i < tasks.length; i++) params[`t${i}`] = tasks[i]!;
-      const rows = this.#cachedStatement(claimDueSql(tasks.length)).all(params) as Row[];
-      for (const row of rows.sort(byClaimOrder)) claimed.push(rowToClaimed(row));
-    }
-    const aheadMs = request.aheadMs ?? 0;
-    const aheadLimit = request.aheadLimit ?? 0;
-    if (aheadMs > 0 && aheadLimit > 0) {
-      const params: Record<string, string | number> = { nodeId, nowMs, untilMs: nowMs + aheadMs, leaseMs, aheadLimit };
-      for (let i = 0; i < tasks.length; i++) params[`t${i}`] = tasks[i]!;
-      const rows = this.#cachedStatement(reserveAheadSql(tasks.length)).all(params) as Row[];
-      for (const row of rows.sort(byRunAt)) claimed.push(rowToClaimed(row));
-    }
-    return claimed;
-  }
-
   // ---- nodes --------------------------------------------------------------------------------
 
   async upsertNode(node: NodeRecord): Promise<void> {
@@ -402,9 +373,4 @@ function refuseTransaction(options: WriteOptions | undefined): void {
       "The sqlite store cannot join a caller's transaction (options.tx); use PostgresStore for transactional enqueue",
     );
   }
-}
-
-/** Whether a claim can take anything: a slot or a look-ahead, and a task to take. */
-function claimsAnything(request: ClaimJobsRequest): boolean {
-  return request.tasks.length > 0 && (request.limit > 0 || ((request.aheadMs ?? 0) > 0 && (request.aheadLimit ?? 0) > 0));
 }
