@@ -208,6 +208,39 @@ describe.skipIf(!available)('query plans with stale statistics', () => {
   });
 });
 
+describe.skipIf(!available)('round trips of the batch calls', () => {
+  test('enqueueJobs, upsertSchedules and completeAndClaim are one statement each, whatever their size', async () => {
+    const pool = new pg.Pool({ ...pgEnv, max: 2 });
+    const store = new PostgresStore({ pool, schema: freshSchema() });
+    await store.open();
+    let statements = 0;
+    const query = pool.query.bind(pool);
+    pool.query = ((...args: Parameters<typeof pool.query>) => {
+      statements++;
+      return query(...args);
+    }) as typeof pool.query;
+    const counted = async <T>(run: () => Promise<T>): Promise<[T, number]> => {
+      statements = 0;
+      const value = await run();
+      return [value, statements];
+    };
+    const nowMs = 1_000;
+    const [enqueued, enqueueStatements] = await counted(() => store.enqueueJobs(Array.from({ length: 1000 }, (_, i) => newJob(`job-${i}`, { runAtMs: nowMs }))));
+    expect([enqueued.every((result) => result.created), enqueueStatements]).toEqual([true, 1]);
+    const [written, upsertStatements] = await counted(() => store.upsertSchedules(Array.from({ length: 200 }, (_, i) => scheduleWrite(`sched-${i}`))));
+    expect([written.length, upsertStatements]).toEqual([200, 1]);
+    const claim = { nodeId: 'node-a', nowMs, leaseMs: 60_000, limit: 50, tasks: ['task-a'] };
+    const held = await store.claimJobs(claim);
+    const [result, cycleStatements] = await counted(() => store.completeAndClaim({
+      completions: held.map((job) => ({ jobId: job.id, fencingToken: job.fencingToken, nowMs, completion: { status: 'succeeded' as const, result: null } })),
+      claim,
+    }));
+    expect([result.completed.every((c) => c.completed), result.claimed.length, cycleStatements]).toEqual([true, 50, 1]);
+    await store.close();
+    await pool.end();
+  });
+});
+
 describe.skipIf(!available)('transactional writes (options.tx)', () => {
   test("a job enqueued in the caller's transaction exists only if it commits", async () => {
     const pool = new pg.Pool({ ...pgEnv, max: 3 });

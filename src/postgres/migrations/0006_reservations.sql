@@ -28,6 +28,11 @@ CREATE INDEX jobs_schedule_active ON jobs (schedule_id)
 -- every enqueued job pays one index entry for it, not two.
 CREATE INDEX jobs_ahead_task ON jobs (task, run_at_ms, seq) WHERE status IN ('queued', 'failed');
 DROP INDEX jobs_pending_run_at;
+-- Listings by status: a claim no longer adds an entry here (queued → running), nor a reservation.
+-- Running and reserved jobs are few (at most the nodes' concurrency and look-ahead) and found
+-- through jobs_lease_expiry, which holds exactly them.
+DROP INDEX jobs_status_created;
+CREATE INDEX jobs_status_created ON jobs (status, created_at_ms DESC, id DESC) WHERE status NOT IN ('running', 'reserved');
 
 DROP FUNCTION claim_jobs(text, bigint, bigint, integer, text[]);
 
