@@ -88,8 +88,10 @@ export function renew(jobs: JobTable, request: RenewLeasesRequest): LeaseRenewal
     const job = stored?.record;
     if (!stored || !job) return { jobId, held: false, cancelRequested: false };
     if (!heldBy(job, nodeId, fencingToken)) return { jobId, held: false, cancelRequested: job.cancelRequested };
-    if (job.status === 'reserved' && startedAtMs !== undefined) startReserved(jobs, stored, startedAtMs, nowMs + leaseMs);
-    else jobs.setLeaseExpiry(stored, job.status === 'reserved' ? Math.max(nowMs, job.runAtMs) + leaseMs : nowMs + leaseMs);
+    if (job.status === 'reserved' && startedAtMs !== undefined) {
+      startReserved(jobs, stored, startedAtMs, nowMs + leaseMs);
+      job.updatedAtMs = nowMs; // the change feed shows the start
+    } else jobs.setLeaseExpiry(stored, job.status === 'reserved' ? Math.max(nowMs, job.runAtMs) + leaseMs : nowMs + leaseMs);
     return { jobId, held: true, cancelRequested: job.cancelRequested };
   });
 }

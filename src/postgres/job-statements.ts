@@ -75,7 +75,8 @@ export function jobStatements(s: string) {
           attempt_started_at_ms = CASE WHEN l.status = 'reserved' AND r.started_at_ms IS NOT NULL
             THEN r.started_at_ms ELSE j.attempt_started_at_ms END,
           lease_expires_at_ms = CASE WHEN l.status = 'reserved' AND r.started_at_ms IS NULL
-            THEN GREATEST($4::bigint, j.run_at_ms) + $5::bigint ELSE $4::bigint + $5::bigint END
+            THEN GREATEST($4::bigint, j.run_at_ms) + $5::bigint ELSE $4::bigint + $5::bigint END,
+          updated_at_ms = CASE WHEN l.status = 'reserved' AND r.started_at_ms IS NOT NULL THEN $4::bigint ELSE j.updated_at_ms END
         FROM locked l JOIN r ON r.job_id = l.id AND r.fencing_token = l.fencing_token
         WHERE j.id = l.id AND l.status IN ('running', 'reserved') AND l.lease_owner = $3
         RETURNING j.id)

@@ -19,7 +19,8 @@ for i = 5, #ARGV, 3 do
     if j.st == 'reserved' and startedAt ~= '' then
       local old = job_state(j)
       start_reserved(j, startedAt, num(now + leaseMs))
-      hwrite(key, j, { 'st', 'att', 'sat', 'ast', 'lx' })
+      j.uat = num(now) -- the change feed shows the start
+      hwrite(key, j, { 'st', 'att', 'sat', 'ast', 'lx', 'uat' })
       reindex_job(base, id, old, j)
     else
       local from = now

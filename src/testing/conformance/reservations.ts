@@ -108,6 +108,7 @@ export function defineReservationTests({ describe, test, peerTest }: SuiteApi): 
       assert.deepEqual(waiting, [{ jobId: 'job-1', held: true, cancelRequested: false }]);
       assert.equal((await store.getJob('job-1'))?.leaseExpiresAtMs, t0 + 1000 + leaseMs);
       assert.equal((await store.getJob('job-1'))?.status, 'reserved');
+      assert.equal((await store.getJob('job-1'))?.updatedAtMs, t0);
 
       const started = await store.renewLeases({ nodeId: 'node-a', nowMs: t0 + 1200, leaseMs, leases: [{ jobId: 'job-1', fencingToken: 1, startedAtMs: t0 + 1000 }] });
       assert.deepEqual(started, [{ jobId: 'job-1', held: true, cancelRequested: false }]);
@@ -118,6 +119,12 @@ export function defineReservationTests({ describe, test, peerTest }: SuiteApi): 
       assert.equal(running.fencingToken, 1);
       assert.equal(running.startedAtMs, t0 + 1000);
       assert.equal(running.leaseExpiresAtMs, t0 + 1200 + leaseMs);
+      // The change feed shows the start (a dashboard learns that it runs), a mere renewal does not.
+      assert.equal(running.updatedAtMs, t0 + 1200);
+      assert.deepEqual(
+        (await store.listJobs({ updatedAfterMs: t0 + 1199 })).map((job) => [job.id, job.status]),
+        [['job-1', 'running']],
+      );
       assert.deepEqual(running.attempts, [
         { attempt: 1, nodeId: 'node-a', fencingToken: 1, startedAtMs: t0 + 1000, finishedAtMs: null, outcome: 'running', error: null },
       ]);
