@@ -45,6 +45,20 @@ describe('assertTriggerSpec', () => {
     expect(assertTriggerSpec({ type: 'interval', everyMs: 1 }, 'trigger')).toEqual({ type: 'interval', everyMs: 1, startAtMs: null, endAtMs: null, jitterMs: 0 });
   });
 
+  it('refuses an interval jitter that is negative or not smaller than everyMs', () => {
+    const message = (jitterMs: number) => `Expected body.trigger.jitterMs to be at least 0 and smaller than everyMs, got ${jitterMs}`;
+    expect(refusal({ type: 'interval', everyMs: 1000, jitterMs: -1 }).message).toBe(message(-1));
+    expect(refusal({ type: 'interval', everyMs: 1000, jitterMs: 1000 }).message).toBe(message(1000));
+    expect(assertTriggerSpec({ type: 'interval', everyMs: 1000, jitterMs: 999 }, 'trigger')).toMatchObject({ jitterMs: 999 });
+  });
+
+  it.each(['startAtMs', 'endAtMs', 'jitterMs'])('names a %s that is not a finite number, in an interval or a cron trigger', (field) => {
+    for (const base of [{ type: 'interval', everyMs: 60_000 }, { type: 'cron', expr: '0 3 * * *' }]) {
+      expect(refusal({ ...base, [field]: 'soon' }).message).toBe(`Expected body.trigger.${field} to be a finite number, got soon`);
+      expect(refusal({ ...base, [field]: Number.NaN }).message).toBe(`Expected body.trigger.${field} to be a finite number, got NaN`);
+    }
+  });
+
   it('checks a cron trigger with cron(): its expression, time zone and dst policy', () => {
     expect(refusal({ type: 'cron', expr: 5 }).message).toBe('Expected body.trigger.expr to be a cron expression');
     expect(refusal({ type: 'cron' }).message).toBe('Expected body.trigger.expr to be a cron expression');

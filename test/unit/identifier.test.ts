@@ -27,6 +27,12 @@ describe('assertIdentifier', () => {
     expect(() => assertOptionalIdentifier('', 'filter')).toThrow(InvalidArgumentError);
   });
 
+  it('quotes a refused string of up to 60 characters in full, and names a longer one by its length', () => {
+    const sixty = 'k'.repeat(60);
+    expect(() => assertIdentifier(sixty, 'key', 50)).toThrow(`Expected key to be a string of 1 to 50 characters, got "${sixty}"`);
+    expect(() => assertIdentifier(`${sixty}k`, 'key', 50)).toThrow('Expected key to be a string of 1 to 50 characters, got a string of 61 characters');
+  });
+
   it('says which text every store keeps', () => {
     expect(isStorableText('plain')).toBe(true);
     expect(isStorableText('\u{1F600}')).toBe(true);

@@ -51,6 +51,25 @@ describe('sameTrigger', () => {
     const { dst: _dst, ...old } = cron('0 3 * * *', { tz: 'Europe/Berlin' });
     expect(sameTrigger(old as TriggerSpec, cron('0 3 * * *', { tz: 'Europe/Berlin' }))).toBe(true);
     expect(sameTrigger(old as TriggerSpec, cron('0 3 * * *', { tz: 'Europe/Berlin', dst: 'strict' }))).toBe(false);
+    expect(sameTrigger(cron('0 3 * * *', { tz: 'Europe/Berlin', dst: 'vixie' }), old as TriggerSpec)).toBe(true);
+    expect(sameTrigger(cron('0 3 * * *', { tz: 'Europe/Berlin', dst: 'strict' }), old as TriggerSpec)).toBe(false);
+  });
+
+  test('a cron expression spelled with other spaces is the same expression', () => {
+    const canonical = cron('0 3 * * 1-5');
+    for (const expr of [' 0 3 * * 1-5', '0 3 * * 1-5 ', '0  3 *\t* 1-5', '\t0 3   * * 1-5\n']) {
+      const spelled = { ...canonical, expr };
+      expect(sameTrigger(spelled, canonical), JSON.stringify(expr)).toBe(true);
+      expect(sameTrigger(canonical, spelled), JSON.stringify(expr)).toBe(true);
+    }
+    expect(sameTrigger({ ...canonical, expr: '0 3 * * 1-5 *' }, canonical)).toBe(false);
+  });
+
+  test('a trigger of an unknown type (a damaged record) equals nothing, not even itself', () => {
+    const unknown = { type: 'weekly', day: 1 } as unknown as TriggerSpec;
+    expect(sameTrigger(unknown, unknown)).toBe(false);
+    expect(sameTrigger(unknown, at(t0))).toBe(false);
+    expect(sameTrigger(at(t0), unknown)).toBe(false);
   });
 });
 

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { idTimeMs } from '../../../src/domain/ids.ts';
 import type { NewJob } from '../../../src/domain/job.ts';
+import { CorruptRecordError } from '../../../src/errors.ts';
 import type { ScheduleRecord } from '../../../src/domain/schedule.ts';
 import { SchedulerEventEmitter, type SchedulerEventName } from '../../../src/runtime/events.ts';
+import { corruptRecordError } from '../../../src/runtime/quarantine.ts';
 import { fireDueSchedules } from '../../../src/runtime/schedule-firer.ts';
 import type { AcquireSchedulesRequest, ClaimedJob, ReleaseScheduleRequest, Store } from '../../../src/store/store.ts';
 import { TaskRegistry } from '../../../src/tasks/task-registry.ts';
@@ -39,8 +41,16 @@ function createdAs(job: NewJob, request: ReleaseScheduleRequest): ClaimedJob {
  * and answers each release with `released` and the jobs it asked for, as a store would create them.
  */
 function fakeStore(acquired: Array<{ schedule: ScheduleRecord; activeJobs?: number }>, released = true) {
-  const calls = { acquire: [] as AcquireSchedulesRequest[], release: [] as ReleaseScheduleRequest[][] };
+  const calls = {
+    acquire: [] as AcquireSchedulesRequest[],
+    release: [] as ReleaseScheduleRequest[][],
+    update: [] as Array<[string, Partial<ScheduleRecord>, number]>,
+  };
   const store = {
+    async updateSchedule(id: string, patch: Partial<ScheduleRecord>, nowMs: number) {
+      calls.update.push([id, patch, nowMs]);
+      return null;
+    },
     async acquireDueSchedules(request: AcquireSchedulesRequest) {
       calls.acquire.push(request);
       return acquired.map(({ schedule: s, activeJobs = 0 }, index) => ({ schedule: s, leaseToken: 11 + index, activeJobs }));
@@ -60,7 +70,7 @@ function fakeStore(acquired: Array<{ schedule: ScheduleRecord; activeJobs?: numb
 function firer(store: Store, nowMs: number, reserve: { horizonMs: number; leaseMs: number } | null = null) {
   const events = new SchedulerEventEmitter();
   const seen: Array<{ name: SchedulerEventName; payload: unknown }> = [];
-  for (const name of ['schedule.fired', 'job.enqueued', 'schedule.missed', 'schedule.skipped', 'schedule.ended'] as const) {
+  for (const name of ['record.quarantined', 'schedule.fired', 'job.enqueued', 'schedule.missed', 'schedule.skipped', 'schedule.ended'] as const) {
     events.on(name, (payload) => seen.push({ name, payload }));
   }
   const registry = new TaskRegistry([task('report', { retry: { attempts: 5 }, run: () => undefined })]);
@@ -168,5 +178,45 @@ describe('fireDueSchedules', () => {
     expect(reserved.map(({ claimed, fire }) => [claimed.scheduleId, claimed.fireAtMs, claimed.status, fire])).toEqual([
       ['busy', t0 + 40_000, 'reserved', { maxRunning: 1, misfireGraceMs: 5_000, foreignActive: 2 }],
     ]);
+  });
+
+  it('pauses an unreadable schedule instead of planning it, and gives its lease back with its fire times unchanged', async () => {
+    const nowMs = t0 + 2 * minute;
+    const badData = schedule({ id: 'bad-data', nextFireAtMs: t0 + minute, lastFireAtMs: t0, unreadable: [{ field: 'data', reason: 'not JSON' }] });
+    const badNext = schedule({ id: 'bad-next', unreadable: [{ field: 'trigger', reason: 'no type' }, { field: 'nextFireAtMs', reason: 'NaN' }] });
+    const badLast = schedule({ id: 'bad-last', unreadable: [{ field: 'lastFireAtMs', reason: 'NaN' }] });
+    const { store, calls } = fakeStore([{ schedule: badData }, { schedule: schedule({}) }, { schedule: badNext }, { schedule: badLast }]);
+    const { ctx, seen } = firer(store, nowMs);
+    expect((await fireDueSchedules(ctx)).handled).toBe(4);
+
+    expect(calls.update).toEqual(['bad-data', 'bad-next', 'bad-last'].map((id) => [id, { paused: true }, nowMs]));
+    const quarantined = seen.filter(({ name }) => name === 'record.quarantined').map(({ payload }) => payload);
+    expect(quarantined).toEqual([badData, badNext, badLast].map(({ id, unreadable }) => ({
+      kind: 'schedule', id, unreadable, error: expect.any(CorruptRecordError),
+    })));
+    expect(quarantined.map((payload) => (payload as { error: Error }).error.message)).toEqual(
+      [badData, badNext, badLast].map(({ id, unreadable }) => corruptRecordError('schedule', id, unreadable!).message),
+    );
+    // First the quarantined release (only the one whose fire times could be read), then the plans.
+    expect(calls.release).toHaveLength(2);
+    expect(calls.release[0]).toEqual([{
+      scheduleId: 'bad-data', leaseToken: 11, nowMs, nextFireAtMs: t0 + minute, lastFireAtMs: t0, jobs: [], skipped: 0, missed: 0, end: false,
+    }]);
+    expect(calls.release[1]!.map(({ scheduleId, leaseToken, jobs }) => [scheduleId, leaseToken, jobs.length])).toEqual([['s1', 12, 3]]);
+    expect(seen.filter(({ name }) => name === 'schedule.fired').map(({ payload }) => (payload as { scheduleId: string }).scheduleId)).toEqual(['s1', 's1', 's1']);
+  });
+
+  it('makes no quarantine release when no leased schedule is unreadable, or none can be given back', async () => {
+    const clean = fakeStore([{ schedule: schedule({}) }]);
+    await fireDueSchedules(firer(clean.store, t0).ctx);
+    expect(clean.calls.update).toEqual([]);
+    expect(clean.calls.release.map((requests) => requests.map(({ scheduleId }) => scheduleId))).toEqual([['s1']]);
+
+    const lost = fakeStore([{ schedule: schedule({ id: 'lost', unreadable: [{ field: 'nextFireAtMs', reason: 'NaN' }] }) }]);
+    const { ctx, seen } = firer(lost.store, t0);
+    expect((await fireDueSchedules(ctx)).handled).toBe(1);
+    expect(lost.calls.update).toEqual([['lost', { paused: true }, t0]]);
+    expect(seen.map(({ name }) => name)).toEqual(['record.quarantined']);
+    expect(lost.calls.release).toEqual([[]]);
   });
 });
