@@ -58,6 +58,11 @@ export class JobSlots {
     return this.#wheel.size;
   }
 
+  /** Reserved jobs waiting for the instant `atMs`. */
+  reservedAt(atMs: number): number {
+    return this.#wheel.countAt(atMs);
+  }
+
   /** Due jobs waiting for a slot. */
   get waitingCount(): number {
     return this.#waiting.size;

@@ -100,6 +100,8 @@ export class NodeLoop {
       horizonMs: reserves ? options.lookAheadMs : 0,
       reserveLeaseMs: reserves ? options.leaseMs : null,
       reservable: () => this.#reservable(),
+      perInstant: () => (this.#chores.otherWorkers > 0 ? this.#options.concurrency + this.#options.prefetch : null),
+      reservedAt: (atMs) => this.#slots.reservedAt(atMs),
     };
   }
 
@@ -293,7 +295,7 @@ export class NodeLoop {
     // being written do not take slots, but a store that writes them slower than handlers finish
     // stops the claims (backpressure) rather than piling up leases.
     if (slots.waitingCount <= Math.floor(prefetch / 2) && taken < capacity && !slots.outcomesBacklogged() && (full || !this.#claimedDry)) {
-      claimed = await this.#claim(capacity - taken, full && lookAheadMs > 0 ? this.#reservable() : 0);
+      claimed = await this.#claim(capacity - taken, full && lookAheadMs > 0 ? this.#claimableAhead() : 0);
       started += slots.startWaiting();
     }
     if (started > 0 || claimed > 0) return 'progressed';
@@ -301,13 +303,20 @@ export class NodeLoop {
   }
 
   /**
-   * How many more jobs this node may reserve ahead. Alone, up to `maxReserved`: nobody else would
-   * start them. Beside other nodes that run jobs, only what its slots can start (concurrency +
-   * prefetch): the rest of a wave of fires is created queued, and the other nodes reserve it with
-   * their own look-ahead, so the wave is shared rather than held by whichever node looked first
-   * (Quartz acquires no more triggers than it has free threads, for the same reason).
+   * How many more jobs this node may reserve ahead: up to `maxReserved` in all. Fires are bounded
+   * per instant as well (`perInstant` in the firer): beside other nodes that run jobs, a node
+   * reserves for one instant only what its slots can start then (concurrency + prefetch); the
+   * rest of a wave is created queued, and the other nodes reserve it with their own look-ahead,
+   * so the wave is shared rather than held by whichever node looked first (Quartz acquires no
+   * more triggers than it has free threads, for the same reason). Delayed jobs, claimed ahead
+   * across instants, are bounded by the same slots in all beside other nodes.
    */
   #reservable(): number {
+    return Math.max(0, maxReserved - this.#slots.reservedCount);
+  }
+
+  /** How many delayed jobs a claim may reserve ahead (see `#reservable`). */
+  #claimableAhead(): number {
     const { concurrency, prefetch } = this.#options;
     const budget = this.#chores.otherWorkers > 0 ? concurrency + prefetch : maxReserved;
     return Math.max(0, budget - this.#slots.reservedCount);

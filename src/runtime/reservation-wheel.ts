@@ -22,6 +22,11 @@ export class ReservationWheel {
     return this.#size;
   }
 
+  /** Jobs waiting for the instant `atMs`. */
+  countAt(atMs: number): number {
+    return this.#groups.get(atMs)?.jobs.length ?? 0;
+  }
+
   /** Holds `job` until its runAtMs (a job due already is handed over at the next timer turn). */
   add(job: HeldJob): void {
     const atMs = job.claimed.runAtMs;

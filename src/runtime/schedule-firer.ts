@@ -29,6 +29,12 @@ export interface ScheduleFirerContext {
   reserveLeaseMs: number | null;
   /** How many more jobs this node may reserve now (its capacity left). */
   reservable: () => number;
+  /**
+   * How many jobs this node may hold reserved for one instant (null: no bound), and how many it
+   * holds for an instant already: beside other nodes, a wave of fires is shared, not hoarded.
+   */
+  perInstant: () => number | null;
+  reservedAt: (atMs: number) => number;
 }
 
 /** A job a firing pass created, reserved for this node, with the policies judged at its start. */
@@ -60,22 +66,34 @@ export async function fireDueSchedules(ctx: ScheduleFirerContext): Promise<{ han
   const acquired = leased.filter(({ schedule }) => schedule.unreadable === undefined);
   await quarantineSchedules(ctx, leased, nowMs);
   const plans = acquired.map(({ schedule, activeJobs }) => ({ schedule, activeJobs, plan: planFires({ schedule, nowMs, activeJobs, horizonMs }) }));
-  // Fires beyond what this node may reserve are created queued, for any node to claim or reserve.
+  // Fires beyond what this node may reserve are created queued, for any node to claim or reserve:
+  // in all (`reservable`), and per instant (`perInstant`) when other nodes share the work.
   let room = reserving ? ctx.reservable() : 0;
+  const perInstant = reserving ? ctx.perInstant() : null;
+  const takenAt = new Map<number, number>();
+  const fitsAt = (atMs: number) => perInstant === null || ctx.reservedAt(atMs) + (takenAt.get(atMs) ?? 0) < perInstant;
   const results = await ctx.store.releaseSchedules(
     acquired.map(({ schedule, leaseToken }, index): ReleaseScheduleRequest => {
       const { plan } = plans[index]!;
-      const count = plan.run.length + plan.ahead.length;
+      const jobs = [...plan.run, ...plan.ahead].map((fireAtMs) => jobForFire(ctx, schedule, fireAtMs, nowMs));
       // Reserved only for a task this node runs (routing): another task's fires wait for its nodes.
-      const reserve = ctx.reserveLeaseMs !== null && count > 0 && count <= room && ctx.registry.get(schedule.task) !== undefined;
-      if (reserve) room -= count;
+      const reserve =
+        ctx.reserveLeaseMs !== null &&
+        jobs.length > 0 &&
+        jobs.length <= room &&
+        jobs.every((job) => fitsAt(job.runAtMs)) &&
+        ctx.registry.get(schedule.task) !== undefined;
+      if (reserve) {
+        room -= jobs.length;
+        for (const job of jobs) takenAt.set(job.runAtMs, (takenAt.get(job.runAtMs) ?? 0) + 1);
+      }
       return {
         scheduleId: schedule.id,
         leaseToken,
         nowMs,
         nextFireAtMs: plan.nextFireAtMs,
         lastFireAtMs: plan.lastFireAtMs,
-        jobs: [...plan.run, ...plan.ahead].map((fireAtMs) => jobForFire(ctx, schedule, fireAtMs, nowMs)),
+        jobs,
         skipped: plan.skipped.length,
         missed: missedTotal(plan),
         end: plan.end,

@@ -76,7 +76,7 @@ function firer(store: Store, nowMs: number, reserve: { horizonMs: number; leaseM
   const registry = new TaskRegistry([task('report', { retry: { attempts: 5 }, run: () => undefined })]);
   const ctx = {
     store, clock: new VirtualClock(nowMs), nodeId: 'node-1', registry, events, scheduleLeaseMs: 4_000, batchSize: 25,
-    horizonMs: reserve?.horizonMs ?? 0, reserveLeaseMs: reserve?.leaseMs ?? null, reservable: () => 100,
+    horizonMs: reserve?.horizonMs ?? 0, reserveLeaseMs: reserve?.leaseMs ?? null, reservable: () => 100, perInstant: () => null, reservedAt: () => 0,
   };
   return { ctx, seen };
 }
