@@ -32,6 +32,7 @@ export default {
     'src/runtime/events.ts', // the typed emitter (a throwing listener never breaks the scheduler)
     'src/runtime/live-schedulers.ts', // the leak guard's set of running nodes
     'src/runtime/scheduler-options.ts', // defaults and validation of the scheduler's options
+    'src/runtime/start-gate.ts', // whether a held job starts at its instant (lease, cancel, misfire, maxRunning)
     // Not pure, but included on purpose: no timer, and its only I/O is two calls on the injected
     // Store port, which the runtime tests drive on MemoryStore under a VirtualClock. The fire jitter
     // (a job's runAtMs) and the fire events are decided here.

@@ -67,7 +67,13 @@ function fakeStore(acquired: Array<{ schedule: ScheduleRecord; activeJobs?: numb
   return { store: store as unknown as Store, calls };
 }
 
-function firer(store: Store, nowMs: number, reserve: { horizonMs: number; leaseMs: number } | null = null) {
+interface Budget {
+  reservable?: number;
+  perInstant?: number | null;
+  reservedAt?: (atMs: number) => number;
+}
+
+function firer(store: Store, nowMs: number, reserve: { horizonMs: number; leaseMs: number } | null = null, budget: Budget = {}) {
   const events = new SchedulerEventEmitter();
   const seen: Array<{ name: SchedulerEventName; payload: unknown }> = [];
   for (const name of ['record.quarantined', 'schedule.fired', 'job.enqueued', 'schedule.missed', 'schedule.skipped', 'schedule.ended'] as const) {
@@ -76,7 +82,8 @@ function firer(store: Store, nowMs: number, reserve: { horizonMs: number; leaseM
   const registry = new TaskRegistry([task('report', { retry: { attempts: 5 }, run: () => undefined })]);
   const ctx = {
     store, clock: new VirtualClock(nowMs), nodeId: 'node-1', registry, events, scheduleLeaseMs: 4_000, batchSize: 25,
-    horizonMs: reserve?.horizonMs ?? 0, reserveLeaseMs: reserve?.leaseMs ?? null, reservable: () => 100, perInstant: () => null, reservedAt: () => 0,
+    horizonMs: reserve?.horizonMs ?? 0, reserveLeaseMs: reserve?.leaseMs ?? null,
+    reservable: () => budget.reservable ?? 100, perInstant: () => budget.perInstant ?? null, reservedAt: budget.reservedAt ?? (() => 0),
   };
   return { ctx, seen };
 }
@@ -218,5 +225,81 @@ describe('fireDueSchedules', () => {
     expect(lost.calls.update).toEqual([['lost', { paused: true }, t0]]);
     expect(seen.map(({ name }) => name)).toEqual(['record.quarantined']);
     expect(lost.calls.release).toEqual([[]]);
+  });
+
+  describe('how much a node reserves', () => {
+    const ahead = { horizonMs: 15_000, leaseMs: 3_000 };
+    const nowMs = t0 + 30_000;
+    /** A one-shot schedule due at `atMs` (within the look-ahead of `nowMs`). */
+    const oneShot = (id: string, atMs = t0 + 40_000) => ({ schedule: schedule({ id, trigger: at(atMs), nextFireAtMs: atMs }) });
+    const reservedIds = (requests: readonly ReleaseScheduleRequest[]) => requests.filter((r) => r.reserve !== undefined).map((r) => r.scheduleId);
+
+    it('beside other nodes, no more per instant than its slots, counting what it holds for that instant already', async () => {
+      const { store, calls } = fakeStore([oneShot('a'), oneShot('b'), oneShot('c'), oneShot('d', t0 + 41_000)]);
+      const held = new Map([[t0 + 40_000, 1]]);
+      await fireDueSchedules(firer(store, nowMs, ahead, { perInstant: 3, reservedAt: (atMs) => held.get(atMs) ?? 0 }).ctx);
+      // One held already at +40 s: two more fit there; +41 s is another instant.
+      expect(reservedIds(calls.release[0]!)).toEqual(['a', 'b', 'd']);
+      expect(calls.release[0]!.map((r) => r.jobs.length)).toEqual([1, 1, 1, 1]);
+    });
+
+    it("reserves a schedule's fires all or none: every instant must have room", async () => {
+      const twice = schedule({ id: 'twice', trigger: every('5s', { startAt: t0 + 40_000 }), nextFireAtMs: t0 + 40_000 });
+      const { store, calls } = fakeStore([{ schedule: twice }]);
+      const full = new Map([[t0 + 45_000, 2]]);
+      await fireDueSchedules(firer(store, nowMs, ahead, { perInstant: 2, reservedAt: (atMs) => full.get(atMs) ?? 0 }).ctx);
+      expect(calls.release[0]![0]!.jobs.map((job) => job.fireAtMs)).toEqual([t0 + 40_000, t0 + 45_000]);
+      expect(calls.release[0]![0]!.reserve).toBeUndefined();
+    });
+
+    it('no more than it may hold in all: a schedule whose fires exceed the room left is created queued', async () => {
+      const pair = (id: string) => ({ schedule: schedule({ id, trigger: every('5s', { startAt: t0 + 40_000 }), nextFireAtMs: t0 + 40_000 }) });
+      const { store, calls } = fakeStore([pair('first'), pair('second'), oneShot('third')]);
+      await fireDueSchedules(firer(store, nowMs, ahead, { reservable: 3 }).ctx);
+      // 2 fit in 3, then 1 is left: the second pair does not fit, the one-shot does.
+      expect(reservedIds(calls.release[0]!)).toEqual(['first', 'third']);
+    });
+
+    it('looks ahead only when it may reserve something, and only when it runs jobs', async () => {
+      const full = fakeStore([]);
+      await fireDueSchedules(firer(full.store, nowMs, ahead, { reservable: 0 }).ctx);
+      expect(full.calls.acquire[0]).not.toHaveProperty('horizonMs');
+      const one = fakeStore([]);
+      await fireDueSchedules(firer(one.store, nowMs, ahead, { reservable: 1 }).ctx);
+      expect(one.calls.acquire[0]).toHaveProperty('horizonMs', 15_000);
+      const notRunning = fakeStore([oneShot('a', nowMs)]);
+      await fireDueSchedules(firer(notRunning.store, nowMs, null, { reservable: 5 }).ctx);
+      expect(notRunning.calls.acquire[0]).not.toHaveProperty('horizonMs');
+      expect(notRunning.calls.release[0]![0]!.reserve).toBeUndefined();
+      expect(notRunning.calls.release[0]![0]!.jobs).toHaveLength(1);
+    });
+
+    it('asks no reservation for a release that creates no job', async () => {
+      const busy = schedule({ id: 'busy', maxRunning: 1, trigger: at(nowMs), nextFireAtMs: nowMs });
+      const { store, calls } = fakeStore([{ schedule: busy, activeJobs: 1 }]);
+      await fireDueSchedules(firer(store, nowMs, ahead).ctx);
+      expect(calls.release[0]![0]!.jobs).toEqual([]);
+      expect(calls.release[0]![0]!.reserve).toBeUndefined();
+    });
+
+    it('a due fire it reserved starts as decided now; a fire ahead carries its policies to its start', async () => {
+      const s = schedule({ id: 'every-10s', maxRunning: 2, misfireGraceMs: 500, trigger: every('10s', { startAt: t0 }), nextFireAtMs: nowMs });
+      const { store } = fakeStore([{ schedule: s, activeJobs: 1 }]);
+      const { reserved } = await fireDueSchedules(firer(store, nowMs, ahead).ctx);
+      expect(reserved.map(({ claimed, fire }) => [claimed.fireAtMs, fire])).toEqual([
+        [nowMs, null],
+        [nowMs + 10_000, { maxRunning: 2, misfireGraceMs: 500, foreignActive: 1 }],
+      ]);
+    });
+
+    it('describes a created job to listeners of job.enqueued alone: reserved by this node, no attempt yet', async () => {
+      const { store } = fakeStore([oneShot('a')]);
+      const events = new SchedulerEventEmitter();
+      const ctx = { ...firer(store, nowMs, ahead).ctx, events };
+      const enqueued: unknown[] = [];
+      events.on('job.enqueued', ({ job }) => enqueued.push([job.status, job.attempt, job.nodeId, job.fencingToken]));
+      await fireDueSchedules(ctx);
+      expect(enqueued).toEqual([['reserved', 0, 'node-1', 1]]);
+    });
   });
 });
