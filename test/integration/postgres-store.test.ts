@@ -283,6 +283,84 @@ describe.skipIf(!available)('query plans with stale statistics', () => {
   });
 });
 
+describe.skipIf(!available)('the hot table and the history (schema 7)', () => {
+  const fireJob = (id: string, fireAtMs: number) => ({ ...newJob(id, { runAtMs: fireAtMs }), origin: 'schedule' as const, scheduleId: 'sched-1', fireAtMs });
+  const placeOf = async (schema: string, id: string) => {
+    const result = await admin.query(`SELECT 'jobs' AS t FROM "${schema}".jobs WHERE id = $1 UNION ALL SELECT 'job_history' FROM "${schema}".job_history WHERE id = $1`, [id]);
+    return result.rows.map((row) => row.t as string);
+  };
+
+  test('the completion that ends a job moves it into the history; a retry or a cancellation moves it as well', async () => {
+    const schema = freshSchema();
+    const store = new PostgresStore({ poolConfig: pgEnv, schema });
+    await store.open();
+    try {
+      await store.enqueueJobs([newJob('job-1', { runAtMs: 1000 }), newJob('job-2', { runAtMs: 1000 }), newJob('job-3', { runAtMs: 1000 })]);
+      const claimed = await store.claimJobs({ nodeId: 'node-a', nowMs: 1000, leaseMs: 1000, limit: 2, tasks: ['task-a'] });
+      const [one, two] = claimed;
+      await store.completeJobs([
+        { jobId: one!.id, fencingToken: one!.fencingToken, nowMs: 1100, completion: { status: 'dead', error: { name: 'Error', message: 'boom' } } },
+        { jobId: two!.id, fencingToken: two!.fencingToken, nowMs: 1100, completion: { status: 'retry', error: { name: 'Error', message: 'again' }, retryAtMs: 5000 } },
+      ]);
+      expect([await placeOf(schema, 'job-1'), await placeOf(schema, 'job-2')]).toEqual([['job_history'], ['jobs']]);
+      expect((await store.cancelJob({ jobId: 'job-3', nowMs: 1200, reason: 'stop' }))?.status).toBe('cancelled');
+      expect(await placeOf(schema, 'job-3')).toEqual(['job_history']);
+      const retried = await store.retryJob({ jobId: 'job-1', nowMs: 1300 });
+      expect([retried?.status, retried?.maxAttempts, await placeOf(schema, 'job-1')]).toEqual(['queued', 2, ['jobs']]);
+      // Claim order keeps the creation order (seq) of a job moved back.
+      await store.retryJob({ jobId: 'job-3', nowMs: 1300 });
+      const again = await store.claimJobs({ nodeId: 'node-a', nowMs: 1300, leaseMs: 1000, limit: 5, tasks: ['task-a'] });
+      expect(again.map((job) => job.id)).toEqual(['job-1', 'job-3']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a fire taken by an uncommitted enqueue is not created twice: the second enqueue waits, then answers the first job', async () => {
+    const pool = new pg.Pool({ ...pgEnv, max: 3 });
+    const store = new PostgresStore({ pool, schema: freshSchema() });
+    await store.open();
+    const tx = await pool.connect();
+    try {
+      await tx.query('BEGIN');
+      expect((await store.enqueueJobs([fireJob('fire-a', 3000)], { tx }))[0]?.created).toBe(true);
+      const racing = store.enqueueJobs([fireJob('fire-b', 3000)]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await tx.query('COMMIT');
+      const [result] = await racing;
+      expect(result?.created === false && result.job.id).toBe('fire-a');
+      expect((await store.listJobs({ scheduleId: 'sched-1' })).map((job) => job.id)).toEqual(['fire-a']);
+    } finally {
+      tx.release();
+      await store.close();
+      await pool.end();
+    }
+  });
+
+  test('enqueues of a fire racing the completion that moves its job into the history never create a second job', { timeout: 30_000 }, async () => {
+    const schema = freshSchema();
+    const worker = new PostgresStore({ poolConfig: pgEnv, schema, poolSize: 2 });
+    const others = Array.from({ length: 3 }, () => new PostgresStore({ poolConfig: pgEnv, schema, poolSize: 2 }));
+    await Promise.all([worker.open(), ...others.map((store) => store.open())]);
+    try {
+      for (let round = 0; round < 40; round++) {
+        const fireAtMs = 10_000 + round;
+        await worker.enqueueJobs([fireJob(`fire-${round}`, fireAtMs)]);
+        const [job] = await worker.claimJobs({ nodeId: 'node-a', nowMs: 20_000, leaseMs: 1000, limit: 1, tasks: ['task-a'] });
+        await Promise.all([
+          worker.completeJobs([{ jobId: job!.id, fencingToken: job!.fencingToken, nowMs: 20_000, completion: { status: 'succeeded', result: null } }]),
+          ...others.map((store, k) => store.enqueueJobs([fireJob(`fire-${round}-again-${k}`, fireAtMs)])),
+        ]);
+      }
+      const fires = await admin.query(`SELECT fire_at_ms, count(*)::int AS n FROM "${schema}".all_jobs GROUP BY fire_at_ms HAVING count(*) > 1`);
+      expect(fires.rows).toEqual([]);
+      expect((await worker.listJobs({ scheduleId: 'sched-1', limit: 1000 }))).toHaveLength(40);
+    } finally {
+      await Promise.all([worker.close(), ...others.map((store) => store.close())]);
+    }
+  });
+});
+
 describe.skipIf(!available)('round trips of the batch calls', () => {
   test('enqueueJobs, upsertSchedules and completeAndClaim are one statement each, whatever their size', async () => {
     const pool = new pg.Pool({ ...pgEnv, max: 2 });
