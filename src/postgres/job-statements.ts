@@ -8,38 +8,13 @@ const activeStatuses = `('queued', 'reserved', 'running', 'failed')`;
 export function jobStatements(s: string) {
   return {
     // $1…$11 one array per column (batch-params.ts newJobArrays), $12 channel, $13 batch size.
-    // The unique indexes of `jobs` (id, active dedupe key) are arbiters of DO NOTHING, also
-    // between two rows of the same batch. A fire is taken through fire_keys (migrations/0007): a
-    // job whose fire is kept already, or whose id is in the history, is left out, as is a second
-    // job of the batch with the same fire; the created jobs' fires are then inserted there, which
-    // fails (23505) only when another statement took the same fire meanwhile (the store enqueues
-    // again). One row back: the created ids, or NULL when every job was created (the common
-    // case, which then decodes nothing per job).
+    // The function (migrations/0007) creates the jobs whose id, fire and active dedupe key are
+    // free, across the live jobs and the history. One row back: the created ids, or NULL when
+    // every job was created (the common case, which then decodes nothing per job).
     enqueue: `
-      WITH r AS (
-        SELECT r.*, CASE WHEN r.fire_at_ms IS NULL OR r.schedule_id IS NULL THEN 1
-            ELSE row_number() OVER (PARTITION BY r.schedule_id, r.fire_at_ms ORDER BY r.i) END AS nth_of_fire
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::bigint[], $9::bigint[],
-          $10::int[], $11::text[]) WITH ORDINALITY
-          AS r(id, task, data, origin, schedule_id, fire_at_ms, priority, run_at_ms, created_at_ms, max_attempts, dedupe_key, i)),
-      created AS (
-        INSERT INTO ${s}.jobs (id, task, data, origin, schedule_id, fire_at_ms, status, priority, run_at_ms,
-          created_at_ms, updated_at_ms, max_attempts, dedupe_key)
-        SELECT r.id, r.task, COALESCE(r.data::jsonb, 'null'::jsonb), r.origin, r.schedule_id, r.fire_at_ms, 'queued', r.priority,
-          r.run_at_ms, r.created_at_ms, r.created_at_ms, r.max_attempts, r.dedupe_key
-        FROM r
-        WHERE r.nth_of_fire = 1 AND NOT EXISTS (SELECT 1 FROM ${s}.job_history h WHERE h.id = r.id)
-          AND (r.fire_at_ms IS NULL OR NOT EXISTS (
-            SELECT 1 FROM ${s}.fire_keys k WHERE k.schedule_id = r.schedule_id AND k.fire_at_ms = r.fire_at_ms))
-        ORDER BY r.i
-        ON CONFLICT DO NOTHING
-        RETURNING id, schedule_id, fire_at_ms),
-      keyed AS (
-        INSERT INTO ${s}.fire_keys (schedule_id, fire_at_ms, job_id)
-        SELECT created.schedule_id, created.fire_at_ms, created.id FROM created WHERE created.fire_at_ms IS NOT NULL AND created.schedule_id IS NOT NULL),
-      notified AS (SELECT pg_notify($12, 'jobs') FROM (SELECT 1 FROM created LIMIT 1) AS any_created)
-      SELECT CASE WHEN count(*) = $13::int THEN NULL ELSE COALESCE(array_agg(created.id), '{}') END AS ids
-      FROM created LEFT JOIN notified ON true`,
+      SELECT CASE WHEN cardinality(c.ids) = $13::int THEN NULL ELSE c.ids END AS ids
+      FROM ${s}.enqueue_jobs($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::bigint[],
+        $9::bigint[], $10::int[], $11::text[], $12) AS c(ids)`,
 
     // $1 ids, $2 schedule ids, $3 fire times, $4 dedupe keys (arrays, one entry per job that was
     // not created): the job each one collided with, in the order enqueueJobs documents.

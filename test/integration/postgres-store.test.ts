@@ -337,6 +337,34 @@ describe.skipIf(!available)('the hot table and the history (schema 7)', () => {
     }
   });
 
+  test('an enqueue reusing the id of a job that moves into the history meanwhile waits for the move and creates nothing', async () => {
+    const schema = freshSchema();
+    const pool = new pg.Pool({ ...pgEnv, max: 3 });
+    const store = new PostgresStore({ pool, schema });
+    await store.open();
+    const mover = await pool.connect();
+    try {
+      await store.enqueueJobs([newJob('job-x', { runAtMs: 1000 })]);
+      // A completion's move, held open: the row is gone from jobs, the history row not committed.
+      await mover.query('BEGIN');
+      await mover.query(`WITH m AS (DELETE FROM "${schema}".jobs WHERE id = 'job-x' RETURNING *)
+        INSERT INTO "${schema}".job_history SELECT id, seq, task, data, origin, schedule_id, fire_at_ms, 'succeeded', priority, run_at_ms,
+          created_at_ms, 1100, started_at_ms, 1100, attempt, max_attempts, dedupe_key, NULL, NULL, fencing_token, cancel_requested, 'null',
+          error, attempts, NULL FROM m`);
+      const racing = store.enqueueJobs([newJob('job-x', { runAtMs: 2000, data: { n: 2 } })]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await mover.query('COMMIT');
+      const [result] = await racing;
+      expect(result?.created === false && [result.job.id, result.job.status]).toEqual(['job-x', 'succeeded']);
+      const copies = await admin.query(`SELECT count(*)::int AS n FROM "${schema}".all_jobs WHERE id = 'job-x'`);
+      expect(copies.rows[0].n).toBe(1);
+    } finally {
+      mover.release();
+      await store.close();
+      await pool.end();
+    }
+  });
+
   test('enqueues of a fire racing the completion that moves its job into the history never create a second job', { timeout: 30_000 }, async () => {
     const schema = freshSchema();
     const worker = new PostgresStore({ poolConfig: pgEnv, schema, poolSize: 2 });

@@ -188,3 +188,61 @@ BEGIN
   PERFORM pg_notify(p_channel, 'schedules');
 END
 $$;
+
+-- enqueueJobs: one array per column (batch-params.ts newJobArrays); the ids created, in order.
+-- The unique indexes of `jobs` (id, active dedupe key) are arbiters of DO NOTHING, also between
+-- two rows of one batch. A job whose fire is taken (fire_keys), or a second job of the batch
+-- with the same fire, is left out; the created jobs' fires are inserted into fire_keys (which
+-- fails, 23505, only when a concurrent statement took the same fire: the store runs it again).
+-- Then, in a second statement and so with a snapshot taken after the first one's waits, a job
+-- created under an id that the history holds is deleted again: the id was in the history
+-- already, or its job moved there while this insert waited on its row in `jobs`.
+CREATE FUNCTION enqueue_jobs(p_id text[], p_task text[], p_data text[], p_origin text[], p_schedule_id text[],
+  p_fire_at_ms bigint[], p_priority integer[], p_run_at_ms bigint[], p_created_at_ms bigint[], p_max_attempts integer[],
+  p_dedupe_key text[], p_channel text)
+RETURNS text[]
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $$
+DECLARE
+  created_ids text[];
+BEGIN
+  WITH r AS (
+    SELECT r.*, CASE WHEN r.fire_at_ms IS NULL OR r.schedule_id IS NULL THEN 1
+        ELSE row_number() OVER (PARTITION BY r.schedule_id, r.fire_at_ms ORDER BY r.i) END AS nth_of_fire
+    FROM unnest(p_id, p_task, p_data, p_origin, p_schedule_id, p_fire_at_ms, p_priority, p_run_at_ms, p_created_at_ms,
+      p_max_attempts, p_dedupe_key) WITH ORDINALITY
+      AS r(id, task, data, origin, schedule_id, fire_at_ms, priority, run_at_ms, created_at_ms, max_attempts, dedupe_key, i)),
+  created AS (
+    INSERT INTO jobs (id, task, data, origin, schedule_id, fire_at_ms, status, priority, run_at_ms,
+      created_at_ms, updated_at_ms, max_attempts, dedupe_key)
+    SELECT r.id, r.task, COALESCE(r.data::jsonb, 'null'::jsonb), r.origin, r.schedule_id, r.fire_at_ms, 'queued', r.priority,
+      r.run_at_ms, r.created_at_ms, r.created_at_ms, r.max_attempts, r.dedupe_key
+    FROM r
+    WHERE r.nth_of_fire = 1
+      AND (r.fire_at_ms IS NULL OR NOT EXISTS (
+        SELECT 1 FROM fire_keys k WHERE k.schedule_id = r.schedule_id AND k.fire_at_ms = r.fire_at_ms))
+    ORDER BY r.i
+    ON CONFLICT DO NOTHING
+    RETURNING jobs.id, jobs.schedule_id, jobs.fire_at_ms),
+  keyed AS (
+    INSERT INTO fire_keys (schedule_id, fire_at_ms, job_id)
+    SELECT c.schedule_id, c.fire_at_ms, c.id FROM created c WHERE c.fire_at_ms IS NOT NULL AND c.schedule_id IS NOT NULL)
+  SELECT COALESCE(array_agg(c.id), '{}') INTO created_ids FROM created c;
+
+  IF EXISTS (SELECT 1 FROM job_history h WHERE h.id = ANY(created_ids)) THEN
+    WITH gone AS (
+      DELETE FROM jobs j WHERE j.id = ANY(created_ids) AND EXISTS (SELECT 1 FROM job_history h WHERE h.id = j.id)
+      RETURNING j.id, j.schedule_id, j.fire_at_ms),
+    unkeyed AS (
+      DELETE FROM fire_keys k USING gone g WHERE k.schedule_id = g.schedule_id AND k.fire_at_ms = g.fire_at_ms AND k.job_id = g.id)
+    SELECT COALESCE(array_agg(x.id ORDER BY x.n), '{}') INTO created_ids
+    FROM unnest(created_ids) WITH ORDINALITY AS x(id, n) WHERE x.id NOT IN (SELECT gone.id FROM gone);
+  END IF;
+
+  IF cardinality(created_ids) > 0 THEN
+    PERFORM pg_notify(p_channel, 'jobs');
+  END IF;
+  RETURN created_ids;
+END
+$$;
