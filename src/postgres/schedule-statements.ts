@@ -75,7 +75,9 @@ export function scheduleStatements(s: string) {
         ORDER BY sc.id
         FOR UPDATE OF sc),
       -- A job whose fire is kept already (fire_keys), whose id is in the history, or whose fire
-      -- an earlier job of the batch has, is left out (see enqueue in job-statements.ts).
+      -- an earlier job of the batch has, is left out (see enqueue_jobs in migrations/0007). Each
+      -- NOT EXISTS is a primary-key probe per job (OFFSET 0: never an anti-join the planner
+      -- might hash over the whole history).
       input AS (
         SELECT j.*, CASE WHEN j.fire_at_ms IS NULL OR j.schedule_id IS NULL THEN 1
             ELSE row_number() OVER (PARTITION BY j.schedule_id, j.fire_at_ms ORDER BY j.ri, j.i) END AS nth_of_fire
@@ -93,9 +95,9 @@ export function scheduleStatements(s: string) {
           input.max_attempts, input.dedupe_key, CASE WHEN r.reserve_node IS NULL THEN 0 ELSE 1 END, r.reserve_node,
           input.run_at_ms + r.reserve_lease_ms
         FROM input JOIN r ON r.i = input.ri
-        WHERE input.nth_of_fire = 1 AND NOT EXISTS (SELECT 1 FROM ${s}.job_history h WHERE h.id = input.id)
+        WHERE input.nth_of_fire = 1 AND NOT EXISTS (SELECT 1 FROM ${s}.job_history h WHERE h.id = input.id OFFSET 0)
           AND (input.fire_at_ms IS NULL OR NOT EXISTS (
-            SELECT 1 FROM ${s}.fire_keys k WHERE k.schedule_id = input.schedule_id AND k.fire_at_ms = input.fire_at_ms))
+            SELECT 1 FROM ${s}.fire_keys k WHERE k.schedule_id = input.schedule_id AND k.fire_at_ms = input.fire_at_ms OFFSET 0))
         ORDER BY input.ri, input.i
         ON CONFLICT DO NOTHING
         RETURNING id, task, data, origin, schedule_id, fire_at_ms, priority, run_at_ms, created_at_ms, dedupe_key, status,

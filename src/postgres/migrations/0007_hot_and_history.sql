@@ -221,7 +221,7 @@ BEGIN
     FROM r
     WHERE r.nth_of_fire = 1
       AND (r.fire_at_ms IS NULL OR NOT EXISTS (
-        SELECT 1 FROM fire_keys k WHERE k.schedule_id = r.schedule_id AND k.fire_at_ms = r.fire_at_ms))
+        SELECT 1 FROM fire_keys k WHERE k.schedule_id = r.schedule_id AND k.fire_at_ms = r.fire_at_ms OFFSET 0))
     ORDER BY r.i
     ON CONFLICT DO NOTHING
     RETURNING jobs.id, jobs.schedule_id, jobs.fire_at_ms),
@@ -230,9 +230,12 @@ BEGIN
     SELECT c.schedule_id, c.fire_at_ms, c.id FROM created c WHERE c.fire_at_ms IS NOT NULL AND c.schedule_id IS NOT NULL)
   SELECT COALESCE(array_agg(c.id), '{}') INTO created_ids FROM created c;
 
-  IF EXISTS (SELECT 1 FROM job_history h WHERE h.id = ANY(created_ids)) THEN
+  -- One primary-key probe of the history per created job. (`h.id = ANY(created_ids)` was
+  -- planned as a sequential scan of the whole history, 1.4 ms per job with 200,000 kept; the
+  -- OFFSET 0 keeps each EXISTS a per-row probe rather than a join the planner may hash.)
+  IF EXISTS (SELECT 1 FROM unnest(created_ids) AS c(id) WHERE EXISTS (SELECT 1 FROM job_history h WHERE h.id = c.id OFFSET 0)) THEN
     WITH gone AS (
-      DELETE FROM jobs j WHERE j.id = ANY(created_ids) AND EXISTS (SELECT 1 FROM job_history h WHERE h.id = j.id)
+      DELETE FROM jobs j WHERE j.id = ANY(created_ids) AND EXISTS (SELECT 1 FROM job_history h WHERE h.id = j.id OFFSET 0)
       RETURNING j.id, j.schedule_id, j.fire_at_ms),
     unkeyed AS (
       DELETE FROM fire_keys k USING gone g WHERE k.schedule_id = g.schedule_id AND k.fire_at_ms = g.fire_at_ms AND k.job_id = g.id)
