@@ -22,13 +22,14 @@ export function adminStatements(s: string) {
           ORDER BY j.run_at_ms LIMIT 1)) FROM pending p WHERE p.task IS NOT NULL),
         (SELECT min(lease_expires_at_ms) FROM ${s}.jobs WHERE status IN ('running', 'reserved'))) AS wake_at_ms`,
 
-    countByStatus: `SELECT status, count(*) AS n FROM ${s}.jobs GROUP BY status`,
-    // $1 bucketMs, $2 fromMs (inclusive), $3 toMs (exclusive): a range scan of jobs_updated (a
-    // final job's updatedAtMs is its finishedAtMs or later; there is no index on finishedAtMs).
+    countByStatus: `SELECT status, count(*) AS n FROM ${s}.all_jobs GROUP BY status`,
+    // $1 bucketMs, $2 fromMs (inclusive), $3 toMs (exclusive): final jobs are the history; a
+    // range scan of job_history_updated (a final job's updatedAtMs is its finishedAtMs or later;
+    // there is no index on finishedAtMs).
     finishedByBucket: `
       SELECT (finished_at_ms / $1::bigint) * $1::bigint AS bucket_start_ms, status, count(*) AS n
-      FROM ${s}.jobs
-      WHERE updated_at_ms >= $2 AND finished_at_ms >= $2 AND finished_at_ms < $3 AND status IN ('succeeded', 'dead', 'cancelled')
+      FROM ${s}.job_history
+      WHERE updated_at_ms >= $2 AND finished_at_ms >= $2 AND finished_at_ms < $3
       GROUP BY 1, 2`,
 
     upsertNode: `

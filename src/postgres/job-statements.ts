@@ -8,24 +8,13 @@ const activeStatuses = `('queued', 'reserved', 'running', 'failed')`;
 export function jobStatements(s: string) {
   return {
     // $1…$11 one array per column (batch-params.ts newJobArrays), $12 channel, $13 batch size.
-    // Every unique index (id, schedule fire, active dedupe key) is an arbiter of DO NOTHING, also
-    // between two rows of the same batch. One row back: the created ids, or NULL when every job
-    // was created (the common case, which then decodes nothing per job).
+    // The function (migrations/0007) creates the jobs whose id, fire and active dedupe key are
+    // free, across the live jobs and the history. One row back: the created ids, or NULL when
+    // every job was created (the common case, which then decodes nothing per job).
     enqueue: `
-      WITH created AS (
-        INSERT INTO ${s}.jobs (id, task, data, origin, schedule_id, fire_at_ms, status, priority, run_at_ms,
-          created_at_ms, updated_at_ms, max_attempts, dedupe_key)
-        SELECT r.id, r.task, COALESCE(r.data::jsonb, 'null'::jsonb), r.origin, r.schedule_id, r.fire_at_ms, 'queued', r.priority,
-          r.run_at_ms, r.created_at_ms, r.created_at_ms, r.max_attempts, r.dedupe_key
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::bigint[], $9::bigint[],
-          $10::int[], $11::text[]) WITH ORDINALITY
-          AS r(id, task, data, origin, schedule_id, fire_at_ms, priority, run_at_ms, created_at_ms, max_attempts, dedupe_key, i)
-        ORDER BY r.i
-        ON CONFLICT DO NOTHING
-        RETURNING id),
-      notified AS (SELECT pg_notify($12, 'jobs') FROM (SELECT 1 FROM created LIMIT 1) AS any_created)
-      SELECT CASE WHEN count(*) = $13::int THEN NULL ELSE COALESCE(array_agg(created.id), '{}') END AS ids
-      FROM created LEFT JOIN notified ON true`,
+      SELECT CASE WHEN cardinality(c.ids) = $13::int THEN NULL ELSE c.ids END AS ids
+      FROM ${s}.enqueue_jobs($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::bigint[],
+        $9::bigint[], $10::int[], $11::text[], $12) AS c(ids)`,
 
     // $1 ids, $2 schedule ids, $3 fire times, $4 dedupe keys (arrays, one entry per job that was
     // not created): the job each one collided with, in the order enqueueJobs documents.
@@ -33,13 +22,13 @@ export function jobStatements(s: string) {
       SELECT r.i, found.*
       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS r(id, schedule_id, fire_at_ms, dedupe_key, i)
       CROSS JOIN LATERAL (
-        SELECT j.*, 1 AS preference FROM ${s}.jobs j
-          WHERE r.fire_at_ms IS NOT NULL AND j.schedule_id = r.schedule_id AND j.fire_at_ms = r.fire_at_ms
+        SELECT j.*, 1 AS preference FROM ${s}.fire_keys k JOIN ${s}.all_jobs j ON j.id = k.job_id
+          WHERE r.fire_at_ms IS NOT NULL AND k.schedule_id = r.schedule_id AND k.fire_at_ms = r.fire_at_ms
         UNION ALL
         SELECT j.*, 2 FROM ${s}.jobs j
           WHERE r.dedupe_key IS NOT NULL AND j.dedupe_key = r.dedupe_key AND j.status IN ${activeStatuses}
         UNION ALL
-        SELECT j.*, 3 FROM ${s}.jobs j WHERE j.id = r.id
+        SELECT j.*, 3 FROM ${s}.all_jobs j WHERE j.id = r.id
         ORDER BY preference LIMIT 1) AS found
       ORDER BY r.i`,
 
@@ -89,43 +78,56 @@ export function jobStatements(s: string) {
       SELECT * FROM ${s}.jobs WHERE status IN ('running', 'reserved') AND lease_expires_at_ms <= $1
       ORDER BY lease_expires_at_ms, seq LIMIT $2`,
 
-    // $1 jobId, $2 nowMs, $3 error. queued, failed, or reserved and not due yet: cancelled now;
-    // running, or reserved and due (its node may have started it): only the flag. Final or
-    // unknown jobs match nothing (the store then reads the job as it is).
+    // $1 jobId, $2 nowMs, $3 error. queued, failed, or reserved and not due yet: cancelled now,
+    // which moves the job into the history; running, or reserved and due (its node may have
+    // started it): only the flag. Final or unknown jobs match nothing (the store then reads the
+    // job as it is).
     cancel: `
       WITH target AS (
         SELECT id, (status IN ('queued', 'failed') OR (status = 'reserved' AND run_at_ms > $2)) AS now_cancelled
-        FROM ${s}.jobs WHERE id = $1 AND status IN ('queued', 'failed', 'running', 'reserved') FOR UPDATE)
-      UPDATE ${s}.jobs j SET
-        status = CASE WHEN t.now_cancelled THEN 'cancelled' ELSE j.status END,
-        finished_at_ms = CASE WHEN t.now_cancelled THEN $2 ELSE j.finished_at_ms END,
-        error = CASE WHEN t.now_cancelled THEN $3::jsonb ELSE j.error END,
-        lease_owner = CASE WHEN t.now_cancelled THEN NULL ELSE j.lease_owner END,
-        lease_expires_at_ms = CASE WHEN t.now_cancelled THEN NULL ELSE j.lease_expires_at_ms END,
-        cancel_requested = NOT t.now_cancelled OR j.cancel_requested,
-        updated_at_ms = $2
-      FROM target t WHERE j.id = t.id
-      RETURNING j.*`,
+        FROM ${s}.jobs WHERE id = $1 AND status IN ('queued', 'failed', 'running', 'reserved') FOR UPDATE),
+      flagged AS (
+        UPDATE ${s}.jobs j SET cancel_requested = true, updated_at_ms = $2
+        FROM target t WHERE j.id = t.id AND NOT t.now_cancelled
+        RETURNING j.*),
+      gone AS (DELETE FROM ${s}.jobs j USING target t WHERE j.id = t.id AND t.now_cancelled RETURNING j.*),
+      moved AS (
+        INSERT INTO ${s}.job_history
+        SELECT g.id, g.seq, g.task, g.data, g.origin, g.schedule_id, g.fire_at_ms, 'cancelled', g.priority, g.run_at_ms,
+          g.created_at_ms, $2, g.started_at_ms, $2, g.attempt, g.max_attempts, g.dedupe_key, NULL, NULL, g.fencing_token,
+          g.cancel_requested, g.result, $3::jsonb, g.attempts, g.attempt_started_at_ms
+        FROM gone g
+        RETURNING *)
+      SELECT * FROM flagged UNION ALL SELECT * FROM moved`,
 
-    // $1 jobId, $2 nowMs, $3 channel.
+    // $1 jobId, $2 nowMs, $3 channel. The job moves from the history back to `jobs` (its seq
+    // kept); another active job holding its dedupe key fails the insert (23505).
     retry: `
-      WITH retried AS (
-        UPDATE ${s}.jobs SET status = 'queued', run_at_ms = $2, max_attempts = attempt + 1, finished_at_ms = NULL,
-          cancel_requested = false, updated_at_ms = $2
-        WHERE id = $1 AND status IN ('dead', 'cancelled')
+      WITH gone AS (DELETE FROM ${s}.job_history WHERE id = $1 AND status IN ('dead', 'cancelled') RETURNING *),
+      retried AS (
+        INSERT INTO ${s}.jobs OVERRIDING SYSTEM VALUE
+        SELECT g.id, g.seq, g.task, g.data, g.origin, g.schedule_id, g.fire_at_ms, 'queued', g.priority, $2, g.created_at_ms,
+          $2, g.started_at_ms, NULL, g.attempt, g.attempt + 1, g.dedupe_key, g.lease_owner, g.lease_expires_at_ms,
+          g.fencing_token, false, g.result, g.error, g.attempts, g.attempt_started_at_ms
+        FROM gone g
         RETURNING *),
       notified AS (SELECT pg_notify($3, 'jobs') FROM (SELECT 1 FROM retried LIMIT 1) AS any_retried)
       SELECT retried.* FROM retried LEFT JOIN notified ON true`,
 
-    get: `SELECT * FROM ${s}.jobs WHERE id = $1`,
+    get: `SELECT * FROM ${s}.all_jobs WHERE id = $1`,
 
-    // $1 statuses, $2 finishedBeforeMs. Only final jobs, whatever statuses were asked for. The
-    // created_at_ms bound (a job is created before it finishes) makes it a range of
-    // jobs_status_created per status; there is no index on finishedAtMs.
+    // $1 statuses, $2 finishedBeforeMs. Only final jobs (the history), whatever statuses were
+    // asked for; their fires are free again. The created_at_ms bound (a job is created before it
+    // finishes) makes it a range of job_history_status_created per status; there is no index on
+    // finishedAtMs. One row: how many.
     purge: `
-      DELETE FROM ${s}.jobs
-      WHERE status IN ('succeeded', 'dead', 'cancelled') AND status = ANY($1::text[])
-        AND created_at_ms < $2 AND finished_at_ms < $2`,
+      WITH gone AS (
+        DELETE FROM ${s}.job_history
+        WHERE status = ANY($1::text[]) AND created_at_ms < $2 AND finished_at_ms < $2
+        RETURNING schedule_id, fire_at_ms),
+      unkeyed AS (
+        DELETE FROM ${s}.fire_keys k USING gone g WHERE k.schedule_id = g.schedule_id AND k.fire_at_ms = g.fire_at_ms)
+      SELECT count(*) AS n FROM gone`,
   };
 }
 

@@ -58,20 +58,20 @@ export function buildJobListQuery(s: string, query: JobQuery): ListQuery {
     );
   } else if (query.afterId !== undefined) {
     // Keyset paging, newest first: strictly after the given job (older).
-    f.terms.push(`(created_at_ms, id) < (SELECT created_at_ms, id FROM ${s}.jobs WHERE id = ${f.param(query.afterId)})`);
+    f.terms.push(`(created_at_ms, id) < (SELECT created_at_ms, id FROM ${s}.all_jobs WHERE id = ${f.param(query.afterId)})`);
   }
   const limit = f.param(query.limit ?? defaultLimit);
   if (feed || query.scheduleId !== undefined || (statuses !== undefined && statuses.length <= 1)) {
     if (statuses !== undefined) f.terms.push(`status = ANY(${f.param(statuses)}::text[])`);
     const order = feed ? 'updated_at_ms, id' : 'created_at_ms DESC, id DESC';
-    return { text: `SELECT * FROM ${s}.jobs ${f.where()} ORDER BY ${order} LIMIT ${limit}`, values: f.values };
+    return { text: `SELECT * FROM ${s}.all_jobs ${f.where()} ORDER BY ${order} LIMIT ${limit}`, values: f.values };
   }
   // Newest first across several statuses: there is no index on creation time alone (it would
   // cost every job state change an entry), so each status reads its own range of
   // jobs_status_created up to the limit, and the ranges are merged.
   const ranges = (statuses ?? jobStatuses).map((status) => {
     const terms = [`status = ${f.param(status)}`, ...f.terms];
-    return `(SELECT * FROM ${s}.jobs WHERE ${terms.join(' AND ')} ORDER BY created_at_ms DESC, id DESC LIMIT ${limit})`;
+    return `(SELECT * FROM ${s}.all_jobs WHERE ${terms.join(' AND ')} ORDER BY created_at_ms DESC, id DESC LIMIT ${limit})`;
   });
   return {
     text: `SELECT * FROM (${ranges.join(' UNION ALL ')}) AS newest ORDER BY created_at_ms DESC, id DESC LIMIT ${limit}`,

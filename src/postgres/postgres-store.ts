@@ -195,7 +195,7 @@ export class PostgresStore implements Store {
   async releaseSchedules(requests: readonly ReleaseScheduleRequest[]): Promise<ReleaseScheduleResult[]> {
     if (requests.length === 0) return [];
     const { releases, jobs } = releaseParams(requests);
-    const rows = await this.#run('releaseSchedules', 'releaseSchedules', this.#schedules.release, [releases, jobs, this.channel]);
+    const rows = await this.#keyed(null, () => this.#run('releaseSchedules', 'releaseSchedules', this.#schedules.release, [releases, jobs, this.channel]));
     return releaseResults(requests, rows);
   }
 
@@ -204,7 +204,7 @@ export class PostgresStore implements Store {
   async enqueueJobs(jobs: readonly NewJob[], options?: WriteOptions): Promise<EnqueueResult[]> {
     const tx = txClient(options);
     if (jobs.length === 0) return [];
-    const [row] = await this.#run('enqueueJobs', 'enqueueJobs', this.#jobs.enqueue, [...newJobArrays(jobs), this.channel, jobs.length], tx);
+    const [row] = await this.#keyed(tx, () => this.#run('enqueueJobs', 'enqueueJobs', this.#jobs.enqueue, [...newJobArrays(jobs), this.channel, jobs.length], tx));
     const created: EnqueueResult = { created: true };
     if (row?.ids === null || row?.ids === undefined) return jobs.map(() => created);
     const createdIds = new Set((row.ids as string[]));
@@ -310,7 +310,8 @@ export class PostgresStore implements Store {
 
   async purgeJobs(request: { finishedBeforeMs: number; statuses?: readonly JobStatus[] }): Promise<number> {
     const statuses = [...(request.statuses ?? finalJobStatuses)];
-    return (await this.#result('purgeJobs', 'purgeJobs', this.#jobs.purge, [statuses, request.finishedBeforeMs])).rowCount ?? 0;
+    const [row] = await this.#run('purgeJobs', 'purgeJobs', this.#jobs.purge, [statuses, request.finishedBeforeMs]);
+    return Number(row?.n ?? 0);
   }
 
   async nextWakeAtMs(): Promise<number | null> {
@@ -369,6 +370,22 @@ export class PostgresStore implements Store {
   }
 
   // ---- plumbing -----------------------------------------------------------------------------
+
+  /**
+   * A statement that creates jobs, run again when it failed on fire_keys (23505): another
+   * statement took one of its fires between its check and its insert (migrations/0007). It
+   * rolled back whole, so running it again is safe, and that run finds the fire taken. In the
+   * caller's transaction (`tx`), which the error aborted, it is the caller's to retry.
+   */
+  async #keyed<T>(tx: ClientBase | null, run: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run();
+      } catch (error) {
+        if (tx !== null || attempt >= 5 || sqlState(error) !== '23505') throw error;
+      }
+    }
+  }
 
   async #run(operation: string, statement: string | null, text: string, values: unknown[], tx?: ClientBase | null): Promise<Row[]> {
     return (await this.#result(operation, statement, text, values, tx)).rows;

@@ -22,9 +22,14 @@ const columns = { data: 'data', attempts: 'attempts', error: 'error', result: 'r
 async function damageRow(schema: string, target: DamageTarget): Promise<boolean> {
   const value = target.garbage === 'wrong-shape' ? wrongShapes[target.field] : null;
   if (value === null) return false;
-  const table = target.kind === 'job' ? 'jobs' : 'schedules';
-  const result = await admin.query(`UPDATE "${schema}".${table} SET ${columns[target.field]} = $1::jsonb WHERE id = $2`, [value, target.id]);
-  if (result.rowCount !== 1) throw new Error(`no ${target.kind} ${target.id} to damage`);
+  // A job is in one of two tables: live (jobs) or final (job_history, schema 7).
+  const tables = target.kind === 'job' ? ['jobs', 'job_history'] : ['schedules'];
+  let damaged = 0;
+  for (const table of tables) {
+    const result = await admin.query(`UPDATE "${schema}".${table} SET ${columns[target.field]} = $1::jsonb WHERE id = $2`, [value, target.id]);
+    damaged += result.rowCount ?? 0;
+  }
+  if (damaged !== 1) throw new Error(`no ${target.kind} ${target.id} to damage`);
   return true;
 }
 

@@ -49,7 +49,7 @@ describe.skipIf(!available)('migrations', () => {
     await Promise.all(stores.map((store) => store.open()));
     const versions = await admin.query(`SELECT version FROM "${schema}".sundial_migrations ORDER BY version`);
     expect(versions.rows.map((row) => row.version)).toEqual(allVersions);
-    expect(await tableList(schema)).toEqual(['jobs', 'nodes', 'schedules', 'sundial_migrations']);
+    expect(await tableList(schema)).toEqual(['fire_keys', 'job_history', 'jobs', 'nodes', 'schedules', 'sundial_migrations']);
     await stores[0]!.enqueueJobs([newJob('job-1')]);
     expect((await stores[4]!.getJob('job-1'))?.id).toBe('job-1');
     await Promise.all(stores.map((store) => store.close()));
@@ -161,6 +161,81 @@ describe.skipIf(!available)('migrations', () => {
     }
   });
 
+  test('a schema at version 6 with data is upgraded to the hot table and history: every job is kept, listed, claimable or retryable', async () => {
+    const schema = freshSchema();
+    // What a Sundial of schema 6 left behind: one job in each status, final ones among them
+    // (one holding a schedule fire, one a dedupe key), and the schedule.
+    const six = loadMigrations().slice(0, 6);
+    await admin.query(`CREATE SCHEMA "${schema}"; SET search_path TO "${schema}"; ${six.map((migration) => migration.sql).join(';\n')}; RESET search_path`);
+    await admin.query(`CREATE TABLE "${schema}".sundial_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    for (const migration of six) {
+      await admin.query(`INSERT INTO "${schema}".sundial_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+    }
+    await admin.query(`INSERT INTO "${schema}".schedules (id, task, data, trigger_spec, priority, coalesce_policy, paused, next_fire_at_ms, created_at_ms, updated_at_ms)
+      VALUES ('sched-1', 'task-a', 'null', '{"type":"interval","everyMs":1000,"startAtMs":0}', 0, 'latest', false, 5000, 100, 100)`);
+    const attempt = (n: number, outcome: string, error: unknown) => ({ attempt: n, nodeId: 'node-old', fencingToken: n, startedAtMs: 1000 + n, finishedAtMs: 1100 + n, outcome, error });
+    const boom = { name: 'Error', message: 'boom' };
+    await admin.query(`INSERT INTO "${schema}".jobs (id, task, data, origin, schedule_id, fire_at_ms, status, priority, run_at_ms, created_at_ms, updated_at_ms,
+        started_at_ms, finished_at_ms, attempt, max_attempts, dedupe_key, lease_owner, lease_expires_at_ms, fencing_token, result, error, attempts, attempt_started_at_ms)
+      VALUES
+        ('job-queued',    'task-a', '{"n":1}', 'enqueue',  NULL,      NULL, 'queued',    0, 1000, 1001, 1001, NULL, NULL, 0, 3, NULL,    NULL, NULL, 0, NULL, NULL, '[]', NULL),
+        ('job-failed',    'task-a', '{"n":2}', 'enqueue',  NULL,      NULL, 'failed',    0, 1500, 1002, 1102, 1001, NULL, 1, 3, NULL,    NULL, NULL, 1, NULL, $1,   $2,   NULL),
+        ('job-running',   'task-a', '{"n":3}', 'enqueue',  NULL,      NULL, 'running',   0, 1000, 1003, 1003, 1003, NULL, 1, 3, NULL,    'node-old', 1800, 1, NULL, NULL, '[]', 1003),
+        ('job-reserved',  'task-a', '{"n":4}', 'schedule', 'sched-1', 4000, 'reserved',  0, 4000, 1004, 1004, NULL, NULL, 0, 3, NULL,    'node-old', 5000, 1, NULL, NULL, '[]', NULL),
+        ('job-succeeded', 'task-a', '{"n":5}', 'schedule', 'sched-1', 3000, 'succeeded', 0, 3000, 1005, 1105, 1001, 1101, 1, 3, NULL,    NULL, NULL, 1, '{"ok":true}', NULL, $3, NULL),
+        ('job-dead',      'task-a', '{"n":6}', 'enqueue',  NULL,      NULL, 'dead',      0, 1000, 1006, 1106, 1001, 1101, 1, 1, 'key-1', NULL, NULL, 1, NULL, $1,   $4,   NULL),
+        ('job-cancelled', 'task-a', '{"n":7}', 'enqueue',  NULL,      NULL, 'cancelled', 0, 9000, 1007, 1107, NULL, 1107, 0, 3, NULL,    NULL, NULL, 0, NULL, $1,   '[]', NULL)`,
+      [JSON.stringify(boom), JSON.stringify([attempt(1, 'failed', boom)]), JSON.stringify([attempt(1, 'succeeded', null)]), JSON.stringify([attempt(1, 'dead', boom)])]);
+    const before = await admin.query(`SELECT * FROM "${schema}".jobs ORDER BY id`);
+
+    expect(await migrate({ poolConfig: pgEnv, schema })).toEqual({ fromVersion: 6, toVersion: latest, applied: loadMigrations().slice(6).map((migration) => migration.name) });
+    // Final jobs moved into the history, column for column; the live ones stayed.
+    const placed = await admin.query(`SELECT 'jobs' AS t, id FROM "${schema}".jobs UNION ALL SELECT 'job_history', id FROM "${schema}".job_history ORDER BY 2`);
+    expect(placed.rows.map((row) => [row.id, row.t])).toEqual([
+      ['job-cancelled', 'job_history'], ['job-dead', 'job_history'], ['job-failed', 'jobs'], ['job-queued', 'jobs'],
+      ['job-reserved', 'jobs'], ['job-running', 'jobs'], ['job-succeeded', 'job_history'],
+    ]);
+    const after = await admin.query(`SELECT * FROM "${schema}".all_jobs ORDER BY id`);
+    expect(after.rows).toEqual(before.rows);
+
+    const store = new PostgresStore({ poolConfig: pgEnv, schema, migrate: false });
+    await store.open();
+    try {
+      const ids = before.rows.map((row) => row.id as string);
+      expect((await store.listJobs()).map((job) => job.id).sort()).toEqual(ids);
+      expect((await store.listJobs({ updatedAfterMs: 0 })).map((job) => job.id)).toEqual(
+        ['job-queued', 'job-running', 'job-reserved', 'job-failed', 'job-succeeded', 'job-dead', 'job-cancelled']);
+      expect((await store.listJobs({ status: ['succeeded', 'queued'] })).map((job) => job.id)).toEqual(['job-succeeded', 'job-queued']);
+      expect((await store.listJobs({ scheduleId: 'sched-1' })).map((job) => job.id)).toEqual(['job-succeeded', 'job-reserved']);
+      for (const id of ids) expect((await store.getJob(id))?.id).toBe(id);
+      expect((await store.getJob('job-succeeded'))?.result).toEqual({ ok: true });
+      const stats = await store.jobStats({ nowMs: 2000, sinceMs: 1000, bucketMs: 1000 });
+      expect(stats.byStatus).toEqual({ queued: 1, failed: 1, running: 1, reserved: 1, succeeded: 1, dead: 1, cancelled: 1 });
+      expect(stats.finished).toEqual([{ bucketStartMs: 1000, succeeded: 1, dead: 1, cancelled: 1 }, { bucketStartMs: 2000, succeeded: 0, dead: 0, cancelled: 0 }]);
+
+      // The fire of the finished job is still taken; a new fire is not.
+      const [again] = await store.enqueueJobs([{ ...newJob('fire-3000-again', { runAtMs: 3000 }), origin: 'schedule', scheduleId: 'sched-1', fireAtMs: 3000 }]);
+      expect(again?.created === false && again.job.id).toBe('job-succeeded');
+      // The dead job's dedupe key no longer blocks; retried, it is live again and holds it.
+      const [keyed] = await store.enqueueJobs([newJob('job-keyed', { dedupeKey: 'key-1', runAtMs: 1900 })]);
+      expect(keyed?.created).toBe(true);
+      await expect(store.retryJob({ jobId: 'job-dead', nowMs: 2000 })).rejects.toThrow(/dedupeKey/);
+      expect((await store.retryJob({ jobId: 'job-cancelled', nowMs: 2000 }))?.status).toBe('queued');
+      expect((await store.findExpiredLeases({ nowMs: 2000, limit: 10 })).map((job) => job.id)).toEqual(['job-running']);
+      const claimed = await store.claimJobs({ nodeId: 'node-a', nowMs: 2000, leaseMs: 1000, limit: 10, tasks: ['task-a'], aheadMs: 5000, aheadLimit: 10 });
+      expect(claimed.map((job) => [job.id, job.status])).toEqual([
+        ['job-queued', 'running'], ['job-failed', 'running'], ['job-keyed', 'running'], ['job-cancelled', 'running'],
+      ]);
+      // Purged, the finished job frees its fire.
+      expect(await store.purgeJobs({ finishedBeforeMs: 2000 })).toBe(2);
+      expect(await store.getJob('job-succeeded')).toBeNull();
+      const [refired] = await store.enqueueJobs([{ ...newJob('fire-3000-new', { runAtMs: 3000 }), origin: 'schedule', scheduleId: 'sched-1', fireAtMs: 3000 }]);
+      expect(refired?.created).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
   test("another application's tables in the schema are refused", async () => {
     const schema = freshSchema();
     await admin.query(`CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".jobs (id int)`);
@@ -205,6 +280,112 @@ describe.skipIf(!available)('query plans with stale statistics', () => {
     expect(completePlan).not.toMatch(/Seq Scan on jobs|jobs_status_created|jobs_lease_expiry/);
     await store.close();
     await pool.end();
+  });
+});
+
+describe.skipIf(!available)('the hot table and the history (schema 7)', () => {
+  const fireJob = (id: string, fireAtMs: number) => ({ ...newJob(id, { runAtMs: fireAtMs }), origin: 'schedule' as const, scheduleId: 'sched-1', fireAtMs });
+  const placeOf = async (schema: string, id: string) => {
+    const result = await admin.query(`SELECT 'jobs' AS t FROM "${schema}".jobs WHERE id = $1 UNION ALL SELECT 'job_history' FROM "${schema}".job_history WHERE id = $1`, [id]);
+    return result.rows.map((row) => row.t as string);
+  };
+
+  test('the completion that ends a job moves it into the history; a retry or a cancellation moves it as well', async () => {
+    const schema = freshSchema();
+    const store = new PostgresStore({ poolConfig: pgEnv, schema });
+    await store.open();
+    try {
+      await store.enqueueJobs([newJob('job-1', { runAtMs: 1000 }), newJob('job-2', { runAtMs: 1000 }), newJob('job-3', { runAtMs: 1000 })]);
+      const claimed = await store.claimJobs({ nodeId: 'node-a', nowMs: 1000, leaseMs: 1000, limit: 2, tasks: ['task-a'] });
+      const [one, two] = claimed;
+      await store.completeJobs([
+        { jobId: one!.id, fencingToken: one!.fencingToken, nowMs: 1100, completion: { status: 'dead', error: { name: 'Error', message: 'boom' } } },
+        { jobId: two!.id, fencingToken: two!.fencingToken, nowMs: 1100, completion: { status: 'retry', error: { name: 'Error', message: 'again' }, retryAtMs: 5000 } },
+      ]);
+      expect([await placeOf(schema, 'job-1'), await placeOf(schema, 'job-2')]).toEqual([['job_history'], ['jobs']]);
+      expect((await store.cancelJob({ jobId: 'job-3', nowMs: 1200, reason: 'stop' }))?.status).toBe('cancelled');
+      expect(await placeOf(schema, 'job-3')).toEqual(['job_history']);
+      const retried = await store.retryJob({ jobId: 'job-1', nowMs: 1300 });
+      expect([retried?.status, retried?.maxAttempts, await placeOf(schema, 'job-1')]).toEqual(['queued', 2, ['jobs']]);
+      // Claim order keeps the creation order (seq) of a job moved back.
+      await store.retryJob({ jobId: 'job-3', nowMs: 1300 });
+      const again = await store.claimJobs({ nodeId: 'node-a', nowMs: 1300, leaseMs: 1000, limit: 5, tasks: ['task-a'] });
+      expect(again.map((job) => job.id)).toEqual(['job-1', 'job-3']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a fire taken by an uncommitted enqueue is not created twice: the second enqueue waits, then answers the first job', async () => {
+    const pool = new pg.Pool({ ...pgEnv, max: 3 });
+    const store = new PostgresStore({ pool, schema: freshSchema() });
+    await store.open();
+    const tx = await pool.connect();
+    try {
+      await tx.query('BEGIN');
+      expect((await store.enqueueJobs([fireJob('fire-a', 3000)], { tx }))[0]?.created).toBe(true);
+      const racing = store.enqueueJobs([fireJob('fire-b', 3000)]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await tx.query('COMMIT');
+      const [result] = await racing;
+      expect(result?.created === false && result.job.id).toBe('fire-a');
+      expect((await store.listJobs({ scheduleId: 'sched-1' })).map((job) => job.id)).toEqual(['fire-a']);
+    } finally {
+      tx.release();
+      await store.close();
+      await pool.end();
+    }
+  });
+
+  test('an enqueue reusing the id of a job that moves into the history meanwhile waits for the move and creates nothing', async () => {
+    const schema = freshSchema();
+    const pool = new pg.Pool({ ...pgEnv, max: 3 });
+    const store = new PostgresStore({ pool, schema });
+    await store.open();
+    const mover = await pool.connect();
+    try {
+      await store.enqueueJobs([newJob('job-x', { runAtMs: 1000 })]);
+      // A completion's move, held open: the row is gone from jobs, the history row not committed.
+      await mover.query('BEGIN');
+      await mover.query(`WITH m AS (DELETE FROM "${schema}".jobs WHERE id = 'job-x' RETURNING *)
+        INSERT INTO "${schema}".job_history SELECT id, seq, task, data, origin, schedule_id, fire_at_ms, 'succeeded', priority, run_at_ms,
+          created_at_ms, 1100, started_at_ms, 1100, attempt, max_attempts, dedupe_key, NULL, NULL, fencing_token, cancel_requested, 'null',
+          error, attempts, NULL FROM m`);
+      const racing = store.enqueueJobs([newJob('job-x', { runAtMs: 2000, data: { n: 2 } })]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await mover.query('COMMIT');
+      const [result] = await racing;
+      expect(result?.created === false && [result.job.id, result.job.status]).toEqual(['job-x', 'succeeded']);
+      const copies = await admin.query(`SELECT count(*)::int AS n FROM "${schema}".all_jobs WHERE id = 'job-x'`);
+      expect(copies.rows[0].n).toBe(1);
+    } finally {
+      mover.release();
+      await store.close();
+      await pool.end();
+    }
+  });
+
+  test('enqueues of a fire racing the completion that moves its job into the history never create a second job', { timeout: 30_000 }, async () => {
+    const schema = freshSchema();
+    const worker = new PostgresStore({ poolConfig: pgEnv, schema, poolSize: 2 });
+    const others = Array.from({ length: 3 }, () => new PostgresStore({ poolConfig: pgEnv, schema, poolSize: 2 }));
+    await Promise.all([worker.open(), ...others.map((store) => store.open())]);
+    try {
+      for (let round = 0; round < 40; round++) {
+        const fireAtMs = 10_000 + round;
+        await worker.enqueueJobs([fireJob(`fire-${round}`, fireAtMs)]);
+        const [job] = await worker.claimJobs({ nodeId: 'node-a', nowMs: 20_000, leaseMs: 1000, limit: 1, tasks: ['task-a'] });
+        await Promise.all([
+          worker.completeJobs([{ jobId: job!.id, fencingToken: job!.fencingToken, nowMs: 20_000, completion: { status: 'succeeded', result: null } }]),
+          ...others.map((store, k) => store.enqueueJobs([fireJob(`fire-${round}-again-${k}`, fireAtMs)])),
+        ]);
+      }
+      const fires = await admin.query(`SELECT fire_at_ms, count(*)::int AS n FROM "${schema}".all_jobs GROUP BY fire_at_ms HAVING count(*) > 1`);
+      expect(fires.rows).toEqual([]);
+      expect((await worker.listJobs({ scheduleId: 'sched-1', limit: 1000 }))).toHaveLength(40);
+    } finally {
+      await Promise.all([worker.close(), ...others.map((store) => store.close())]);
+    }
   });
 });
 

@@ -116,7 +116,7 @@ describe.skipIf(!available)('connection kills under load', () => {
 
     // Counted on the admin connection: the scheduler's own calls may fail while it reconnects.
     const succeeded = async () =>
-      Number((await admin.query(`SELECT count(*) AS n FROM "${schema}".jobs WHERE status = 'succeeded'`)).rows[0].n);
+      Number((await admin.query(`SELECT count(*) AS n FROM "${schema}".all_jobs WHERE status = 'succeeded'`)).rows[0].n);
     try {
       await until('every job to succeed', 20_000, async () => (await succeeded()) === jobs.length);
     } finally {

@@ -27,11 +27,11 @@ try {
   const claims: number[] = [];
   const completions: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    const claimPlan = await explain(statements.claim, ['profile-node', Date.now(), Date.now() + 60_000, batch]);
+    const claimPlan = await explain(statements.claim, ['profile-node', Date.now(), 60_000, batch, ['noop'], 0, 0]);
     // EXPLAIN ANALYZE ran the claim: read back what it claimed, and complete exactly that.
     const running = (await client.query(`SELECT id, fencing_token FROM "${schema}".jobs WHERE status = 'running' ORDER BY id`)).rows;
     const requests = running.map((row) => ({ jobId: String(row.id), fencingToken: Number(row.fencing_token), nowMs: Date.now(), completion: { status: 'succeeded' as const, result: null } }));
-    const completePlan = await explain(statements.complete, [completionParams(requests), 'profile', requests.map((request) => request.jobId)]);
+    const completePlan = await explain(statements.complete, [completionParams(requests), requests.map((request) => request.jobId), 'profile']);
     claims.push(executionMs(claimPlan));
     completions.push(executionMs(completePlan));
     if (values.plans && round === rounds - 1) console.log(`-- claim\n${claimPlan.join('\n')}\n-- complete\n${completePlan.join('\n')}`);

@@ -6,6 +6,7 @@
 //   node bench/src/profile/pg-store-calls.ts                       # this branch's store
 //   node bench/src/profile/pg-store-calls.ts --src /work/main/src  # another checkout's store
 //   node bench/src/profile/pg-store-calls.ts --batches 10,50 --jobs 20000 --rounds 3
+//   node bench/src/profile/pg-store-calls.ts --history 200000     # with that many finished jobs kept first
 import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +22,9 @@ const { values } = parseArgs({
     batches: { type: 'string', default: '10,50' },
     rounds: { type: 'string', default: '3' },
     schedules: { type: 'string', default: '5000' },
+    // Finished jobs in the store before the measured runs (enqueued and run through the store,
+    // not measured): a store that keeps its history, as a production one does until a purge.
+    history: { type: 'string', default: '0' },
     // Takes the WAL flush out of every commit (this session only), to see the CPU per job.
     'async-commit': { type: 'boolean', default: false },
   },
@@ -55,14 +59,23 @@ async function withStore<T>(run: (store: Store) => Promise<T>): Promise<T> {
   }
 }
 
-async function enqueueAll(store: Store, nowMs: number): Promise<number> {
+async function enqueueAll(store: Store, nowMs: number, from = 0, count = n): Promise<number> {
   const started = performance.now();
-  for (let offset = 0; offset < n; offset += 1000) await store.enqueueJobs(newJobs(offset, Math.min(1000, n - offset), nowMs));
+  for (let offset = 0; offset < count; offset += 1000) await store.enqueueJobs(newJobs(from + offset, Math.min(1000, count - offset), nowMs));
   return performance.now() - started;
 }
 
+/** The finished jobs kept before the measured runs: `--history` jobs, enqueued and completed in batches of 500. */
+async function keepHistory(store: Store, nowMs: number): Promise<void> {
+  const count = Number(values.history);
+  if (count <= 0) return;
+  await enqueueAll(store, nowMs, 100_000_000, count);
+  await processAll(store, 500, nowMs, count);
+  await admin.query('CHECKPOINT');
+}
+
 /** One worker: claim `batch`, then hand in their completions with the next claim, until the queue is empty. */
-async function processAll(store: Store, batch: number, nowMs: number): Promise<number> {
+async function processAll(store: Store, batch: number, nowMs: number, expected = n): Promise<number> {
   const claim = { nodeId, nowMs, leaseMs, limit: batch, tasks };
   const done = (jobs: readonly ClaimedJob[]): CompleteJobRequest[] =>
     jobs.map((job) => ({ jobId: job.id, fencingToken: job.fencingToken, nowMs, completion: { status: 'succeeded', result: null } }));
@@ -78,7 +91,7 @@ async function processAll(store: Store, batch: number, nowMs: number): Promise<n
       held = await store.claimJobs(claim);
     }
   }
-  if (processed !== n) throw new Error(`processed ${processed} of ${n}`);
+  if (processed !== expected) throw new Error(`processed ${processed} of ${expected}`);
   return performance.now() - started;
 }
 
@@ -106,7 +119,7 @@ const rate = (count: number, ms: number) => Math.round((count / ms) * 1000).toLo
 const perJob = (count: number, ms: number) => ((ms * 1000) / count).toFixed(1);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-console.log(`store from ${values.src}; ${n} jobs, ${values.rounds} rounds (median)${values['async-commit'] ? ', synchronous_commit off' : ''}`);
+console.log(`store from ${values.src}; ${n} jobs, ${values.rounds} rounds (median)${values['async-commit'] ? ', synchronous_commit off' : ''}${Number(values.history) > 0 ? `, ${values.history} finished jobs kept first` : ''}`);
 const batches = values.batches.split(',').map(Number);
 const enqueueMs: number[] = [];
 const processMs = new Map<number, number[]>(batches.map((batch) => [batch, []]));
@@ -117,6 +130,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
   for (const batch of batches) {
     await withStore(async (store) => {
       const nowMs = Date.now();
+      await keepHistory(store, nowMs - 1000);
       const [enqueued, enqueuedWal] = await walBytes(() => enqueueAll(store, nowMs));
       enqueueMs.push(enqueued);
       enqueueWal.push(enqueuedWal);
