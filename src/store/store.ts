@@ -168,8 +168,9 @@ export interface Store {
    * equals the given one and whose leaseOwner is nodeId. A running job gets leaseExpiresAtMs =
    * nowMs + leaseMs. A reserved job with `startedAtMs` (its node started it) becomes running: its
    * attempt counted (attempt + 1, startedAtMs set if null, the attempt's start = startedAtMs),
-   * leaseExpiresAtMs = nowMs + leaseMs and updatedAtMs = nowMs (the change feed shows the start); a reserved job without it keeps waiting, with
-   * leaseExpiresAtMs = max(nowMs, runAtMs) + leaseMs. One result per lease, in order; `held:
+   * leaseExpiresAtMs = nowMs + leaseMs and updatedAtMs = nowMs (the change feed shows the
+   * start); a reserved job without it keeps waiting, with leaseExpiresAtMs = max(nowMs, runAtMs)
+   * + leaseMs. One result per lease, in order; `held:
    * false` when the lease was lost (reclaimed, cancelled, deleted with its schedule's
    * reservations). `cancelRequested` mirrors the job's flag.
    */
