@@ -1,4 +1,4 @@
-import { activeJobStatuses, isFinalJobStatus } from '../domain/job.ts';
+import { activeJobStatuses, isFinalJobStatus, newJobRecord } from '../domain/job.ts';
 import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import { byRunAt, ClaimQueue, claimOrder } from './claim-queue.ts';
 import type { QueueEntry } from './claim-queue.ts';
@@ -56,31 +56,8 @@ export class JobTable {
 
   /** Inserts a new queued job (the caller checked `findConflict`). */
   insert(job: NewJob): StoredJob {
-    const record: JobRecord = {
-      id: job.id,
-      task: job.task,
-      data: structuredClone(job.data),
-      origin: job.origin,
-      scheduleId: job.scheduleId,
-      fireAtMs: job.fireAtMs,
-      status: 'queued',
-      priority: job.priority,
-      runAtMs: job.runAtMs,
-      createdAtMs: job.createdAtMs,
-      updatedAtMs: job.createdAtMs,
-      startedAtMs: null,
-      finishedAtMs: null,
-      attempt: 0,
-      maxAttempts: job.maxAttempts,
-      dedupeKey: job.dedupeKey,
-      leaseOwner: null,
-      leaseExpiresAtMs: null,
-      fencingToken: 0,
-      cancelRequested: false,
-      result: null,
-      error: null,
-      attempts: [],
-    };
+    const record = newJobRecord(job);
+    record.data = structuredClone(job.data); // the store never shares state with its caller
     const stored: StoredJob = { record, seq: this.#nextSeq++, stamp: 0, leaseStamp: 0 };
     this.#jobs.set(record.id, stored);
     if (record.scheduleId !== null && record.fireAtMs !== null) this.#byFire.set(fireKey(record.scheduleId, record.fireAtMs), record.id);

@@ -24,6 +24,20 @@ export const claimedColumns = `seq, id, task, data, origin, schedule_id, fire_at
   status, attempt, max_attempts, fencing_token, lease_expires_at_ms, NULLIF(attempts, '[]') AS attempts, error, result`;
 
 /** Only the current claim or reservation may end the attempt. */
+// What a renewal sets (renewLease and renewLeases): a reserved job reported started
+// (:startedAtMs) becomes running, its attempt counted; one not started keeps its lease from its
+// own instant; a running job's lease runs from now.
+const renewSet = `
+      status = CASE WHEN status = 'reserved' AND :startedAtMs IS NOT NULL THEN 'running' ELSE status END,
+      attempt = attempt + (status = 'reserved' AND :startedAtMs IS NOT NULL),
+      started_at_ms = CASE WHEN status = 'reserved' AND :startedAtMs IS NOT NULL
+        THEN COALESCE(started_at_ms, :startedAtMs) ELSE started_at_ms END,
+      attempt_started_at_ms = CASE WHEN status = 'reserved' AND :startedAtMs IS NOT NULL
+        THEN :startedAtMs ELSE attempt_started_at_ms END,
+      updated_at_ms = CASE WHEN status = 'reserved' AND :startedAtMs IS NOT NULL THEN :nowMs ELSE updated_at_ms END,
+      lease_expires_at_ms = CASE WHEN status = 'reserved' AND :startedAtMs IS NULL
+        THEN MAX(:nowMs, run_at_ms) + :leaseMs ELSE :nowMs + :leaseMs END`;
+
 const completionGuard = `WHERE id = :jobId AND fencing_token = :fencingToken AND status IN ('running', 'reserved')`;
 
 /**
@@ -53,35 +67,15 @@ export const jobSql = {
   getJob: `SELECT * FROM jobs WHERE id = ?`,
   scheduleOfJob: `SELECT schedule_id FROM jobs WHERE id = ?`,
 
-  // A reserved job reported started (:startedAtMs) becomes running, its attempt counted; one not
-  // started keeps its lease from its own instant; a running job's lease runs from now.
   renewLease: `
-    UPDATE jobs SET
-      status = CASE WHEN status = 'reserved' AND :startedAtMs IS NOT NULL THEN 'running' ELSE status END,
-      attempt = attempt + (status = 'reserved' AND :startedAtMs IS NOT NULL),
-      started_at_ms = CASE WHEN status = 'reserved' AND :startedAtMs IS NOT NULL
-        THEN COALESCE(started_at_ms, :startedAtMs) ELSE started_at_ms END,
-      attempt_started_at_ms = CASE WHEN status = 'reserved' AND :startedAtMs IS NOT NULL
-        THEN :startedAtMs ELSE attempt_started_at_ms END,
-      updated_at_ms = CASE WHEN status = 'reserved' AND :startedAtMs IS NOT NULL THEN :nowMs ELSE updated_at_ms END,
-      lease_expires_at_ms = CASE WHEN status = 'reserved' AND :startedAtMs IS NULL
-        THEN MAX(:nowMs, run_at_ms) + :leaseMs ELSE :nowMs + :leaseMs END
+    UPDATE jobs SET ${renewSet}
     WHERE id = :jobId AND status IN ('running', 'reserved') AND fencing_token = :fencingToken AND lease_owner = :nodeId
     RETURNING cancel_requested`,
   // renewLease for many leases at once, all with the same :startedAtMs (or none): :leases is a JSON
   // array of [id, fencingToken]. The ids drive the id index (`+status` keeps the planner off the
   // status indexes); the id-and-token pairs are one IN list, built once per statement.
   renewLeases: `
-    UPDATE jobs SET
-      status = CASE WHEN status = 'reserved' AND :startedAtMs IS NOT NULL THEN 'running' ELSE status END,
-      attempt = attempt + (status = 'reserved' AND :startedAtMs IS NOT NULL),
-      started_at_ms = CASE WHEN status = 'reserved' AND :startedAtMs IS NOT NULL
-        THEN COALESCE(started_at_ms, :startedAtMs) ELSE started_at_ms END,
-      attempt_started_at_ms = CASE WHEN status = 'reserved' AND :startedAtMs IS NOT NULL
-        THEN :startedAtMs ELSE attempt_started_at_ms END,
-      updated_at_ms = CASE WHEN status = 'reserved' AND :startedAtMs IS NOT NULL THEN :nowMs ELSE updated_at_ms END,
-      lease_expires_at_ms = CASE WHEN status = 'reserved' AND :startedAtMs IS NULL
-        THEN MAX(:nowMs, run_at_ms) + :leaseMs ELSE :nowMs + :leaseMs END
+    UPDATE jobs SET ${renewSet}
     WHERE id IN (SELECT value ->> 0 FROM json_each(:leases))
       AND (id || ' ' || fencing_token) IN (SELECT (value ->> 0) || ' ' || (value ->> 1) FROM json_each(:leases))
       AND lease_owner = :nodeId AND +status IN ('running', 'reserved')

@@ -2,13 +2,10 @@
 // timers) is SIGKILLed just before their instant. Another node must start each of them exactly
 // once, at most one lease late, without counting an attempt. Real OS processes on each
 // multi-process store, the real clock.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { Scheduler, at, type JobRecord } from '../../src/index.ts';
-import { killAll, pollUntil, startWorker, type WorkerProcess } from '../fixtures/node-processes.ts';
-import { sharedStores, type SharedStore } from '../fixtures/shared-stores.ts';
+import { afterAll, describe, expect, test } from 'vitest';
+import { at, type JobRecord } from '../../src/index.ts';
+import { pollUntil } from '../fixtures/node-processes.ts';
+import { sharedStoreRun, sharedStores } from '../fixtures/shared-stores.ts';
 
 const { setups, end } = await sharedStores('test/integration/reservation-takeover.test.ts', 'resv');
 afterAll(end);
@@ -17,31 +14,13 @@ const fires = 20;
 const delayed = 20;
 
 describe.each(setups)('reservations of a killed node on %s', (_name, available, makeSetup) => {
-  let directory: string;
-  let setup: SharedStore;
-  let workers: WorkerProcess[] = [];
-  let client: Scheduler | null = null;
-  beforeEach(() => {
-    directory = mkdtempSync(join(tmpdir(), 'sundial-resv-'));
-    setup = makeSetup(directory);
-  });
-  afterEach(async () => {
-    await killAll(workers);
-    workers = [];
-    await client?.stop();
-    client = null;
-    await setup.cleanup();
-    rmSync(directory, { recursive: true, force: true });
-  });
+  const run = sharedStoreRun(makeSetup, 'resv');
 
   test.skipIf(!available)('are started once each by another node, at most one lease late, attempt 1', { timeout: 40_000 }, async () => {
-    const start = (nodeId: string) =>
-      startWorker({ store: setup.worker, outFile: join(directory, `${nodeId}.jsonl`), nodeId, args: ['--tasks', 'tick', '--poll', '100ms'] });
-    const holder = start('holder');
-    workers.push(holder);
+    const holder = run.start('holder', 'tick');
     await holder.ready;
 
-    client = new Scheduler({ store: await setup.open(), roles: { schedules: false, jobs: false }, logger: 'silent' });
+    const client = await run.openClient();
     // The instant is inside the holder's look-ahead (2 s) soon, but not before everything exists.
     const instantMs = Date.now() + 3_000;
     await client.scheduleMany(Array.from({ length: fires }, (_, n) => ({ id: `once-${n}`, task: 'tick', trigger: at(instantMs) })));
@@ -59,8 +38,7 @@ describe.each(setups)('reservations of a killed node on %s', (_name, available, 
     expect(Date.now()).toBeLessThan(instantMs - 300);
 
     // Another node comes up: the reserved jobs are leased, so it cannot take them yet.
-    const taker = start('taker');
-    workers.push(taker);
+    const taker = run.start('taker', 'tick');
     await taker.ready;
     // Killed just before the instant, holding all of them.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, instantMs - 200 - Date.now())));

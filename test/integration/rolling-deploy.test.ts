@@ -2,43 +2,21 @@
 // older nodes do not register. The older nodes must never take that task's jobs (before the
 // routing rule they claimed them and dead-lettered 0–14 of 20 as "unknown task"); the newer
 // nodes run every one. Real OS processes on each multi-process store.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { Scheduler } from '../../src/index.ts';
-import { killAll, pollUntil, startWorker, type WorkerProcess } from '../fixtures/node-processes.ts';
-import { sharedStores, type SharedStore } from '../fixtures/shared-stores.ts';
+import { afterAll, describe, expect, test } from 'vitest';
+import { pollUntil } from '../fixtures/node-processes.ts';
+import { sharedStoreRun, sharedStores } from '../fixtures/shared-stores.ts';
 
 const { setups, end } = await sharedStores('test/integration/rolling-deploy.test.ts', 'roll');
 afterAll(end);
 
 describe.each(setups)('a rolling deploy on %s', (_name, available, makeSetup) => {
-  let directory: string;
-  let setup: SharedStore;
-  let workers: WorkerProcess[] = [];
-  let client: Scheduler | null = null;
-  beforeEach(() => {
-    directory = mkdtempSync(join(tmpdir(), 'sundial-roll-'));
-    setup = makeSetup(directory);
-  });
-  afterEach(async () => {
-    await killAll(workers);
-    workers = [];
-    await client?.stop();
-    client = null;
-    await setup.cleanup();
-    rmSync(directory, { recursive: true, force: true });
-  });
+  const run = sharedStoreRun(makeSetup, 'roll');
 
   test.skipIf(!available)('older nodes leave a newer task\'s jobs to the newer node, which runs them all', { timeout: 40_000 }, async () => {
-    const start = (nodeId: string, tasks: string) =>
-      startWorker({ store: setup.worker, outFile: join(directory, `${nodeId}.jsonl`), nodeId, args: ['--tasks', tasks, '--poll', '100ms'] });
-    const older = [start('old-1', 'tick'), start('old-2', 'tick')];
-    workers.push(...older);
+    const older = [run.start('old-1', 'tick'), run.start('old-2', 'tick')];
     await Promise.all(older.map((worker) => worker.ready));
 
-    client = new Scheduler({ store: await setup.open(), roles: { schedules: false, jobs: false }, logger: 'silent' });
+    const client = await run.openClient();
     const fresh = await client.enqueueMany(Array.from({ length: 20 }, (_, n) => ({ task: 'fresh', data: { n } })));
     const ticks = await client.enqueueMany(Array.from({ length: 20 }, (_, n) => ({ task: 'tick', data: { n } })));
     // The older nodes run their own work and leave the rest queued.
@@ -48,8 +26,7 @@ describe.each(setups)('a rolling deploy on %s', (_name, available, makeSetup) =>
     const queued = await client.listJobs({ task: 'fresh', limit: 100 });
     expect(queued.map((job) => job.status)).toEqual(Array(20).fill('queued'));
 
-    const newer = start('new-1', 'tick,fresh');
-    workers.push(newer);
+    const newer = run.start('new-1', 'tick,fresh');
     await newer.ready;
     await pollUntil('the newer node to run every fresh job', 20_000, () => (newer.lines().length >= fresh.length ? true : undefined));
     let done = await client.listJobs({ task: 'fresh', limit: 100 });
