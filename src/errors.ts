@@ -141,3 +141,38 @@ export class ServiceNotFoundError extends SundialError {
 export class LeaseExpiredError extends SundialError {
   override readonly code = 'LEASE_EXPIRED';
 }
+
+/**
+ * Throw from a controller's `reconcile` to stop retrying a key: the error is reported and the
+ * key forgotten until something adds it again (controller-runtime's `TerminalError`).
+ */
+export class TerminalError extends SundialError {
+  override readonly code = 'TERMINAL';
+}
+
+/** Leader-only work was asked of a node that does not lead (or no longer does) under the given term. */
+export class NotLeaderError extends SundialError {
+  override readonly code = 'NOT_LEADER';
+}
+
+/**
+ * `scheduler.result(jobId)` found the job in a final status other than succeeded (dead or
+ * cancelled). `status` says which; `jobError` is the error the job stored, as plain data.
+ */
+export class JobFailedError extends SundialError {
+  override readonly code = 'JOB_FAILED';
+  readonly jobId: string;
+  readonly status: 'dead' | 'cancelled';
+  readonly jobError: { name: string; message: string; code?: string | undefined; stack?: string | undefined } | null;
+  constructor(jobId: string, status: 'dead' | 'cancelled', jobError: { name: string; message: string; code?: string | undefined; stack?: string | undefined } | null) {
+    super(`Job ${jobId} ${status === 'dead' ? 'failed' : 'was cancelled'}${jobError ? `: ${jobError.name}: ${jobError.message}` : ''}`);
+    this.jobId = jobId;
+    this.status = status;
+    this.jobError = jobError;
+  }
+}
+
+/** A wait (`scheduler.result`, a command) ran out of time before the job reached a final status. */
+export class ResultTimeoutError extends SundialError {
+  override readonly code = 'RESULT_TIMEOUT';
+}

@@ -3,6 +3,7 @@
 export { Scheduler, type ScheduleInput, type EnqueueInput, type SchedulerHealth } from './runtime/scheduler.ts';
 export type { SchedulerOptions } from './runtime/scheduler-options.ts';
 export type { SchedulerEvents, SchedulerEventName, SchedulerEventListener } from './runtime/events.ts';
+export type { ClusterEvents, ClusterEventName, ClusterEventListener, ClusterEventMeta } from './cluster/cluster-events.ts';
 export { consoleLogger, silentLogger, type Logger, type LogLevel } from './runtime/logger.ts';
 export { task, type TaskDefinition, type TaskContext, type TaskOptions, type JobInfo, type TaskLogger } from './tasks/task.ts';
 export { Task, type TaskClassOptions, type TaskClass } from './tasks/task-decorator.ts';

@@ -15,4 +15,9 @@ export interface NodeRecord {
   lastSeenAtMs: number;
   /** The Sundial version it runs. */
   version: string;
+  /**
+   * The event names this node listens to across the cluster (`scope: 'cluster'`, result waits):
+   * other nodes append those events to the store's event log, and only those. Empty for none.
+   */
+  clusterEvents: string[];
 }

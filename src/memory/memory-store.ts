@@ -26,7 +26,16 @@ import type {
   Store,
   StoreCapabilities,
   WriteOptions,
+  AcquireLeadershipRequest,
+  ClusterEventWrite,
+  LeaderRecord,
+  ReadEventsRequest,
+  ReadEventsResult,
+  ReleaseLeadershipRequest,
+  RenewLeadershipRequest,
 } from '../store/store.ts';
+import { EventLog } from './event-log.ts';
+import { LeadershipTable } from './leadership-table.ts';
 import { JobTable } from './job-table.ts';
 import type { StoredJob } from './job-table.ts';
 import { computeJobStats } from './job-stats.ts';
@@ -47,6 +56,8 @@ export class MemoryStore implements Store {
   readonly #schedules = new Map<string, ScheduleRecord>();
   readonly #jobs = new JobTable();
   readonly #nodes = new Map<string, NodeRecord>();
+  readonly #leaders = new LeadershipTable();
+  readonly #events = new EventLog();
 
   async open(): Promise<void> {}
 
@@ -346,6 +357,46 @@ export class MemoryStore implements Store {
       .filter((node) => seenAfterMs === undefined || node.lastSeenAtMs > seenAfterMs)
       .sort((a, b) => compareStrings(a.id, b.id))
       .map((node) => structuredClone(node));
+  }
+
+  // ---- leadership ---------------------------------------------------------------------------
+
+  async acquireLeadership(request: AcquireLeadershipRequest): Promise<LeaderRecord> {
+    return this.#leaders.acquire(request);
+  }
+
+  async renewLeadership(request: RenewLeadershipRequest): Promise<LeaderRecord | null> {
+    return this.#leaders.renew(request);
+  }
+
+  async releaseLeadership(request: ReleaseLeadershipRequest): Promise<boolean> {
+    return this.#leaders.release(request);
+  }
+
+  async getLeader(name: string): Promise<LeaderRecord | null> {
+    return this.#leaders.get(name);
+  }
+
+  async listLeaders(): Promise<LeaderRecord[]> {
+    return this.#leaders.list();
+  }
+
+  // ---- cluster event log --------------------------------------------------------------------
+
+  async appendEvents(events: readonly ClusterEventWrite[]): Promise<void> {
+    this.#events.append(events);
+  }
+
+  async readEvents(request: ReadEventsRequest): Promise<ReadEventsResult> {
+    return this.#events.read(request);
+  }
+
+  async eventCursor(): Promise<number> {
+    return this.#events.cursor();
+  }
+
+  async trimEvents(request: { beforeMs: number; keepLast?: number }): Promise<number> {
+    return this.#events.trim(request);
   }
 
   #insertJobs(jobs: readonly NewJob[]): EnqueueResult[] {

@@ -34,12 +34,12 @@ export function adminStatements(s: string) {
 
     upsertNode: `
       INSERT INTO ${s}.nodes (id, hostname, pid, role_schedules, role_jobs, tasks, concurrency, running, started_at_ms,
-        last_seen_at_ms, version)
-      VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11)
+        last_seen_at_ms, version, cluster_events)
+      VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, COALESCE($12::jsonb, '[]'))
       ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid,
         role_schedules = excluded.role_schedules, role_jobs = excluded.role_jobs, tasks = excluded.tasks,
         concurrency = excluded.concurrency, running = excluded.running, started_at_ms = excluded.started_at_ms,
-        last_seen_at_ms = excluded.last_seen_at_ms, version = excluded.version`,
+        last_seen_at_ms = excluded.last_seen_at_ms, version = excluded.version, cluster_events = excluded.cluster_events`,
     removeNode: `DELETE FROM ${s}.nodes WHERE id = $1`,
     // A NULL bound (no seenAfterMs) lists every node.
     listNodes: `SELECT * FROM ${s}.nodes WHERE $1::bigint IS NULL OR last_seen_at_ms > $1::bigint ORDER BY id`,

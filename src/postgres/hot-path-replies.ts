@@ -1,4 +1,5 @@
 import type {
+  AcquiredSchedule,
   ClaimedJob,
   ClaimJobsRequest,
   CompleteAndClaimResult,
@@ -8,10 +9,10 @@ import type {
   ReleaseScheduleResult,
 } from '../store/store.ts';
 import { claimedRowOrder, rowToClaimed } from './claimed-job.ts';
-import type { Row } from './row-mapping.ts';
+import { rowToSchedule, type Row } from './row-mapping.ts';
 
 // The hot path's arguments and lean replies: what claim_jobs takes, and how the rows of a claim,
-// a completeAndClaim or a release become the contract's answers.
+// a completeAndClaim, an acquisition or a release become the contract's answers.
 
 /** The claim_jobs arguments (see job-statements.ts `claim`), or null when the request can claim nothing. */
 export function claimParams(request: ClaimJobsRequest): unknown[] | null {
@@ -37,6 +38,21 @@ export function completeAndClaimResult(completions: readonly CompleteJobRequest[
     else if (row.completed === true) completed[Number(row.completion_index)]!.completed = true;
   }
   return { completed, claimed: claimedOf(claimedRows) };
+}
+
+/** Acquired schedules in the contract's order: the UPDATE hands its rows back in no order. */
+export function acquiredSchedules(rows: readonly Row[]): AcquiredSchedule[] {
+  return rows
+    .map((row) => {
+      const schedule = rowToSchedule(row);
+      return { schedule, leaseToken: schedule.leaseToken, activeJobs: Number(row.active_jobs) };
+    })
+    .sort((a, b) => (a.schedule.nextFireAtMs ?? 0) - (b.schedule.nextFireAtMs ?? 0) || compareIds(a.schedule.id, b.schedule.id));
+}
+
+/** Byte order for ASCII ids, as ORDER BY on a COLLATE "C" column. */
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The release statement's rows (held releases, created jobs) regrouped per request, jobs in request order. */

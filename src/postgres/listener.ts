@@ -95,7 +95,7 @@ export class PgListener {
 
   readonly #onNotification = (message: Notification): void => {
     if (message.channel !== this.#options.channel) return;
-    this.#options.onSignal(message.payload === 'schedules' ? 'schedules' : 'jobs');
+    this.#options.onSignal(signalOf(message.payload));
   };
 
   #lost(client: ClientBase, error: Error): void {
@@ -120,4 +120,9 @@ export class PgListener {
     // A pending reconnect alone must not keep the process alive.
     this.#timer.unref();
   }
+}
+
+/** A payload this version does not know (a newer node's) still means that something changed. */
+function signalOf(payload: string | undefined): StoreSignal {
+  return payload === 'schedules' || payload === 'events' ? payload : 'jobs';
 }

@@ -1,11 +1,11 @@
-import type { ClientBase, Pool, QueryResult } from 'pg';
 import { finalJobStatuses } from '../domain/job.ts';
 import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import type { NodeRecord } from '../domain/node.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
-import { InvalidArgumentError, InvalidJobStateError, PayloadNotSerializableError, StoreUnavailableError } from '../errors.ts';
+import { InvalidJobStateError } from '../errors.ts';
 import type {
   AcquiredSchedule,
+  AcquireLeadershipRequest,
   AcquireSchedulesRequest,
   ClaimedJob,
   ClaimJobsRequest,
@@ -13,13 +13,19 @@ import type {
   CompleteAndClaimResult,
   CompleteJobRequest,
   CompleteJobResult,
+  ClusterEventWrite,
   EnqueueResult,
   JobQuery,
   JobStats,
   JobStatsQuery,
+  LeaderRecord,
   LeaseRenewal,
+  ReadEventsRequest,
+  ReadEventsResult,
+  ReleaseLeadershipRequest,
   ReleaseScheduleRequest,
   ReleaseScheduleResult,
+  RenewLeadershipRequest,
   RenewLeasesRequest,
   ScheduleQuery,
   SchedulePatch,
@@ -30,18 +36,21 @@ import type {
 } from '../store/store.ts';
 import { adminStatements } from './admin-statements.ts';
 import { completionParams, newJobArrays, releaseParams, scheduleWriteParams } from './batch-params.ts';
-import { claimedOf, claimParams, completeAndClaimResult, releaseResults } from './hot-path-replies.ts';
+import { acquiredSchedules, claimedOf, claimParams, completeAndClaimResult, releaseResults } from './hot-path-replies.ts';
 import { createPool, openListenConnection, resolveConnection, withClient, type PostgresConnectionOptions, type ResolvedConnection } from './connection.ts';
 import { sqlState, toStoreError } from './errors.ts';
+import { eventArrays, eventLogStatements, readEventsResult } from './event-log-statements.ts';
 import { quoteIdent } from './identifiers.ts';
 import { jobStatements } from './job-statements.ts';
 import { assembleJobStats } from './job-stats.ts';
 import { jobStatsRange } from '../store/job-stats-buckets.ts';
+import { leadershipStatements, rowToLeader } from './leadership-statements.ts';
 import { buildJobListQuery, buildScheduleListQuery } from './list-queries.ts';
-import { PgListener } from './listener.ts';
 import { checkSchemaVersion, migrateSchema } from './migrations.ts';
 import { rowToJob, rowToNode, rowToSchedule, type Row } from './row-mapping.ts';
 import { scheduleStatements } from './schedule-statements.ts';
+import { StatementRunner, txClient } from './statement-runner.ts';
+import { Wakeups } from './wakeups.ts';
 
 export interface PostgresStoreOptions extends PostgresConnectionOptions {
   /**
@@ -71,12 +80,11 @@ export class PostgresStore implements Store {
   readonly #jobs: ReturnType<typeof jobStatements>;
   readonly #schedules: ReturnType<typeof scheduleStatements>;
   readonly #admin: ReturnType<typeof adminStatements>;
-  readonly #listeners = new Set<(signal: StoreSignal) => void>();
-  #pool: Pool | null = null;
+  readonly #leadership: ReturnType<typeof leadershipStatements>;
+  readonly #events: ReturnType<typeof eventLogStatements>;
+  readonly #sql: StatementRunner;
+  readonly #wakeups: Wakeups;
   #opening: Promise<void> | null = null;
-  #listener: PgListener | null = null;
-  /** A listener being stopped by the last unsubscribe; close() waits for it. */
-  #listenerStopping: Promise<void> = Promise.resolve();
 
   constructor(options: PostgresStoreOptions = {}) {
     this.#connection = resolveConnection(options);
@@ -86,6 +94,11 @@ export class PostgresStore implements Store {
     this.#jobs = jobStatements(this.#q);
     this.#schedules = scheduleStatements(this.#q);
     this.#admin = adminStatements(this.#q);
+    this.#leadership = leadershipStatements(this.#q);
+    this.#events = eventLogStatements(this.#q);
+    this.#sql = new StatementRunner(this.schema);
+    const { userPool, clientConfig } = this.#connection;
+    this.#wakeups = new Wakeups(this.channel, () => openListenConnection(userPool, clientConfig));
   }
 
   /** The NOTIFY channel: the schema name, so one database can hold several independent schedulers. */
@@ -116,8 +129,8 @@ export class PostgresStore implements Store {
       if (!this.#connection.userPool) await pool.end().catch(() => {});
       throw toStoreError(error, this.schema, 'open');
     }
-    this.#pool = pool;
-    if (this.#listeners.size > 0) this.#startListener();
+    this.#sql.attach(pool);
+    this.#wakeups.resume();
   }
 
   readonly #onPoolError = (): void => {
@@ -129,11 +142,9 @@ export class PostgresStore implements Store {
     if (!opening) return;
     this.#opening = null;
     await opening.catch(() => {});
-    const listener = this.#listener;
-    this.#listener = null;
-    await Promise.all([listener?.stop(), this.#listenerStopping]);
-    const pool = this.#pool;
-    this.#pool = null;
+    await this.#wakeups.pause();
+    const pool = this.#sql.pool;
+    this.#sql.attach(null);
     if (!pool) return;
     pool.off('error', this.#onPoolError);
     if (!this.#connection.userPool) await pool.end();
@@ -153,27 +164,27 @@ export class PostgresStore implements Store {
   async upsertSchedules(writes: readonly ScheduleWrite[], options?: WriteOptions): Promise<ScheduleRecord[]> {
     const tx = txClient(options);
     if (writes.length === 0) return [];
-    const rows = await this.#run('upsertSchedule', 'upsertSchedules', this.#schedules.upsert, [scheduleWriteParams(writes), this.channel], tx);
+    const rows = await this.#sql.run('upsertSchedule', 'upsertSchedules', this.#schedules.upsert, [scheduleWriteParams(writes), this.channel], tx);
     return rows.map(rowToSchedule);
   }
 
   async getSchedule(id: string): Promise<ScheduleRecord | null> {
-    const rows = await this.#read('getSchedule', 'getSchedule', this.#schedules.get, [id]);
+    const rows = await this.#sql.read('getSchedule', 'getSchedule', this.#schedules.get, [id]);
     return rows[0] ? rowToSchedule(rows[0]) : null;
   }
 
   async listSchedules(query: ScheduleQuery = {}): Promise<ScheduleRecord[]> {
     const { text, values } = buildScheduleListQuery(this.#q, query);
-    return (await this.#read('listSchedules', null, text, values)).map(rowToSchedule);
+    return (await this.#sql.read('listSchedules', null, text, values)).map(rowToSchedule);
   }
 
   async removeSchedule(id: string, nowMs: number): Promise<boolean> {
-    const [row] = await this.#run('removeSchedule', 'removeSchedule', this.#schedules.remove, [id, nowMs]);
+    const [row] = await this.#sql.run('removeSchedule', 'removeSchedule', this.#schedules.remove, [id, nowMs]);
     return Number(row?.removed ?? 0) > 0;
   }
 
   async updateSchedule(id: string, patch: SchedulePatch, nowMs: number): Promise<ScheduleRecord | null> {
-    const rows = await this.#run('updateSchedule', 'updateSchedule', this.#schedules.update, [
+    const rows = await this.#sql.run('updateSchedule', 'updateSchedule', this.#schedules.update, [
       id, patch.paused ?? null, patch.nextFireAtMs !== undefined, patch.nextFireAtMs ?? null, nowMs, this.channel,
     ]);
     return rows[0] ? rowToSchedule(rows[0]) : null;
@@ -181,21 +192,16 @@ export class PostgresStore implements Store {
 
   async acquireDueSchedules(request: AcquireSchedulesRequest): Promise<AcquiredSchedule[]> {
     if (request.limit <= 0) return [];
-    const rows = await this.#run('acquireDueSchedules', 'acquireSchedules', this.#schedules.acquire, [
+    const rows = await this.#sql.run('acquireDueSchedules', 'acquireSchedules', this.#schedules.acquire, [
       request.nodeId, request.nowMs, request.nowMs + request.leaseMs, request.limit, request.nowMs + (request.horizonMs ?? 0),
     ]);
-    return rows
-      .map((row) => {
-        const schedule = rowToSchedule(row);
-        return { schedule, leaseToken: schedule.leaseToken, activeJobs: Number(row.active_jobs) };
-      })
-      .sort((a, b) => (a.schedule.nextFireAtMs ?? 0) - (b.schedule.nextFireAtMs ?? 0) || compareIds(a.schedule.id, b.schedule.id));
+    return acquiredSchedules(rows);
   }
 
   async releaseSchedules(requests: readonly ReleaseScheduleRequest[]): Promise<ReleaseScheduleResult[]> {
     if (requests.length === 0) return [];
     const { releases, jobs } = releaseParams(requests);
-    const rows = await this.#keyed(null, () => this.#run('releaseSchedules', 'releaseSchedules', this.#schedules.release, [releases, jobs, this.channel]));
+    const rows = await this.#sql.keyed(null, () => this.#sql.run('releaseSchedules', 'releaseSchedules', this.#schedules.release, [releases, jobs, this.channel]));
     return releaseResults(requests, rows);
   }
 
@@ -204,7 +210,7 @@ export class PostgresStore implements Store {
   async enqueueJobs(jobs: readonly NewJob[], options?: WriteOptions): Promise<EnqueueResult[]> {
     const tx = txClient(options);
     if (jobs.length === 0) return [];
-    const [row] = await this.#keyed(tx, () => this.#run('enqueueJobs', 'enqueueJobs', this.#jobs.enqueue, [...newJobArrays(jobs), this.channel, jobs.length], tx));
+    const [row] = await this.#sql.keyed(tx, () => this.#sql.run('enqueueJobs', 'enqueueJobs', this.#jobs.enqueue, [...newJobArrays(jobs), this.channel, jobs.length], tx));
     const created: EnqueueResult = { created: true };
     if (row?.ids === null || row?.ids === undefined) return jobs.map(() => created);
     const createdIds = new Set((row.ids as string[]));
@@ -215,7 +221,7 @@ export class PostgresStore implements Store {
     const missing = jobs.flatMap((job, index) => (results[index] === undefined ? [index] : []));
     if (missing.length > 0) {
       const pick = <T>(get: (job: NewJob) => T) => missing.map((index) => get(jobs[index]!));
-      const found = await this.#run('enqueueJobs', 'existingJobs', this.#jobs.existingFor, [
+      const found = await this.#sql.run('enqueueJobs', 'existingJobs', this.#jobs.existingFor, [
         pick((job) => job.id), pick((job) => job.scheduleId), pick((job) => job.fireAtMs), pick((job) => job.dedupeKey),
       ], tx);
       for (const existing of found) results[missing[Number(existing.i) - 1]!] = { job: rowToJob(existing), created: false };
@@ -232,15 +238,15 @@ export class PostgresStore implements Store {
   async claimJobs(request: ClaimJobsRequest): Promise<ClaimedJob[]> {
     const params = claimParams(request);
     if (params === null) return [];
-    return claimedOf(await this.#run('claimJobs', 'claimJobs', this.#jobs.claim, params));
+    return claimedOf(await this.#sql.run('claimJobs', 'claimJobs', this.#jobs.claim, params));
   }
 
   async completeAndClaim(request: CompleteAndClaimRequest): Promise<CompleteAndClaimResult> {
     const { completions } = request;
     const claim = claimParams(request.claim);
-    if (completions.length === 0) return { completed: [], claimed: claim === null ? [] : claimedOf(await this.#run('claimJobs', 'claimJobs', this.#jobs.claim, claim)) };
+    if (completions.length === 0) return { completed: [], claimed: claim === null ? [] : claimedOf(await this.#sql.run('claimJobs', 'claimJobs', this.#jobs.claim, claim)) };
     if (claim === null) return { completed: await this.completeJobs(completions), claimed: [] };
-    const rows = await this.#run('completeAndClaim', 'completeAndClaim', this.#jobs.completeAndClaim, [
+    const rows = await this.#sql.run('completeAndClaim', 'completeAndClaim', this.#jobs.completeAndClaim, [
       completionParams(completions), completions.map((c) => c.jobId), this.channel, ...claim,
     ]);
     return completeAndClaimResult(completions, rows);
@@ -249,7 +255,7 @@ export class PostgresStore implements Store {
   async renewLeases(request: RenewLeasesRequest): Promise<LeaseRenewal[]> {
     if (request.leases.length === 0) return [];
     const { leases } = request;
-    const rows = await this.#run('renewLeases', 'renewLeases', this.#jobs.renew, [
+    const rows = await this.#sql.run('renewLeases', 'renewLeases', this.#jobs.renew, [
       leases.map((lease) => lease.jobId), leases.map((lease) => lease.fencingToken), request.nodeId, request.nowMs, request.leaseMs,
       leases.map((lease) => lease.startedAtMs ?? null),
     ]);
@@ -258,7 +264,7 @@ export class PostgresStore implements Store {
 
   async completeJobs(requests: readonly CompleteJobRequest[]): Promise<CompleteJobResult[]> {
     if (requests.length === 0) return [];
-    const rows = await this.#run('completeJobs', 'completeJobs', this.#jobs.complete, [
+    const rows = await this.#sql.run('completeJobs', 'completeJobs', this.#jobs.complete, [
       completionParams(requests), requests.map((request) => request.jobId), this.channel,
     ]);
     return rows.map((row, index) => ({ jobId: requests[index]!.jobId, completed: row.completed === true }));
@@ -266,19 +272,19 @@ export class PostgresStore implements Store {
 
   async findExpiredLeases(request: { nowMs: number; limit: number }): Promise<JobRecord[]> {
     if (request.limit <= 0) return [];
-    return (await this.#read('findExpiredLeases', 'findExpired', this.#jobs.findExpired, [request.nowMs, request.limit])).map(rowToJob);
+    return (await this.#sql.read('findExpiredLeases', 'findExpired', this.#jobs.findExpired, [request.nowMs, request.limit])).map(rowToJob);
   }
 
   async cancelJob(request: { jobId: string; nowMs: number; reason: string }): Promise<JobRecord | null> {
     const error = JSON.stringify({ name: 'JobCancelledError', message: request.reason, code: 'JOB_CANCELLED' });
-    const rows = await this.#run('cancelJob', 'cancelJob', this.#jobs.cancel, [request.jobId, request.nowMs, error]);
+    const rows = await this.#sql.run('cancelJob', 'cancelJob', this.#jobs.cancel, [request.jobId, request.nowMs, error]);
     return rows[0] ? rowToJob(rows[0]) : this.getJob(request.jobId);
   }
 
   async retryJob(request: { jobId: string; nowMs: number }): Promise<JobRecord | null> {
     let rows: Row[];
     try {
-      rows = await this.#run('retryJob', 'retryJob', this.#jobs.retry, [request.jobId, request.nowMs, this.channel]);
+      rows = await this.#sql.run('retryJob', 'retryJob', this.#jobs.retry, [request.jobId, request.nowMs, this.channel]);
     } catch (error) {
       if (sqlState(error) !== '23505') throw error;
       throw new InvalidJobStateError(`Job ${request.jobId} cannot be retried: another active job holds its dedupeKey`, { cause: error });
@@ -290,151 +296,110 @@ export class PostgresStore implements Store {
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
-    const rows = await this.#read('getJob', 'getJob', this.#jobs.get, [id]);
+    const rows = await this.#sql.read('getJob', 'getJob', this.#jobs.get, [id]);
     return rows[0] ? rowToJob(rows[0]) : null;
   }
 
   async listJobs(query: JobQuery = {}): Promise<JobRecord[]> {
     const { text, values } = buildJobListQuery(this.#q, query);
-    return (await this.#read('listJobs', null, text, values)).map(rowToJob);
+    return (await this.#sql.read('listJobs', null, text, values)).map(rowToJob);
   }
 
   async jobStats(query: JobStatsQuery): Promise<JobStats> {
     const { firstBucketMs, lastBucketMs, bucketMs } = jobStatsRange(query);
     const [counts, buckets] = await Promise.all([
-      this.#read('jobStats', 'countByStatus', this.#admin.countByStatus, []),
-      this.#read('jobStats', 'finishedByBucket', this.#admin.finishedByBucket, [bucketMs, firstBucketMs, lastBucketMs + bucketMs]),
+      this.#sql.read('jobStats', 'countByStatus', this.#admin.countByStatus, []),
+      this.#sql.read('jobStats', 'finishedByBucket', this.#admin.finishedByBucket, [bucketMs, firstBucketMs, lastBucketMs + bucketMs]),
     ]);
     return assembleJobStats(counts, buckets, { firstBucketMs, lastBucketMs, bucketMs });
   }
 
   async purgeJobs(request: { finishedBeforeMs: number; statuses?: readonly JobStatus[] }): Promise<number> {
     const statuses = [...(request.statuses ?? finalJobStatuses)];
-    const [row] = await this.#run('purgeJobs', 'purgeJobs', this.#jobs.purge, [statuses, request.finishedBeforeMs]);
+    const [row] = await this.#sql.run('purgeJobs', 'purgeJobs', this.#jobs.purge, [statuses, request.finishedBeforeMs]);
     return Number(row?.n ?? 0);
   }
 
   async nextWakeAtMs(): Promise<number | null> {
-    const [row] = await this.#read('nextWakeAtMs', 'nextWake', this.#admin.nextWake, []);
+    const [row] = await this.#sql.read('nextWakeAtMs', 'nextWake', this.#admin.nextWake, []);
     return row?.wake_at_ms === null || row?.wake_at_ms === undefined ? null : Number(row.wake_at_ms);
   }
 
   // ---- nodes --------------------------------------------------------------------------------
 
   async upsertNode(node: NodeRecord): Promise<void> {
-    await this.#run('upsertNode', 'upsertNode', this.#admin.upsertNode, [
+    await this.#sql.run('upsertNode', 'upsertNode', this.#admin.upsertNode, [
       node.id, node.hostname, node.pid, node.roles.schedules, node.roles.jobs, JSON.stringify(node.tasks), node.concurrency,
-      node.running, node.startedAtMs, node.lastSeenAtMs, node.version,
+      node.running, node.startedAtMs, node.lastSeenAtMs, node.version, JSON.stringify(node.clusterEvents),
     ]);
   }
 
   async removeNode(id: string): Promise<void> {
-    await this.#run('removeNode', 'removeNode', this.#admin.removeNode, [id]);
+    await this.#sql.run('removeNode', 'removeNode', this.#admin.removeNode, [id]);
   }
 
   async listNodes(query: { seenAfterMs?: number } = {}): Promise<NodeRecord[]> {
-    return (await this.#read('listNodes', 'listNodes', this.#admin.listNodes, [query.seenAfterMs ?? null])).map(rowToNode);
+    return (await this.#sql.read('listNodes', 'listNodes', this.#admin.listNodes, [query.seenAfterMs ?? null])).map(rowToNode);
+  }
+
+  // ---- leadership ---------------------------------------------------------------------------
+
+  async acquireLeadership(request: AcquireLeadershipRequest): Promise<LeaderRecord> {
+    const { name, nodeId, nowMs, leaseMs, observedVersion } = request;
+    const [row] = await this.#sql.run('acquireLeadership', 'acquireLeadership', this.#leadership.acquire, [name, nodeId, nowMs, leaseMs, observedVersion]);
+    return rowToLeader(row!);
+  }
+
+  async renewLeadership(request: RenewLeadershipRequest): Promise<LeaderRecord | null> {
+    const { name, nodeId, term, nowMs, leaseMs } = request;
+    const [row] = await this.#sql.run('renewLeadership', 'renewLeadership', this.#leadership.renew, [name, nodeId, term, nowMs, leaseMs]);
+    return row ? rowToLeader(row) : null;
+  }
+
+  async releaseLeadership(request: ReleaseLeadershipRequest): Promise<boolean> {
+    const rows = await this.#sql.run('releaseLeadership', 'releaseLeadership', this.#leadership.release, [request.name, request.nodeId, request.term]);
+    return rows.length > 0;
+  }
+
+  async getLeader(name: string): Promise<LeaderRecord | null> {
+    const [row] = await this.#sql.read('getLeader', 'getLeader', this.#leadership.get, [name]);
+    return row ? rowToLeader(row) : null;
+  }
+
+  async listLeaders(): Promise<LeaderRecord[]> {
+    return (await this.#sql.read('listLeaders', 'listLeaders', this.#leadership.list, [])).map(rowToLeader);
+  }
+
+  // ---- cluster event log --------------------------------------------------------------------
+
+  async appendEvents(events: readonly ClusterEventWrite[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.#sql.run('appendEvents', 'appendEvents', this.#events.append, [...eventArrays(events), this.channel]);
+  }
+
+  async readEvents(request: ReadEventsRequest): Promise<ReadEventsResult> {
+    return readEventsResult(await this.#sql.read('readEvents', 'readEvents', this.#events.read, [request.afterSeq, Math.max(0, Math.floor(request.limit))]));
+  }
+
+  async eventCursor(): Promise<number> {
+    const [row] = await this.#sql.read('eventCursor', 'eventCursor', this.#events.cursor, []);
+    return Number(row?.seq ?? 0);
+  }
+
+  async trimEvents(request: { beforeMs: number; keepLast?: number }): Promise<number> {
+    const keepLast = request.keepLast === undefined ? null : Math.max(0, Math.floor(request.keepLast));
+    const [row] = await this.#sql.run('trimEvents', 'trimEvents', this.#events.trim, [request.beforeMs, keepLast]);
+    return Number(row?.n ?? 0);
   }
 
   // ---- wake-ups -----------------------------------------------------------------------------
 
   subscribe(listener: (signal: StoreSignal) => void): () => void {
-    this.#listeners.add(listener);
-    if (this.#pool) this.#startListener();
-    return () => {
-      this.#listeners.delete(listener);
-      if (this.#listeners.size > 0 || !this.#listener) return;
-      const stopping = this.#listener;
-      this.#listener = null;
-      this.#listenerStopping = stopping.stop();
-    };
+    return this.#wakeups.subscribe(listener);
   }
 
   /** Resolves once the LISTEN connection is up (or its first attempt failed). For tests and tools. */
   async listening(): Promise<boolean> {
-    await this.#listener?.ready();
-    return this.#listener?.connected ?? false;
+    return this.#wakeups.listening();
   }
-
-  #startListener(): void {
-    if (this.#listener) return;
-    const { userPool, clientConfig } = this.#connection;
-    this.#listener = new PgListener({
-      channel: this.channel,
-      connect: () => openListenConnection(userPool, clientConfig),
-      onSignal: (signal) => {
-        for (const listener of this.#listeners) listener(signal);
-      },
-    });
-    this.#listener.start();
-  }
-
-  // ---- plumbing -----------------------------------------------------------------------------
-
-  /**
-   * A statement that creates jobs, run again when it failed on fire_keys (23505): another
-   * statement took one of its fires between its check and its insert (migrations/0007). It
-   * rolled back whole, so running it again is safe, and that run finds the fire taken. In the
-   * caller's transaction (`tx`), which the error aborted, it is the caller's to retry.
-   */
-  async #keyed<T>(tx: ClientBase | null, run: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await run();
-      } catch (error) {
-        if (tx !== null || attempt >= 5 || sqlState(error) !== '23505') throw error;
-      }
-    }
-  }
-
-  async #run(operation: string, statement: string | null, text: string, values: unknown[], tx?: ClientBase | null): Promise<Row[]> {
-    return (await this.#result(operation, statement, text, values, tx)).rows;
-  }
-
-  /**
-   * A read-only statement, tried a second time when its connection turns out dead (a backend
-   * killed while the client sat idle in the pool): a read changes nothing, so repeating it is
-   * safe. Writes are never repeated here — one may have committed before its connection died.
-   */
-  async #read(operation: string, statement: string | null, text: string, values: unknown[]): Promise<Row[]> {
-    try {
-      return await this.#run(operation, statement, text, values);
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError) || !this.#pool) throw error;
-      return this.#run(operation, statement, text, values);
-    }
-  }
-
-  /**
-   * Runs one statement on the caller's transaction client, or on the pool (autocommit). Fixed
-   * statements are named, so each connection parses and plans them once.
-   */
-  async #result(operation: string, statement: string | null, text: string, values: unknown[], tx?: ClientBase | null): Promise<QueryResult<Row>> {
-    const config = statement === null ? { text, values } : { name: `sundial:${this.schema}:${statement}`, text, values };
-    const target = tx ?? this.#pool;
-    if (!target) throw new StoreUnavailableError(`PostgreSQL store "${this.schema}": ${operation} called before open() (or after close())`);
-    try {
-      return await target.query<Row>(config);
-    } catch (error) {
-      if (sqlState(error) === '22P05') {
-        throw new PayloadNotSerializableError(`PostgreSQL jsonb cannot store this value (${(error as Error).message}); strings must not contain \\u0000`, { cause: error });
-      }
-      throw toStoreError(error, this.schema, operation);
-    }
-  }
-}
-
-/** The `pg` client of `options.tx`, validated; null without one. */
-function txClient(options: WriteOptions | undefined): ClientBase | null {
-  const tx = options?.tx;
-  if (tx === undefined || tx === null) return null;
-  if (typeof (tx as { query?: unknown }).query !== 'function') {
-    throw new InvalidArgumentError('Expected `options.tx` to be a pg client (PoolClient or Client) on which you ran BEGIN');
-  }
-  return tx as ClientBase;
-}
-
-/** Byte order for ASCII ids, as ORDER BY on a COLLATE "C" column. */
-function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,5 +1,7 @@
 import type { JobAttempt, JobError, JobOrigin, JobRecord, JobStatus } from '../domain/job.ts';
-import type { ClaimedJob } from '../store/store.ts';
+import type { ClaimedJob, JobStats } from '../store/store.ts';
+import { addFinished, emptyJobStats, setStatusCount } from '../store/job-stats-buckets.ts';
+import type { JobStatsRange } from '../store/job-stats-buckets.ts';
 import type { JsonValue } from '../domain/json.ts';
 import type { CoalescePolicy, ScheduleRecord } from '../domain/schedule.ts';
 import { jobAttemptsProblem, jobErrorProblem, jobStatusProblem, oneOfProblem, triggerProblem } from '../domain/record-shapes.ts';
@@ -8,7 +10,7 @@ import { FieldReader } from '../store/field-reader.ts';
 /** A hash as HGETALL returns it inside a script reply: field, value, field, value, … */
 export type FlatHash = readonly string[];
 
-function toMap(flat: FlatHash): Map<string, string> {
+export function toMap(flat: FlatHash): Map<string, string> {
   const map = new Map<string, string>();
   for (let i = 0; i + 1 < flat.length; i += 2) map.set(flat[i]!, flat[i + 1]!);
   return map;
@@ -159,6 +161,18 @@ export function decodeSchedule(id: string, flat: FlatHash): ScheduleRecord {
     skippedCount: r.number('skippedCount', f.get('skip') ?? '0'),
     missedCount: r.number('missedCount', f.get('miss') ?? '0'),
   });
+}
+
+/** job-stats.lua's reply: the counts hash, flat, and three counts per bucket, oldest bucket first. */
+export function decodeJobStats(range: JobStatsRange, countsFlat: readonly string[], buckets: readonly number[]): JobStats {
+  const stats = emptyJobStats(range);
+  for (let i = 0; i + 1 < countsFlat.length; i += 2) setStatusCount(stats, String(countsFlat[i]), Number(countsFlat[i + 1]));
+  stats.finished.forEach(({ bucketStartMs }, index) => {
+    addFinished(stats, range, 'succeeded', bucketStartMs, Number(buckets[index * 3] ?? 0));
+    addFinished(stats, range, 'dead', bucketStartMs, Number(buckets[index * 3 + 1] ?? 0));
+    addFinished(stats, range, 'cancelled', bucketStartMs, Number(buckets[index * 3 + 2] ?? 0));
+  });
+  return stats;
 }
 
 /** A number or null as a script argument ('' = null). */

@@ -25,7 +25,13 @@
  * | sres:<scheduleId>       | zset   | the schedule's reserved jobs by runAtMs (cancelled on edits)  |
  * | counts                  | hash   | status → number of jobs (jobStats)                           |
  * | nodes                   | hash   | node id → NodeRecord JSON                                    |
- * | signals                 | pubsub | wake-up channel: '<jobs|schedules>:<instance id>'            |
+ * | l:<name>                | hash   | one election: holder, term, ver, acq, ren, lease             |
+ * | leaders                 | zset   | every election name, score 0 (listLeaders)                   |
+ * | events                  | stream | the cluster event log, ids '<seq>-0': type, node, at, data   |
+ * | evat                    | zset   | event seqs by atMs (trim by age)                             |
+ * | evseq                   | string | the last event seq handed out (never goes back)              |
+ * | evtrim                  | string | trimmedThroughSeq: the highest event seq deleted             |
+ * | signals                 | pubsub | wake-up channel: '<jobs|schedules|events>:<instance id>'     |
  */
 export interface KeyLayout {
   /** `{prefix}:`, passed to every script as ARGV[1]. */
@@ -36,10 +42,14 @@ export interface KeyLayout {
   readonly jobsByUpdate: string;
   readonly nodes: string;
   readonly signals: string;
+  /** The event log's seq counter (eventCursor). */
+  readonly eventSeq: string;
   schedule(id: string): string;
   job(id: string): string;
   /** The schedule's active jobs (queued, reserved, running, failed). */
   activeJobs(scheduleId: string): string;
+  /** One election's record. */
+  leader(name: string): string;
 }
 
 export function keyLayout(prefix: string): KeyLayout {
@@ -52,9 +62,11 @@ export function keyLayout(prefix: string): KeyLayout {
     jobsByUpdate: `${base}jfeed`,
     nodes: `${base}nodes`,
     signals: `${base}signals`,
+    eventSeq: `${base}evseq`,
     schedule: (id) => `${base}s:${id}`,
     job: (id) => `${base}j:${id}`,
     activeJobs: (scheduleId) => `${base}sa:${scheduleId}`,
+    leader: (name) => `${base}l:${name}`,
   };
 }
 

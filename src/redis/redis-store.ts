@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import type { Cluster } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import type { NodeRecord } from '../domain/node.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
-import { InvalidArgumentError, InvalidJobStateError, StoreSchemaError, StoreUnavailableError } from '../errors.ts';
+import { InvalidArgumentError, InvalidJobStateError, StoreUnavailableError } from '../errors.ts';
 import type {
   AcquiredSchedule,
+  AcquireLeadershipRequest,
   AcquireSchedulesRequest,
   ClaimedJob,
   ClaimJobsRequest,
@@ -14,13 +14,19 @@ import type {
   CompleteAndClaimResult,
   CompleteJobRequest,
   CompleteJobResult,
+  ClusterEventWrite,
   EnqueueResult,
   JobQuery,
   JobStats,
   JobStatsQuery,
+  LeaderRecord,
   LeaseRenewal,
+  ReadEventsRequest,
+  ReadEventsResult,
+  ReleaseLeadershipRequest,
   ReleaseScheduleRequest,
   ReleaseScheduleResult,
+  RenewLeadershipRequest,
   RenewLeasesRequest,
   SchedulePatch,
   ScheduleQuery,
@@ -30,27 +36,26 @@ import type {
   StoreWarning,
   WriteOptions,
 } from '../store/store.ts';
-import { decodeClaimedRows, decodeJob, decodeSchedule, optionalNumberArg } from './codecs.ts';
-import type { ReplyValue } from './codecs.ts';
+import { decodeClaimedRows, decodeJob, decodeJobStats, decodeSchedule, optionalNumberArg } from './codecs.ts';
+import type { FlatHash, ReplyValue } from './codecs.ts';
+import { createClient, duplicate, quitClient } from './connection.ts';
 import { durabilityWarnings } from './durability-warnings.ts';
+import { RedisEventLog } from './event-log.ts';
+import { RedisLeadership } from './leadership.ts';
+import { RedisNodes } from './nodes.ts';
+import type { StoreCalls } from './store-calls.ts';
 import type { RedisStoreOptions } from './redis-store-options.ts';
-import type { FlatHash } from './codecs.ts';
 import { keyLayout } from './key-layout.ts';
 import type { KeyLayout } from './key-layout.ts';
 import { listJobs, listSchedules } from './list-queries.ts';
 import { toStoreError } from './redis-errors.ts';
-import { migrateSchema } from './schema-migrations.ts';
+import { ensureSchema } from './schema-migrations.ts';
 import { defineScripts, runScript } from './scripts.ts';
 import type { ScriptName } from './scripts.ts';
 import { Subscriber } from './subscriber.ts';
-import { claimArgs, completionArgs, pushNewJobArgs, pushScheduleWriteArgs } from './store-args.ts';
-import { addFinished, emptyJobStats, jobStatsRange, setStatusCount } from '../store/job-stats-buckets.ts';
+import { claimArgs, completionArgs, pushNewJobArgs, pushReleaseArgs, pushScheduleWriteArgs } from './store-args.ts';
+import { jobStatsRange } from '../store/job-stats-buckets.ts';
 
-/**
- * 2: one claim queue per task (routing). 3: reserved jobs (status `reserved`, in `jlease` and
- * `sres:<scheduleId>`), lean claim replies; an older node must not run against them.
- */
-const schemaVersion = 3;
 const purgeChunk = 1000;
 /** Jobs per enqueue script, schedules per upsert script. */
 const enqueueChunk = 1000;
@@ -73,6 +78,9 @@ export class RedisStore implements Store {
   readonly #options: RedisStoreOptions;
   readonly #keys: KeyLayout;
   readonly #instanceId = randomUUID();
+  readonly #nodes: RedisNodes;
+  readonly #leadership: RedisLeadership;
+  readonly #events: RedisEventLog;
   #client: Redis | Cluster | null = null;
   #subscriber: Subscriber | null = null;
   /** The last connection error ioredis reported (it reconnects by itself); kept as context. */
@@ -89,21 +97,25 @@ export class RedisStore implements Store {
     }
     this.url = options.url ?? 'redis://127.0.0.1:6379';
     this.#keys = keyLayout(this.prefix);
+    const calls: StoreCalls = {
+      keys: this.#keys,
+      instanceId: this.#instanceId,
+      script: (name, args) => this.#script(name, args),
+      call: (operation, body) => this.#call(operation, body),
+    };
+    this.#nodes = new RedisNodes(calls);
+    this.#leadership = new RedisLeadership(calls);
+    this.#events = new RedisEventLog(calls);
   }
 
   async open(): Promise<void> {
     if (this.#client) return;
-    const client = this.#options.client ?? this.#createClient();
+    const client = this.#options.client ?? createClient(this.url, this.prefix, this.#options);
     client.on('error', this.#onError);
     try {
       if (client.status === 'wait') await client.connect();
       defineScripts(client);
-      const version = await client.hget(this.#keys.meta, 'schema');
-      if (version !== null && Number(version) > schemaVersion) {
-        throw new StoreSchemaError(`RedisStore ${this.prefix}: data written by a newer Sundial (schema ${version}, this one knows ${schemaVersion})`);
-      }
-      if (version === null) await client.hsetnx(this.#keys.meta, 'schema', String(schemaVersion));
-      else if (Number(version) < schemaVersion) await migrateSchema(client, this.#keys, Number(version), schemaVersion);
+      await ensureSchema(client, this.#keys, this.prefix);
     } catch (error) {
       client.off('error', this.#onError);
       if (!this.#options.client) client.disconnect();
@@ -118,37 +130,12 @@ export class RedisStore implements Store {
     this.#client = null;
     this.#subscriber?.close();
     this.#subscriber = null;
-    if (this.#options.client) {
-      client.off('error', this.#onError);
-      return;
-    }
-    try {
-      await client.quit();
-    } catch {
-      // Already disconnected: nothing left to release.
-      client.disconnect();
-    } finally {
-      // A call still in flight at close fails through its promise; the error the closed client
-      // emits for it must not become an unhandled 'error' event.
-      client.off('error', this.#onError);
-      client.on('error', ignoreClosedClientError);
-    }
+    if (this.#options.client) client.off('error', this.#onError);
+    else await quitClient(client, this.#onError);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  #createClient(): Redis {
-    return new Redis(this.url, {
-      lazyConnect: true,
-      connectionName: `sundial:${this.prefix}`,
-      maxRetriesPerRequest: this.#options.maxRetriesPerRequest ?? 1,
-      commandTimeout: this.#options.commandTimeoutMs ?? 5000,
-      // Quick first retries (a CLIENT KILL or failover), then at most every 2 s while Redis is down.
-      retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000),
-      ...this.#options.redisOptions,
-    });
   }
 
   // ---- schedules ----------------------------------------------------------------------------
@@ -204,11 +191,7 @@ export class RedisStore implements Store {
   async releaseSchedules(requests: readonly ReleaseScheduleRequest[]): Promise<ReleaseScheduleResult[]> {
     if (requests.length === 0) return [];
     const args: string[] = [this.#instanceId];
-    for (const r of requests) {
-      args.push(r.scheduleId, String(r.leaseToken), String(r.nowMs), optionalNumberArg(r.nextFireAtMs), optionalNumberArg(r.lastFireAtMs));
-      args.push(String(r.skipped), String(r.missed), r.end ? '1' : '0', r.reserve?.nodeId ?? '', String(r.reserve?.leaseMs ?? 0), String(r.jobs.length));
-      for (const job of r.jobs) pushNewJobArgs(args, job);
-    }
+    for (const request of requests) pushReleaseArgs(args, request);
     const rows = (await this.#script('releaseSchedules', args)) as Array<[number, ReplyValue[]]>;
     return requests.map((request, i) => {
       const [released, created] = rows[i] ?? [0, []];
@@ -300,17 +283,8 @@ export class RedisStore implements Store {
 
   async jobStats(query: JobStatsQuery): Promise<JobStats> {
     const range = jobStatsRange(query);
-    const { firstBucketMs, lastBucketMs, bucketMs } = range;
-    const [countsFlat, buckets] = (await this.#script('jobStats', [firstBucketMs, lastBucketMs, bucketMs])) as [string[], number[]];
-    const stats = emptyJobStats(range);
-    for (let i = 0; i + 1 < countsFlat.length; i += 2) setStatusCount(stats, String(countsFlat[i]), Number(countsFlat[i + 1]));
-    // The script answers three counts per bucket, oldest bucket first.
-    stats.finished.forEach(({ bucketStartMs }, index) => {
-      addFinished(stats, range, 'succeeded', bucketStartMs, Number(buckets[index * 3] ?? 0));
-      addFinished(stats, range, 'dead', bucketStartMs, Number(buckets[index * 3 + 1] ?? 0));
-      addFinished(stats, range, 'cancelled', bucketStartMs, Number(buckets[index * 3 + 2] ?? 0));
-    });
-    return stats;
+    const reply = (await this.#script('jobStats', [range.firstBucketMs, range.lastBucketMs, range.bucketMs])) as [string[], number[]];
+    return decodeJobStats(range, ...reply);
   }
 
   async purgeJobs(request: { finishedBeforeMs: number; statuses?: readonly JobStatus[] }): Promise<number> {
@@ -334,21 +308,56 @@ export class RedisStore implements Store {
 
   // ---- nodes --------------------------------------------------------------------------------
 
-  async upsertNode(node: NodeRecord): Promise<void> {
-    await this.#call('upsertNode', (client) => client.hset(this.#keys.nodes, node.id, JSON.stringify(node)));
+  upsertNode(node: NodeRecord): Promise<void> {
+    return this.#nodes.upsert(node);
   }
 
-  async removeNode(id: string): Promise<void> {
-    await this.#call('removeNode', (client) => client.hdel(this.#keys.nodes, id));
+  removeNode(id: string): Promise<void> {
+    return this.#nodes.remove(id);
   }
 
-  async listNodes(query: { seenAfterMs?: number } = {}): Promise<NodeRecord[]> {
-    const values = await this.#call('listNodes', (client) => client.hvals(this.#keys.nodes));
-    const { seenAfterMs } = query;
-    return values
-      .map((value) => JSON.parse(value) as NodeRecord)
-      .filter((node) => seenAfterMs === undefined || node.lastSeenAtMs > seenAfterMs)
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  listNodes(query?: { seenAfterMs?: number }): Promise<NodeRecord[]> {
+    return this.#nodes.list(query);
+  }
+
+  // ---- leadership (leadership.ts) -----------------------------------------------------------
+
+  acquireLeadership(request: AcquireLeadershipRequest): Promise<LeaderRecord> {
+    return this.#leadership.acquire(request);
+  }
+
+  renewLeadership(request: RenewLeadershipRequest): Promise<LeaderRecord | null> {
+    return this.#leadership.renew(request);
+  }
+
+  releaseLeadership(request: ReleaseLeadershipRequest): Promise<boolean> {
+    return this.#leadership.release(request);
+  }
+
+  getLeader(name: string): Promise<LeaderRecord | null> {
+    return this.#leadership.get(name);
+  }
+
+  listLeaders(): Promise<LeaderRecord[]> {
+    return this.#leadership.list();
+  }
+
+  // ---- cluster event log (event-log.ts) -----------------------------------------------------
+
+  appendEvents(events: readonly ClusterEventWrite[]): Promise<void> {
+    return this.#events.append(events);
+  }
+
+  readEvents(request: ReadEventsRequest): Promise<ReadEventsResult> {
+    return this.#events.read(request);
+  }
+
+  eventCursor(): Promise<number> {
+    return this.#events.cursor();
+  }
+
+  trimEvents(request: { beforeMs: number; keepLast?: number }): Promise<number> {
+    return this.#events.trim(request);
   }
 
   subscribe(listener: (signal: StoreSignal) => void): () => void {
@@ -388,15 +397,7 @@ export class RedisStore implements Store {
   }
 }
 
-/** Errors of a client this store opened and closed: whatever they are about, nobody waits for it. */
-function ignoreClosedClientError(): void {}
-
 export type { RedisStoreOptions } from './redis-store-options.ts';
-
-/** A second connection like `client` (Redis and Cluster both have `duplicate`, with different signatures). */
-function duplicate(client: Redis | Cluster): Redis | Cluster {
-  return client instanceof Redis ? client.duplicate() : client.duplicate();
-}
 
 /** Redis writes cannot join a caller's transaction: refuse rather than pretend to (see WriteOptions). */
 function refuseTransaction(options: WriteOptions | undefined): void {

@@ -1,10 +1,36 @@
 import type { Cluster, Redis } from 'ioredis';
+import { StoreSchemaError } from '../errors.ts';
 import type { KeyLayout } from './key-layout.ts';
 import { runScript } from './scripts.ts';
+
+/**
+ * 2: one claim queue per task (routing). 3: reserved jobs (status `reserved`, in `jlease` and
+ * `sres:<scheduleId>`), lean claim replies; an older node must not run against them.
+ *
+ * Leadership and the cluster event log (`l:<name>`, `leaders`, `events`, `evat`, `evseq`,
+ * `evtrim`) left it at 3: they are new keys, absent from older data just as from a new store, so
+ * there is nothing to migrate; and a node of schema 3 without them never touches them, so it may
+ * run beside newer nodes in a rolling deploy (a bump would lock it out for nothing). The node
+ * records it writes lack `clusterEvents`, which listNodes reads as none.
+ */
+export const schemaVersion = 3;
 
 /** Queue entries one migrateQueues call moves; job ids per migrateActive call. */
 const migrateBudget = 5_000;
 const activeChunk = 1_000;
+
+/**
+ * Refuses data of a newer schema, stamps a new store with the current one, and brings older data
+ * up to date (see `migrateSchema`).
+ */
+export async function ensureSchema(client: Redis | Cluster, keys: KeyLayout, prefix: string): Promise<void> {
+  const version = await client.hget(keys.meta, 'schema');
+  if (version !== null && Number(version) > schemaVersion) {
+    throw new StoreSchemaError(`RedisStore ${prefix}: data written by a newer Sundial (schema ${version}, this one knows ${schemaVersion})`);
+  }
+  if (version === null) await client.hsetnx(keys.meta, 'schema', String(schemaVersion));
+  else if (Number(version) < schemaVersion) await migrateSchema(client, keys, Number(version), schemaVersion);
+}
 
 /**
  * Brings data of an older schema up to `to`. Every step is idempotent, so nodes opening at once

@@ -21,6 +21,13 @@ const scriptFiles = {
   nextWake: 'next-wake',
   migrateQueues: 'migrate-queues',
   migrateActive: 'migrate-active',
+  acquireLeadership: 'acquire-leadership',
+  renewLeadership: 'renew-leadership',
+  releaseLeadership: 'release-leadership',
+  listLeaders: 'list-leaders',
+  appendEvents: 'append-events',
+  readEvents: 'read-events',
+  trimEvents: 'trim-events',
 } as const;
 
 export type ScriptName = keyof typeof scriptFiles;

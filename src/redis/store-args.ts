@@ -1,6 +1,6 @@
 import type { NewJob } from '../domain/job.ts';
 import type { ScheduleWrite } from '../domain/schedule.ts';
-import type { ClaimJobsRequest, CompleteJobRequest } from '../store/store.ts';
+import type { ClaimJobsRequest, CompleteJobRequest, ReleaseScheduleRequest } from '../store/store.ts';
 import { optionalNumberArg } from './codecs.ts';
 
 // Requests as the scripts' positional arguments (see each script's header): flat strings, no
@@ -67,6 +67,13 @@ export function pushNewJobArgs(args: string[], job: NewJob): void {
     optionalText(job.dedupeKey),
     String(job.createdAtMs),
   );
+}
+
+/** Appends a release request as release-schedules.lua reads it: 11 arguments, then 11 per job. */
+export function pushReleaseArgs(args: string[], r: ReleaseScheduleRequest): void {
+  args.push(r.scheduleId, String(r.leaseToken), String(r.nowMs), optionalNumberArg(r.nextFireAtMs), optionalNumberArg(r.lastFireAtMs));
+  args.push(String(r.skipped), String(r.missed), r.end ? '1' : '0', r.reserve?.nodeId ?? '', String(r.reserve?.leaseMs ?? 0), String(r.jobs.length));
+  for (const job of r.jobs) pushNewJobArgs(args, job);
 }
 
 /** The claim's arguments after the instance id: nodeId, nowMs, leaseMs, limit, aheadMs, aheadLimit. */

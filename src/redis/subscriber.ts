@@ -3,10 +3,13 @@ import type { StoreSignal } from '../store/store.ts';
 
 type Listener = (signal: StoreSignal) => void;
 
+const signals: ReadonlySet<string> = new Set<StoreSignal>(['jobs', 'schedules', 'events']);
+const isSignal = (value: string): value is StoreSignal => signals.has(value);
+
 /**
  * Push wake-ups over Redis pub/sub. Subscribing needs a connection of its own (a subscribed
  * connection cannot run other commands), opened on the first listener and closed with the last.
- * Messages are '<jobs|schedules>:<instance id>'; this instance's own are dropped, since the node
+ * Messages are '<jobs|schedules|events>:<instance id>'; this instance's own are dropped, since the node
  * that wrote already knows. Lost messages (a reconnect) only cost a poll interval.
  */
 export class Subscriber {
@@ -48,7 +51,8 @@ export class Subscriber {
       const separator = message.indexOf(':');
       const signal = message.slice(0, separator);
       if (message.slice(separator + 1) === this.#instanceId) return;
-      if (signal !== 'jobs' && signal !== 'schedules') return;
+      // A signal this version does not know (a newer node's) is dropped: polling covers it.
+      if (!isSignal(signal)) return;
       // A copy: a listener that unsubscribes while we iterate must not skip another one.
       for (const listener of Array.from(this.#listeners)) listener(signal);
     });

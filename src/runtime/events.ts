@@ -51,6 +51,11 @@ export interface SchedulerEvents {
   'store.opened': { attempts: number };
   /** The store could not be reached at start; the node tries again in `retryInMs`. */
   'store.openFailed': { error: Error; attempt: number; retryInMs: number };
+  /**
+   * Events of the store's cluster event log were trimmed before this node read them: its
+   * `scope: 'cluster'` listeners missed the events after `afterSeq` through `trimmedThroughSeq`.
+   */
+  'cluster.eventsLost': { afterSeq: number; trimmedThroughSeq: number };
   /** Something failed in the background loop (the loop goes on). */
   error: { error: Error; during: string };
 }

@@ -4,6 +4,12 @@ import type { JobSlots } from './job-slots.ts';
 import type { ResolvedSchedulerOptions } from './scheduler-options.ts';
 
 const purgeEveryMs = 60_000;
+/**
+ * How long the cluster event log keeps events, and at most how many: a node whose reading falls
+ * further behind (a store outage longer than this) is told what it lost (`cluster.eventsLost`).
+ */
+const eventRetentionMs = 3_600_000;
+const eventRetentionCount = 100_000;
 /** How often a node reports itself in the store's node registry (the admin view calls a node gone after 15 s). */
 const nodeReportEveryMs = 5_000;
 /** A node that reported within this window is alive (as the admin view counts them). */
@@ -24,10 +30,18 @@ export class NodeChores {
   /** Other live nodes that run jobs, as of the last report. */
   otherWorkers = 0;
 
-  constructor(options: ResolvedSchedulerOptions, slots: JobSlots, taskNames: readonly string[]) {
+  readonly #clusterInterest: () => string[];
+
+  constructor(options: ResolvedSchedulerOptions, slots: JobSlots, taskNames: readonly string[], clusterInterest: () => string[]) {
     this.#options = options;
     this.#slots = slots;
     this.#taskNames = taskNames;
+    this.#clusterInterest = clusterInterest;
+  }
+
+  /** The next round reports the node (its cluster interest changed). */
+  reportSoon(): void {
+    this.#nextReportAtMs = 0;
   }
 
   started(nowMs: number): void {
@@ -55,6 +69,7 @@ export class NodeChores {
       startedAtMs: this.#startedAtMs,
       lastSeenAtMs: nowMs,
       version: sundialVersion,
+      clusterEvents: this.#clusterInterest(),
     });
     if (runsJobs) {
       const alive = await store.listNodes({ seenAfterMs: nowMs - nodeAliveWindowMs });
@@ -69,5 +84,6 @@ export class NodeChores {
     this.#nextPurgeAtMs = nowMs + purgeEveryMs;
     if (keepSucceededMs !== null) await store.purgeJobs({ finishedBeforeMs: nowMs - keepSucceededMs, statuses: ['succeeded'] });
     if (keepFailedMs !== null) await store.purgeJobs({ finishedBeforeMs: nowMs - keepFailedMs, statuses: ['dead', 'cancelled'] });
+    await store.trimEvents({ beforeMs: nowMs - eventRetentionMs, keepLast: eventRetentionCount });
   }
 }

@@ -37,6 +37,12 @@ type WakeReason = 'timer' | 'slot' | 'work';
  * instant (less the look-ahead), a poll interval, or a local wake-up (a new job, a freed slot, a
  * store notification).
  */
+/** What the scheduler gives its loop besides options. */
+export interface NodeLoopHooks {
+  /** The events this node listens to across the cluster, for its node record. */
+  clusterInterest?: () => string[];
+}
+
 export class NodeLoop {
   readonly #options: ResolvedSchedulerOptions;
   readonly #events: SchedulerEventEmitter;
@@ -61,12 +67,14 @@ export class NodeLoop {
   #claimedDry = false;
   #unsubscribe: (() => void) | null = null;
 
-  constructor(options: ResolvedSchedulerOptions, registry: TaskRegistry, events: SchedulerEventEmitter) {
+  constructor(options: ResolvedSchedulerOptions, registry: TaskRegistry, events: SchedulerEventEmitter, hooks: NodeLoopHooks = {}) {
     this.#options = options;
     this.#events = events;
     const { store, clock, nodeId } = options;
     this.#completions = new CompletionBatcher(store);
-    this.#taskNames = registry.names();
+    // Routing: the tasks this node claims are those it registers whose queue it serves.
+    const { queues } = options;
+    this.#taskNames = registry.names().filter((name) => queues === null || queues.has(registry.get(name)!.queue));
     this.#slots = new JobSlots({
       options,
       events,
@@ -87,7 +95,7 @@ export class NodeLoop {
     });
     this.#keeper = { store, clock, nodeId, events, leaseMs: options.leaseMs };
     this.#heartbeat = new Heartbeat(this.#keeper, this.#slots, events, options.heartbeatMs);
-    this.#chores = new NodeChores(options, this.#slots, this.#taskNames);
+    this.#chores = new NodeChores(options, this.#slots, this.#taskNames, hooks.clusterInterest ?? (() => []));
     const reserves = options.runsJobs && this.#taskNames.length > 0;
     this.#firer = {
       store,
@@ -136,6 +144,8 @@ export class NodeLoop {
     this.#chores.started(this.#options.clock.now());
     this.#unsubscribe =
       this.#options.store.subscribe?.((signal) => {
+        // The event log is the cluster feed's business: an append is no work for the loop.
+        if (signal === 'events') return;
         // A schedule changed elsewhere may have cancelled reservations this node holds: ask now.
         if (signal === 'schedules' && this.#slots.reservedCount > 0) this.renewSoon();
         this.wake();
@@ -161,6 +171,12 @@ export class NodeLoop {
   /** Lets go of this node's reservations of a schedule that are not due yet (see `JobSlots.dropReservations`). */
   dropReservations(scheduleId: string): void {
     this.#slots.dropReservations(scheduleId);
+  }
+
+  /** Rewrites this node's record at the next turn (what it listens to changed), and wakes the loop for it. */
+  reportSoon(): void {
+    this.#chores.reportSoon();
+    if (this.#state === 'running') this.wake();
   }
 
   /** Renews the held leases at the next turn (a schedule changed: its reservations may be gone). */

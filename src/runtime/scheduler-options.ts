@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { InvalidArgumentError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskEntry } from '../tasks/task-registry.ts';
+import { queueName } from '../tasks/task.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
 import { parseDuration, type Duration } from '../time/duration.ts';
 import { consoleLogger, type LogLevel, type Logger } from './logger.ts';
@@ -59,6 +60,14 @@ export interface SchedulerOptions<Services = unknown> {
    * (it can still schedule, enqueue and query). @defaultValue both true
    */
   roles?: { schedules?: boolean; jobs?: boolean };
+  /**
+   * The queues whose jobs this node runs (routing; see the task option `queue`). A node runs a
+   * job only if it registers its task and serves its queue; it can still enqueue and schedule
+   * any registered task. Jobs that no live node runs stay queued (the admin view shows them).
+   * @defaultValue every queue
+   * @example queues: ['worker-controller']
+   */
+  queues?: readonly string[];
 }
 
 export interface ResolvedSchedulerOptions {
@@ -81,6 +90,8 @@ export interface ResolvedSchedulerOptions {
   random: () => number;
   runsSchedules: boolean;
   runsJobs: boolean;
+  /** Null: every queue. */
+  queues: ReadonlySet<string> | null;
 }
 
 export function resolveSchedulerOptions(options: SchedulerOptions<unknown>): ResolvedSchedulerOptions {
@@ -121,10 +132,17 @@ export function resolveSchedulerOptions(options: SchedulerOptions<unknown>): Res
     random: options.random ?? Math.random,
     runsSchedules: options.roles?.schedules ?? true,
     runsJobs: options.roles?.jobs ?? true,
+    queues: resolveQueues(options.queues),
   };
 }
 
 function keep(value: Duration | null | undefined, fallback: Duration, what: string): number | null {
   if (value === null) return null;
   return parseDuration(value ?? fallback, what);
+}
+
+function resolveQueues(queues: readonly string[] | undefined): ReadonlySet<string> | null {
+  if (queues === undefined) return null;
+  if (!Array.isArray(queues)) throw new InvalidArgumentError(`Expected \`queues\` to be an array of queue names, got ${JSON.stringify(queues)}`);
+  return new Set(queues.map((queue: unknown) => queueName(queue)));
 }

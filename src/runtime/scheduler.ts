@@ -16,6 +16,9 @@ import { isRetryableOpenError, StoreConnector } from './store-connector.ts';
 import { corruptRecordError } from './quarantine.ts';
 import { resolveSchedulerOptions, type ResolvedSchedulerOptions, type SchedulerOptions } from './scheduler-options.ts';
 import { assertJobQuery, assertScheduleQuery, SchedulerInputs, type EnqueueInput, type ScheduleInput } from './scheduler-inputs.ts';
+import { ClusterHub } from '../cluster/cluster-hub.ts';
+import type { HostedService } from '../controllers/hosted-service.ts';
+import { isClusterEventName, type ClusterEventListener, type ClusterEventName } from '../cluster/cluster-events.ts';
 
 export type { EnqueueInput, ScheduleInput } from './scheduler-inputs.ts';
 
@@ -27,23 +30,32 @@ export interface SchedulerHealth {
   ready: boolean;
   /** The last store error while not ready (unreachable at open, or failing calls), else null. */
   storeError: string | null;
+  /**
+   * For liveness probes (and a `Host`): false only once stopped — a node waiting for its store is
+   * alive (restarting it would not help), just not ready.
+   */
+  live: boolean;
 }
 
 /**
  * The scheduler of one node. Many nodes may share one store: together they fire each schedule's
  * fire once and run each job once at a time.
  */
-export class Scheduler<Services = unknown> {
+export class Scheduler<Services = unknown> implements HostedService {
   readonly nodeId: string;
+  /** Its name as a hosted service (`Host.health()`): `scheduler`. */
+  readonly name = 'scheduler';
   readonly #options: ResolvedSchedulerOptions;
   readonly #registry: TaskRegistry;
   readonly #inputs: SchedulerInputs;
   readonly #events = new SchedulerEventEmitter();
   readonly #loop: NodeLoop;
   readonly #connector: StoreConnector;
+  readonly #cluster: ClusterHub;
   /** The first start()'s work, shared by later calls; cleared when it fails for good. */
   #starting: Promise<void> | null = null;
   #stopping: Promise<void> | null = null;
+  #clusterStarted: Promise<void> | null = null;
   /** A ref'd handle while started: a running scheduler keeps its process alive, as a listening server does. */
   #keepAlive: ReturnType<typeof setInterval> | null = null;
 
@@ -52,7 +64,16 @@ export class Scheduler<Services = unknown> {
     this.nodeId = this.#options.nodeId;
     this.#registry = new TaskRegistry(this.#options.tasks);
     this.#inputs = new SchedulerInputs(this.#registry);
-    this.#loop = new NodeLoop(this.#options, this.#registry, this.#events);
+    this.#cluster = new ClusterHub({
+      store: this.#options.store,
+      nodeId: this.nodeId,
+      clock: this.#options.clock,
+      logger: this.#options.logger,
+      events: this.#events,
+      pollIntervalMs: this.#options.pollIntervalMs,
+      onInterestChange: () => this.#loop.reportSoon(),
+    });
+    this.#loop = new NodeLoop(this.#options, this.#registry, this.#events, { clusterInterest: () => this.#cluster.interest() });
     this.#connector = new StoreConnector({
       store: this.#options.store,
       clock: this.#options.clock,
@@ -90,7 +111,9 @@ export class Scheduler<Services = unknown> {
    * and API calls fail fast with `StoreUnavailableError`. Any other error (a store written by a
    * newer Sundial, a foreign file) rejects: retrying would not help.
    */
-  start(): Promise<void> {
+  start(signal?: AbortSignal): Promise<void> {
+    // As a hosted service: the host aborts this when it gives up starting (then calls stop()).
+    signal?.addEventListener('abort', () => void this.stop(), { once: true });
     this.#assertNotStopped();
     this.#starting ??= this.#start().catch((error: unknown) => {
       this.#starting = null;
@@ -119,6 +142,9 @@ export class Scheduler<Services = unknown> {
     this.#loop.start();
     markSchedulerStarted(this.nodeId);
     this.#keepAlive ??= setInterval(() => {}, 2 ** 30);
+    this.#clusterStarted = this.#cluster.start().catch((error: unknown) => {
+      this.#events.emit('error', { error: error as Error, during: 'starting the cluster event feed' });
+    });
     this.#events.emit('scheduler.started', { nodeId: this.nodeId });
   }
 
@@ -141,6 +167,7 @@ export class Scheduler<Services = unknown> {
       state,
       ready: state === 'running' && this.#loop.isRunning && loopError === null,
       storeError: storeError === null ? null : storeError.message,
+      live: state !== 'stopped',
     };
   }
 
@@ -166,6 +193,8 @@ export class Scheduler<Services = unknown> {
     try {
       await this.#connector.stop();
       await this.#loop.stop(timeoutMs);
+      await this.#clusterStarted;
+      await this.#cluster.stop();
       if (this.#connector.everTried) await this.#options.store.close();
     } finally {
       if (this.#keepAlive) clearInterval(this.#keepAlive);
@@ -179,8 +208,45 @@ export class Scheduler<Services = unknown> {
     await this.stop();
   }
 
-  on<E extends SchedulerEventName>(event: E, listener: SchedulerEventListener<E>): () => void {
-    return this.#events.on(event, listener);
+  /**
+   * Listens to this node's events; with `{ scope: 'cluster' }`, to the events of every node
+   * sharing the store (this one included), read from the store's event log in log order, with
+   * `meta` saying which node emitted each and its `seq`.
+   *
+   * Cluster delivery: every event appended to the log after this node's scheduler started is
+   * delivered once, in order; a store outage only delays it (the reading resumes from its
+   * cursor). Not delivered: events of a node that died before it appended them (it appends
+   * after each store call, batched per turn), events emitted before the other nodes learned
+   * that this one listens (within about a second of the first `on`: nodes append only the
+   * events someone listens to), and events trimmed from the log before they were read
+   * (announced by `cluster.eventsLost`). To act on a job's end, `result()` never misses one.
+   */
+  on<E extends SchedulerEventName>(event: E, listener: SchedulerEventListener<E>, options?: { scope?: 'local' }): () => void;
+  on<E extends ClusterEventName>(event: E, listener: ClusterEventListener<E>, options: { scope: 'cluster' }): () => void;
+  on(event: string, listener: (payload: never, meta: never) => void, options: { scope?: 'local' | 'cluster' } = {}): () => void {
+    if (options.scope === 'cluster') {
+      if (!isClusterEventName(event)) throw new InvalidArgumentError(`Event "${event}" is not delivered across the cluster (it stays inside its process)`);
+      return this.#cluster.on(event, listener as ClusterEventListener<ClusterEventName>);
+    }
+    return this.#events.on(event as SchedulerEventName, listener as SchedulerEventListener<SchedulerEventName>);
+  }
+
+  /**
+   * Resolves with the job's result once it succeeds, on whichever node runs it; rejects with
+   * `JobFailedError` when it ends dead or cancelled, `ResultTimeoutError` after `timeout`,
+   * `JobNotFoundError` when there is no such job, or the signal's reason. The job record decides:
+   * an already finished job answers at once.
+   */
+  async result<T extends JsonValue | null = JsonValue | null>(jobId: string, options: { timeout?: Duration; signal?: AbortSignal } = {}): Promise<T> {
+    assertIdentifier(jobId, 'job id');
+    const timeoutMs = options.timeout === undefined ? null : parseDuration(options.timeout, 'timeout');
+    await this.#ready();
+    return (await this.#cluster.result(jobId, timeoutMs, options.signal)) as T;
+  }
+
+  /** The seq of the last cluster event this node read (0 before any). */
+  get clusterCursor(): number {
+    return this.#cluster.cursor;
   }
 
   /** Resolves with the next `event` whose payload passes `predicate`. */

@@ -32,5 +32,6 @@ export function nodeParams(node: NodeRecord): Record<string, string | number> {
     startedAtMs: node.startedAtMs,
     lastSeenAtMs: node.lastSeenAtMs,
     version: node.version,
+    clusterEvents: JSON.stringify(node.clusterEvents),
   };
 }

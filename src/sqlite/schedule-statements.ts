@@ -65,13 +65,13 @@ export const scheduleSql = {
 
   upsertNode: `
     INSERT INTO nodes (id, hostname, pid, role_schedules, role_jobs, tasks, concurrency, running, started_at_ms,
-      last_seen_at_ms, version)
+      last_seen_at_ms, version, cluster_events)
     VALUES (:id, :hostname, :pid, :roleSchedules, :roleJobs, :tasks, :concurrency, :running, :startedAtMs,
-      :lastSeenAtMs, :version)
+      :lastSeenAtMs, :version, :clusterEvents)
     ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid,
       role_schedules = excluded.role_schedules, role_jobs = excluded.role_jobs, tasks = excluded.tasks,
       concurrency = excluded.concurrency, running = excluded.running, started_at_ms = excluded.started_at_ms,
-      last_seen_at_ms = excluded.last_seen_at_ms, version = excluded.version`,
+      last_seen_at_ms = excluded.last_seen_at_ms, version = excluded.version, cluster_events = excluded.cluster_events`,
   removeNode: `DELETE FROM nodes WHERE id = ?`,
   // A NULL bound (no seenAfterMs) lists every node.
   listNodes: `SELECT * FROM nodes WHERE :seenAfterMs IS NULL OR last_seen_at_ms > :seenAfterMs ORDER BY id`,

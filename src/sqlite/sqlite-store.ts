@@ -28,6 +28,8 @@ import type {
   StoreSignal,
   WriteOptions,
 } from '../store/store.ts';
+import type { ClusterEventWrite, ReadEventsRequest, ReadEventsResult } from '../store/event-log-types.ts';
+import type { AcquireLeadershipRequest, LeaderRecord, ReleaseLeadershipRequest, RenewLeadershipRequest } from '../store/leadership-types.ts';
 import { readJobStats } from './job-stats.ts';
 import { buildJobListQuery, buildScheduleListQuery } from './list-queries.ts';
 import { openDatabase } from './open-database.ts';
@@ -40,6 +42,8 @@ import { removeOne, updateOne, upsertOne } from './schedule-writes.ts';
 import { claimJobs, claimsAnything } from './claim-jobs.ts';
 import { renewLeases } from './renew-leases.ts';
 import { ChangeWatcher } from './change-watcher.ts';
+import { acquireLeadership, getLeader, listLeaders, releaseLeadership, renewLeadership } from './leadership.ts';
+import { appendEvents, eventCursor, readEvents, trimEvents } from './event-log.ts';
 import { prepareStatements } from './statements.ts';
 import type { Statements } from './statements.ts';
 
@@ -121,10 +125,15 @@ export class SqliteStore implements Store {
   subscribe(listener: (signal: StoreSignal) => void): () => void {
     if (this.watchIntervalMs <= 0) return () => {};
     const db = this.#db;
-    if (!db) throw new StoreUnavailableError(`SqliteStore ${this.path}: subscribe() before open()`);
+    const s = this.#statements;
+    if (!db || !s) throw new StoreUnavailableError(`SqliteStore ${this.path}: subscribe() before open()`);
     if (!this.#watcher) {
       const version = db.prepare('PRAGMA data_version');
-      this.#watcher = new ChangeWatcher(() => Number((version.get() as { data_version: number }).data_version), this.watchIntervalMs);
+      this.#watcher = new ChangeWatcher(
+        () => Number((version.get() as { data_version: number }).data_version),
+        () => eventCursor(s),
+        this.watchIntervalMs,
+      );
     }
     return this.#watcher.subscribe(listener);
   }
@@ -310,6 +319,47 @@ export class SqliteStore implements Store {
 
   async listNodes(query: { seenAfterMs?: number } = {}): Promise<NodeRecord[]> {
     return this.#read('listNodes', (s) => (s.listNodes.all({ seenAfterMs: query.seenAfterMs ?? null }) as Row[]).map(rowToNode));
+  }
+
+  // ---- leadership ---------------------------------------------------------------------------
+
+  async acquireLeadership(request: AcquireLeadershipRequest): Promise<LeaderRecord> {
+    return this.#write('acquireLeadership', (s) => acquireLeadership(s, request));
+  }
+
+  async renewLeadership(request: RenewLeadershipRequest): Promise<LeaderRecord | null> {
+    return this.#write('renewLeadership', (s) => renewLeadership(s, request));
+  }
+
+  async releaseLeadership(request: ReleaseLeadershipRequest): Promise<boolean> {
+    return this.#write('releaseLeadership', (s) => releaseLeadership(s, request));
+  }
+
+  async getLeader(name: string): Promise<LeaderRecord | null> {
+    return this.#read('getLeader', (s) => getLeader(s, name));
+  }
+
+  async listLeaders(): Promise<LeaderRecord[]> {
+    return this.#read('listLeaders', listLeaders);
+  }
+
+  // ---- cluster event log --------------------------------------------------------------------
+
+  async appendEvents(events: readonly ClusterEventWrite[]): Promise<void> {
+    if (events.length === 0) return;
+    this.#write('appendEvents', (s) => appendEvents(s, events));
+  }
+
+  async readEvents(request: ReadEventsRequest): Promise<ReadEventsResult> {
+    return this.#read('readEvents', (s) => readEvents(s, request));
+  }
+
+  async eventCursor(): Promise<number> {
+    return this.#read('eventCursor', eventCursor);
+  }
+
+  async trimEvents(request: { beforeMs: number; keepLast?: number }): Promise<number> {
+    return this.#write('trimEvents', (s) => trimEvents(s, request));
   }
 
   // ---- plumbing -----------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { eventLogSql } from './event-log-statements.ts';
 import { jobSql } from './job-statements.ts';
+import { leadershipSql } from './leadership-statements.ts';
 import { scheduleSql } from './schedule-statements.ts';
 
 // Every fixed statement the store runs, prepared once per connection. Parameters are named
@@ -16,6 +18,8 @@ const sql = {
   rollback: `ROLLBACK`,
   ...scheduleSql,
   ...jobSql,
+  ...leadershipSql,
+  ...eventLogSql,
 } as const;
 
 export type Statements = { readonly [K in keyof typeof sql]: StatementSync };

@@ -104,7 +104,7 @@ export function sqlRowToJob(row: SqlRow, decode: SqlValueDecoder): JobRecord {
   });
 }
 
-/** A node's record; one whose task list cannot be read lists no tasks (nodes are rewritten every few seconds). */
+/** A node's record; one whose task (or event) list cannot be read lists none (nodes are rewritten every few seconds). */
 export function sqlRowToNode(row: SqlRow, decode: SqlValueDecoder): NodeRecord {
   const f = new FieldReader();
   return {
@@ -118,6 +118,8 @@ export function sqlRowToNode(row: SqlRow, decode: SqlValueDecoder): NodeRecord {
     startedAtMs: f.number('startedAtMs', row.started_at_ms),
     lastSeenAtMs: f.number('lastSeenAtMs', row.last_seen_at_ms),
     version: String(row.version),
+    // Absent on rows a node of an older version wrote: it listens to nothing.
+    clusterEvents: f.json<string[]>('clusterEvents', row.cluster_events, decode.json, { absent: [], fallback: [], problem: stringArrayProblem }),
   };
 }
 

@@ -42,7 +42,8 @@ export interface JobStats {
   finished: Array<{ bucketStartMs: number; succeeded: number; dead: number; cancelled: number }>;
 }
 
-export type StoreSignal = 'jobs' | 'schedules';
+/** What changed: jobs, schedules, or the cluster event log (`appendEvents`). */
+export type StoreSignal = 'jobs' | 'schedules' | 'events';
 
 export interface ScheduleQuery {
   task?: string | undefined;

@@ -25,8 +25,12 @@ import type {
   StoreWarning,
   WriteOptions,
 } from './store-types.ts';
+import type { ClusterEventWrite, ReadEventsRequest, ReadEventsResult } from './event-log-types.ts';
+import type { AcquireLeadershipRequest, LeaderRecord, ReleaseLeadershipRequest, RenewLeadershipRequest } from './leadership-types.ts';
 
 export type * from './store-types.ts';
+export type * from './event-log-types.ts';
+export type * from './leadership-types.ts';
 
 /**
  * The store contract. Every store (memory, SQLite, PostgreSQL, Redis, a third party's) implements
@@ -237,6 +241,52 @@ export interface Store {
   removeNode(id: string): Promise<void>;
   /** Nodes seen after `seenAfterMs` (all when omitted), ordered by id. */
   listNodes(query?: { seenAfterMs?: number }): Promise<NodeRecord[]>;
+
+  // ---- leadership ---------------------------------------------------------------------------
+
+  /**
+   * Tries to make `nodeId` the leader of `name`, atomically. It succeeds when no record exists
+   * (term 1, version 1), when the record has no holder (released: term + 1), or when the record's
+   * version still equals `observedVersion` — the candidate watched it unchanged for the holder's
+   * lease on its own clock, so the holder has stopped acting (term + 1). Success sets holder =
+   * nodeId, acquiredAtMs = renewedAtMs = nowMs, leaseMs, version + 1. Otherwise nothing changes.
+   * Either way the record after the call is returned: the caller leads iff `holder === nodeId`
+   * and `term` is new. The store never compares clocks to decide.
+   */
+  acquireLeadership(request: AcquireLeadershipRequest): Promise<LeaderRecord>;
+  /**
+   * Extends the holder's term: only when holder = nodeId and term = the given term (a fenced
+   * write). Sets renewedAtMs = nowMs, leaseMs, version + 1 and returns the record; null when the
+   * node no longer leads under that term (nothing changes).
+   */
+  renewLeadership(request: RenewLeadershipRequest): Promise<LeaderRecord | null>;
+  /**
+   * Gives leadership up at once (graceful stop): only under the holder's own term. Sets holder =
+   * null and version + 1, keeps the term (the next acquisition takes term + 1). True when released.
+   */
+  releaseLeadership(request: ReleaseLeadershipRequest): Promise<boolean>;
+  getLeader(name: string): Promise<LeaderRecord | null>;
+  /** Every election's record, ordered by name. */
+  listLeaders(): Promise<LeaderRecord[]>;
+
+  // ---- cluster event log --------------------------------------------------------------------
+
+  /**
+   * Appends events to the log shared by all nodes, in the given order, atomically: each gets the
+   * next seq. Seqs are unique and increase in the order readers see the events — an append that
+   * becomes visible later never takes a seq below one a reader has already seen (PostgreSQL
+   * serializes appends for it). A store with push wake-ups signals `'events'` to the others.
+   */
+  appendEvents(events: readonly ClusterEventWrite[]): Promise<void>;
+  /** Events with seq > afterSeq, ascending, at most `limit`; and how far the log was trimmed. */
+  readEvents(request: ReadEventsRequest): Promise<ReadEventsResult>;
+  /** The highest seq appended so far (0 for an empty log): where a reader that wants only new events starts. */
+  eventCursor(): Promise<number>;
+  /**
+   * Deletes events with atMs < beforeMs, and keeps at most `keepLast` of the newest when given.
+   * Raises `trimmedThroughSeq` to the highest seq deleted. Returns how many were deleted.
+   */
+  trimEvents(request: { beforeMs: number; keepLast?: number }): Promise<number>;
 
   /**
    * Optional push wake-ups (LISTEN/NOTIFY, pub/sub): the listener is called when another node

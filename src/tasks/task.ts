@@ -73,6 +73,12 @@ export interface TaskOptions<Data, Services> {
   timeout?: Duration;
   /** Priority of enqueued jobs of this task (higher runs first). @defaultValue 0 */
   priority?: number;
+  /**
+   * The queue its jobs go to (routing): only nodes that serve this queue (scheduler option
+   * `queues`) run them, so an API node can enqueue a command that only controller nodes run.
+   * @defaultValue 'default'
+   */
+  queue?: string;
   run(context: TaskContext<Data, Services>): unknown;
 }
 
@@ -84,6 +90,8 @@ export interface TaskDefinition<Input = JsonValue, Data = Input, Services = unkn
   readonly retry: RetryPolicy;
   readonly timeoutMs: number | null;
   readonly priority: number;
+  /** The queue its jobs go to (see `TaskOptions.queue`). */
+  readonly queue: string;
   run(context: TaskContext<Data, Services>): unknown;
   /** Type-only: the payload a caller passes to `schedule`/`enqueue`. */
   readonly __input?: Input;
@@ -136,8 +144,21 @@ export function defineTask(name: string, options: TaskOptions<unknown, unknown>)
     retry: resolveRetryPolicy(options.retry, `retry of task "${name}"`),
     timeoutMs: options.timeout === undefined ? null : parseDuration(options.timeout, `timeout of task "${name}"`),
     priority,
+    queue: queueName(options.queue, name),
     run: options.run,
   };
+}
+
+const queuePattern = /^[A-Za-z0-9][\w.:/-]{0,99}$/;
+
+/** A queue name as given at the API edge, checked (letters, digits and . _ : / -, at most 100). */
+export function queueName(value: unknown, taskName?: string): string {
+  if (value === undefined) return 'default';
+  if (typeof value !== 'string' || !queuePattern.test(value)) {
+    const where = taskName === undefined ? '' : ` of task "${taskName}"`;
+    throw new InvalidArgumentError(`Expected \`queue\`${where} to be a name of letters, digits and . _ : / - (at most 100), got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 export function isTaskDefinition(value: unknown): value is AnyTaskDefinition {

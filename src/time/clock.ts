@@ -7,6 +7,16 @@ export interface Clock {
   now(): number;
   /** Calls `callback` once, `delayMs` from now (0 or less: as soon as possible). */
   setTimer(callback: () => void, delayMs: number): TimerHandle;
+  /**
+   * Optional: milliseconds on a clock that never jumps (NTP steps, a wall clock set by hand),
+   * for judging how long something lasted — a leader's lease. Absent: `now()` serves.
+   */
+  monotonicNow?(): number;
+}
+
+/** `clock.monotonicNow()` where the clock has one, else `clock.now()`. */
+export function monotonicNow(clock: Clock): number {
+  return clock.monotonicNow === undefined ? clock.now() : clock.monotonicNow();
 }
 
 export interface TimerHandle {
@@ -16,6 +26,7 @@ export interface TimerHandle {
 /** Wall-clock time and real timers. Timers are unref'd: a pending wake-up never keeps the process alive by itself. */
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonicNow: () => performance.now(),
   setTimer(callback, delayMs) {
     const timer = setTimeout(callback, Math.max(0, delayMs));
     timer.unref();

@@ -45,5 +45,6 @@ export async function seedHistory(store: Store, nowMs: number): Promise<void> {
     startedAtMs: nowMs - 3 * 3_600_000,
     lastSeenAtMs: nowMs - 4 * 60_000,
     version: '0.1.0',
+    clusterEvents: [],
   });
 }

@@ -49,7 +49,7 @@ describe.skipIf(!available)('migrations', () => {
     await Promise.all(stores.map((store) => store.open()));
     const versions = await admin.query(`SELECT version FROM "${schema}".sundial_migrations ORDER BY version`);
     expect(versions.rows.map((row) => row.version)).toEqual(allVersions);
-    expect(await tableList(schema)).toEqual(['fire_keys', 'job_history', 'jobs', 'nodes', 'schedules', 'sundial_migrations']);
+    expect(await tableList(schema)).toEqual(['events', 'events_meta', 'fire_keys', 'job_history', 'jobs', 'leaders', 'nodes', 'schedules', 'sundial_migrations']);
     await stores[0]!.enqueueJobs([newJob('job-1')]);
     expect((await stores[4]!.getJob('job-1'))?.id).toBe('job-1');
     await Promise.all(stores.map((store) => store.close()));

@@ -60,3 +60,18 @@ test.skipIf(!available)('a schedule whose next fire or lease holds garbage is ha
   expect((await store.updateSchedule('s-2', { paused: true }, t0))?.paused).toBe(true);
   expect(await store.nextWakeAtMs()).not.toBeNull();
 });
+
+test.skipIf(!available)('an event whose data is not JSON is read flagged, with data null; the events around it are read as written', async () => {
+  const { store, redis, base } = await setup();
+  await store.appendEvents([{ type: 'before', nodeId: 'n', atMs: t0, data: { a: 1 } }]);
+  // A hand-written entry under the next seq, as the append script would have placed it.
+  const seq = await redis.incr(`${base}evseq`);
+  await redis.xadd(`${base}events`, `${seq}-0`, 'type', 'damaged', 'node', 'n', 'at', String(t0), 'data', '{garbage');
+  await store.appendEvents([{ type: 'after', nodeId: 'n', atMs: t0, data: [1, 2] }]);
+  const { events } = await store.readEvents({ afterSeq: 0, limit: 10 });
+  expect(events).toEqual([
+    { seq: 1, type: 'before', nodeId: 'n', atMs: t0, data: { a: 1 } },
+    { seq: 2, type: 'damaged', nodeId: 'n', atMs: t0, data: null, unreadable: true },
+    { seq: 3, type: 'after', nodeId: 'n', atMs: t0, data: [1, 2] },
+  ]);
+});

@@ -109,3 +109,24 @@ test.skipIf(!available)(
     }
   },
 );
+
+test.skipIf(!available)('a node record written by a version without `clusterEvents` lists with none; a current one keeps its own', async () => {
+  const prefix = randomPrefix('upgrade');
+  prefixes.push(prefix);
+  const store = new RedisStore({ url: redisUrl, prefix });
+  await store.open();
+  const redis = new Redis(redisUrl);
+  try {
+    const t0 = Date.UTC(2026, 0, 1);
+    const older = { id: 'node-old', hostname: 'h', pid: 1, roles: { schedules: true, jobs: true }, tasks: ['a'], concurrency: 4, running: 0, startedAtMs: t0, lastSeenAtMs: t0, version: '0.9.0' };
+    await redis.hset(`{${prefix}}:nodes`, older.id, JSON.stringify(older));
+    await store.upsertNode({ ...older, id: 'node-new', version: '1.0.0', clusterEvents: ['job.succeeded'] });
+    expect(await store.listNodes()).toEqual([
+      { ...older, id: 'node-new', version: '1.0.0', clusterEvents: ['job.succeeded'] },
+      { ...older, clusterEvents: [] },
+    ]);
+  } finally {
+    redis.disconnect();
+    await store.close();
+  }
+});

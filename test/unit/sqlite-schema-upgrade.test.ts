@@ -18,11 +18,11 @@ const migration = (name: string) => readFileSync(new URL(`../../src/sqlite/migra
 const schema1 = migration('0001_init.sql');
 
 describe('SqliteStore schema upgrade', () => {
-  test('the latest schema is 4', () => {
-    expect(latestSchemaVersion()).toBe(4);
+  test('the latest schema is 5', () => {
+    expect(latestSchemaVersion()).toBe(5);
   });
 
-  test('a file at schema 1 upgrades to 4 and keeps its jobs; nodes, the change feed and claims by task work', async () => {
+  test('a file at schema 1 upgrades to the latest and keeps its jobs; nodes, the change feed and claims by task work', async () => {
     const path = join(directory, 'v1.db');
     const db = new DatabaseSync(path);
     db.exec(schema1);
@@ -46,6 +46,7 @@ describe('SqliteStore schema upgrade', () => {
       startedAtMs: 1,
       lastSeenAtMs: 2,
       version: '0.0.0',
+      clusterEvents: ['job.succeeded'],
     };
     await store.upsertNode(node);
     expect(await store.listNodes()).toEqual([node]);
@@ -54,7 +55,7 @@ describe('SqliteStore schema upgrade', () => {
     await store.close();
 
     const check = new DatabaseSync(path, { readOnly: true });
-    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('4');
+    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe(String(latestSchemaVersion()));
     const indexes = check.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'jobs'`).all().map((r) => r.name);
     expect(indexes).toContain('jobs_updated');
     expect(indexes).toContain('jobs_claim_task');
@@ -70,7 +71,7 @@ describe('SqliteStore schema upgrade', () => {
     check.close();
   });
 
-  test('a file at schema 3 upgrades to 4: a running job keeps its attempt (now in columns), and reservations work', async () => {
+  test('a file at schema 3 upgrades to the latest: a running job keeps its attempt (now in columns), and reservations work', async () => {
     const path = join(directory, 'v3.db');
     const db = new DatabaseSync(path);
     for (const name of ['0001_init.sql', '0002_nodes_and_feed.sql', '0003_claim_by_task.sql']) db.exec(migration(name));
@@ -133,7 +134,7 @@ describe('SqliteStore schema upgrade', () => {
     await store.close();
 
     const check = new DatabaseSync(path, { readOnly: true });
-    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('4');
+    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe(String(latestSchemaVersion()));
     const indexes = check.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'jobs'`).all().map((r) => r.name);
     expect(indexes).toEqual(expect.arrayContaining(['jobs_ahead_task', 'jobs_lease_expiry', 'jobs_dedupe', 'jobs_schedule_active']));
     expect(indexes).not.toContain('jobs_pending_run_at');
@@ -147,6 +148,31 @@ describe('SqliteStore schema upgrade', () => {
     const due = plan('SELECT id FROM schedules WHERE paused = 0 AND next_fire_at_ms <= 5 ORDER BY next_fire_at_ms, id LIMIT 100');
     expect(due).toContain('schedules_due');
     expect(due).not.toContain('TEMP B-TREE');
+    check.close();
+  });
+
+  test('a file at schema 4 upgrades to 5: its nodes listen to no events, and elections and the event log start empty', async () => {
+    const path = join(directory, 'v4.db');
+    const db = new DatabaseSync(path);
+    for (const name of ['0001_init.sql', '0002_nodes_and_feed.sql', '0003_claim_by_task.sql', '0004_reservations.sql']) db.exec(migration(name));
+    db.exec(`INSERT INTO sundial_meta (key, value) VALUES ('schema_version', '4')`);
+    db.exec(`INSERT INTO nodes (id, hostname, pid, role_schedules, role_jobs, tasks, concurrency, running, started_at_ms, last_seen_at_ms, version)
+      VALUES ('node-old', 'h', 1, 1, 1, '["task-a"]', 4, 0, 1, 2, '0.0.0')`);
+    db.close();
+
+    const store = new SqliteStore(path);
+    await store.open();
+    expect((await store.listNodes()).map((n) => [n.id, n.clusterEvents])).toEqual([['node-old', []]]);
+    expect(await store.listLeaders()).toEqual([]);
+    expect(await store.eventCursor()).toBe(0);
+    expect(await store.readEvents({ afterSeq: 0, limit: 10 })).toEqual({ events: [], trimmedThroughSeq: 0 });
+    expect((await store.acquireLeadership({ name: 'e', nodeId: 'node-old', nowMs: 5, leaseMs: 100, observedVersion: null })).term).toBe(1);
+    await store.appendEvents([{ type: 'job.succeeded', nodeId: 'node-old', atMs: 5, data: { jobId: 'j' } }]);
+    expect(await store.eventCursor()).toBe(1);
+    await store.close();
+
+    const check = new DatabaseSync(path, { readOnly: true });
+    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('5');
     check.close();
   });
 

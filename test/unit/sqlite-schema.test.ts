@@ -44,7 +44,7 @@ describe('SqliteStore schema', () => {
     await store.close();
     const db = new DatabaseSync(path, { readOnly: true });
     const meta = Object.fromEntries(db.prepare('SELECT key, value FROM sundial_meta').all().map((r) => [r.key, r.value]));
-    expect(meta).toEqual({ format: 'sundial-store', schema_version: String(latestSchemaVersion()) });
+    expect(meta).toEqual({ format: 'sundial-store', schema_version: String(latestSchemaVersion()), events_trimmed_through_seq: '0' });
     expect(db.prepare('PRAGMA journal_mode').get()?.journal_mode).toBe('wal');
     db.close();
   });

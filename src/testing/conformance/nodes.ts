@@ -16,6 +16,8 @@ function node(id: string, overrides: Partial<NodeRecord> = {}): NodeRecord {
     startedAtMs: t0,
     lastSeenAtMs: t0 + 10,
     version: '1.2.3',
+    // Not sorted either.
+    clusterEvents: ['job.succeeded', 'job.dead', 'leader.elected'],
     ...overrides,
   };
 }
@@ -48,6 +50,7 @@ export function defineNodeTests({ describe, test }: SuiteApi): void {
         startedAtMs: t0 + 100,
         lastSeenAtMs: t0 + 200,
         version: '2.0.0',
+        clusterEvents: [],
       });
       await store.upsertNode(replaced);
       assert.deepEqual(await store.listNodes(), [replaced]);

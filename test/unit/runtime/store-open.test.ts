@@ -33,7 +33,7 @@ describe('a scheduler whose store is unreachable at start', () => {
     const failures: Array<{ attempt: number; retryInMs: number }> = [];
     h.scheduler.on('store.openFailed', ({ attempt, retryInMs }) => failures.push({ attempt, retryInMs }));
     await h.scheduler.start();
-    expect(h.scheduler.health()).toEqual({ state: 'connecting', ready: false, storeError: 'connect ECONNREFUSED 127.0.0.1:5432' });
+    expect(h.scheduler.health()).toEqual({ state: 'connecting', ready: false, storeError: 'connect ECONNREFUSED 127.0.0.1:5432', live: true });
     await h.clock.advance('10s');
     expect(store.attempts).toBeGreaterThanOrEqual(5);
     expect(failures.map((f) => f.attempt)).toEqual(failures.map((_, i) => i + 1));
@@ -56,7 +56,7 @@ describe('a scheduler whose store is unreachable at start', () => {
     await h.clock.advance('30s');
     expect((await opened).attempts).toBe(store.attempts);
     await started;
-    expect(h.scheduler.health()).toEqual({ state: 'running', ready: true, storeError: null });
+    expect(h.scheduler.health()).toEqual({ state: 'running', ready: true, storeError: null, live: true });
 
     const job = await h.scheduler.enqueue({ task: run });
     await h.clock.settle();
