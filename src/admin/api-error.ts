@@ -46,8 +46,9 @@ export function toErrorResponse(error: unknown, report: (error: unknown) => void
 }
 
 function statusOf(error: SundialError): ApiStatus {
-  if (error instanceof ScheduleNotFoundError || error instanceof JobNotFoundError) return 404;
-  if (error instanceof InvalidArgumentError || error instanceof UnknownTaskError) return 400;
+  // A task is a resource the API names, like a schedule or a job (`POST /jobs` with an unknown task).
+  if (error instanceof ScheduleNotFoundError || error instanceof JobNotFoundError || error instanceof UnknownTaskError) return 404;
+  if (error instanceof InvalidArgumentError) return 400;
   if (error instanceof InvalidJobStateError) return 409;
   if (error instanceof SchedulerStateError || error instanceof StoreUnavailableError) return 503;
   return 500;

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Hono } from 'hono';
 import { Scheduler, systemClock, type Clock, type Store } from '../index.ts';
 import { sundialVersion } from '../version.ts';
@@ -6,8 +7,11 @@ import type { AdminEnv } from './admin-env.ts';
 import { toErrorResponse } from './api-error.ts';
 import { AdminSessions } from './admin-sessions.ts';
 import { assertAdminAuth, authMiddleware, type AdminAuth } from './auth.ts';
+import { borrowedStore } from './borrowed-store.ts';
+import { ControllerStatuses } from './controller-statuses.ts';
 import { openApiDocument } from './openapi.ts';
 import { defaultMaxBodyBytes, readBodyMiddleware } from './read-body.ts';
+import { clusterRoutes } from './routes/cluster-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
 import { jobRoutes } from './routes/job-routes.ts';
 import { scheduleRoutes } from './routes/schedule-routes.ts';
@@ -21,8 +25,9 @@ export interface AdminOptions {
   store?: Store;
   /**
    * The application's scheduler: actions (pause, trigger, retry, …) go through it, so its events
-   * fire and its task list is known. Without it, a client scheduler (fires nothing, runs nothing)
-   * is made on `store`, so actions are validated the same way.
+   * fire and its task list is known, and the admin follows controller statuses with a cluster
+   * listener on it (they arrive once it is started). Without it, the admin makes a client
+   * scheduler (fires nothing, runs nothing) on `store`, starts it, and stops it in `close()`.
    */
   scheduler?: Scheduler<never> | Scheduler<unknown>;
   /** Who may use the API. Required: see {@link AdminAuth}. */
@@ -51,7 +56,10 @@ export interface Admin {
   readonly app: Hono;
   /** The fetch handler (Request → Response), for any server that speaks web standards. */
   readonly fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
-  /** Ends the open event streams. It stops neither your scheduler nor your store. */
+  /**
+   * Ends the open event streams and stops listening to the cluster; stops the client scheduler
+   * the admin made when given a `store` alone. It stops neither your scheduler nor your store.
+   */
   close(): Promise<void>;
 }
 
@@ -64,14 +72,27 @@ export interface Admin {
  */
 export function createAdmin(options: AdminOptions): Admin {
   assertAdminAuth(options?.auth);
-  const scheduler = (options.scheduler as Scheduler | undefined) ?? clientScheduler(options.store);
+  const own = options.scheduler ? null : clientScheduler(options.store, 'admin');
+  const scheduler = (options.scheduler as Scheduler | undefined) ?? own!;
   const basePath = normalizeBasePath(options.basePath ?? '');
+  const report = options.onError ?? ((error: unknown) => console.error('sundial admin:', error));
+  const controllers = new ControllerStatuses();
+  // A scheduler that registers tasks refuses any other name; a command for a task that only other
+  // nodes register goes through a client scheduler, which accepts any name (made when first needed).
+  let relay: Scheduler | null = null;
   const ctx: AdminContext = {
     store: scheduler.store,
     scheduler,
     localTaskNames: () => (options.scheduler ? scheduler.taskNames() : []),
+    enqueue(request) {
+      const names = scheduler.taskNames();
+      const via = names.length === 0 || names.includes(request.task) ? scheduler : (relay ??= clientScheduler(scheduler.store, 'relay'));
+      return via.enqueue(request);
+    },
+    controllers,
+    followsCluster: () => scheduler.health().state === 'running',
     clock: options.clock ?? options.scheduler?.clock ?? systemClock,
-    report: options.onError ?? ((error) => console.error('sundial admin:', error)),
+    report,
   };
   const streams = new Set<AbortController>();
   const auth = options.auth;
@@ -99,6 +120,7 @@ export function createAdmin(options: AdminOptions): Admin {
   const eventOptions = { pollIntervalMs: options.eventPollIntervalMs ?? 500, maxStreams: options.maxEventStreams ?? 50, sessions };
   api.route('/events', eventRoutes(ctx, eventOptions, streams));
   api.route('/', systemRoutes(ctx));
+  api.route('/', clusterRoutes(ctx));
 
   const app = new Hono();
   app.route(`${basePath}/api`, api);
@@ -112,21 +134,40 @@ export function createAdmin(options: AdminOptions): Admin {
     return c.json(body, status);
   });
 
+  // Cluster listeners hear what is appended once their scheduler's event feed runs, which starts
+  // with the scheduler: the application's is the application's to start; the admin starts its own.
+  const stopFollowing = controllers.follow(scheduler);
+  const started = own?.start().catch((error: unknown) => report(error));
   return {
     app,
     fetch: (request, env) => app.fetch(request, env),
     async close() {
       for (const controller of streams) controller.abort();
       streams.clear();
+      stopFollowing();
+      if (own) {
+        await started;
+        await own.stop({ timeout: 0 });
+      }
     },
   };
 }
 
-function clientScheduler(store: Store | undefined): Scheduler {
+/**
+ * A client scheduler on the caller's store: it fires nothing and runs nothing, purges nothing, and
+ * never closes the store (the caller does). The admin's own one is started, so that its cluster
+ * listeners hear the other nodes (it then shows in the node registry as a client); the relay is
+ * never started: it only enqueues.
+ */
+function clientScheduler(store: Store | undefined, role: 'admin' | 'relay'): Scheduler {
   if (!store || typeof store !== 'object') throw new InvalidArgumentError('Expected `store` or `scheduler` in the admin options');
-  // Never started: it only validates and applies actions. Not stopped by close(), since stopping
-  // a scheduler closes the store it opened, and the store is the caller's.
-  return new Scheduler({ store, roles: { schedules: false, jobs: false }, logger: 'error' });
+  return new Scheduler({
+    store: borrowedStore(store),
+    nodeId: `${hostname()}:${process.pid}:${role}-${Math.random().toString(36).slice(2, 6)}`,
+    roles: { schedules: false, jobs: false },
+    history: { succeeded: null, failed: null },
+    logger: 'error',
+  });
 }
 
 function normalizeBasePath(path: string): string {

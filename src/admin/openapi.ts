@@ -17,7 +17,7 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
   });
   return {
     openapi: '3.1.0',
-    info: { title: 'Sundial admin API', version, description: 'Schedules, jobs, nodes and statistics of a Sundial store. Errors are `{ error: { code, message } }`.' },
+    info: { title: 'Sundial admin API', version, description: 'Schedules, jobs, nodes, leaders, controllers and statistics of a Sundial store. Errors are `{ error: { code, message } }`.' },
     servers: [{ url: serverUrl }],
     security: [{ bearer: [] }, { cookie: [] }],
     paths: {
@@ -49,6 +49,15 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
           ],
           responses: { 200: ok('JobPage'), ...errors },
         },
+        post: {
+          summary: 'Enqueue a job of a known task (role operate): how an operator sends a command. Its end arrives on /events as job.succeeded (with its result) or job.dead',
+          requestBody: { required: true, content: json('EnqueueRequest') },
+          responses: {
+            201: { description: 'The job created (or the unfinished job with the same dedupeKey)', content: { 'application/json': { schema: { type: 'object', properties: { job: { $ref: '#/components/schemas/Job' } } } } } },
+            ...errors,
+            404: { description: 'No node, schedule or job names this task (UNKNOWN_TASK)', content: json('Error') },
+          },
+        },
       },
       '/jobs/{id}': { get: { summary: 'One job with its attempts, error and stack', parameters: [id], responses: { 200: ok('Job'), ...errors, ...notFound } } },
       '/jobs/{id}/cancel': action('Cancel a queued or failed job now, or ask the node running it to abort it', 'Job', conflict),
@@ -61,6 +70,13 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
         },
       },
       '/nodes': { get: { summary: 'Nodes that share the store; alive = reported in the last 15 s', responses: { 200: ok('NodeList'), ...errors } } },
+      '/leaders': { get: { summary: 'Every leader election in the store: holder, term, last renewal; fresh = renewed within 2 leases (display only)', responses: { 200: ok('LeaderList'), ...errors } } },
+      '/controllers': {
+        get: {
+          summary: "The last status each running controller published (every 5 s, by name), heard since this admin's scheduler started; stale = nothing for 15 s",
+          responses: { 200: ok('ControllerList'), ...errors },
+        },
+      },
       '/stats': { get: { summary: 'Outcomes per minute over the last hour, queue depth by status, lateness p50/p99, nodes alive', responses: { 200: ok('Stats'), ...errors } } },
       '/events': {
         get: {
@@ -92,7 +108,7 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
         Invalid: { description: 'Invalid input (code INVALID_ARGUMENT, …), body too large (413) or not JSON (415)', content: json('Error') },
         Unauthenticated: { description: 'No, wrong or malformed token or session cookie (expired, signed out, tampered)', content: json('Error') },
         Forbidden: { description: 'Role read, or the session cookie alone, on a write; or a cross-site write (CSRF_REJECTED)', content: json('Error') },
-        NotFound: { description: 'No such schedule or job', content: json('Error') },
+        NotFound: { description: 'No such schedule or job (SCHEDULE_NOT_FOUND, JOB_NOT_FOUND)', content: json('Error') },
         Conflict: { description: 'The job is not in a state that allows this (INVALID_JOB_STATE)', content: json('Error') },
       },
       schemas: {
@@ -151,6 +167,64 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
           type: 'object',
           required: ['finishedBefore'],
           properties: { finishedBefore: { type: ['integer', 'string'], description: 'Epoch ms or ISO 8601' }, statuses: { type: 'array', items: { enum: ['succeeded', 'dead', 'cancelled'] } } },
+        },
+        EnqueueRequest: {
+          type: 'object',
+          required: ['task'],
+          additionalProperties: false,
+          properties: {
+            task: { type: 'string', description: 'A task name some node, schedule or job knows (GET /tasks)' },
+            data: { description: "The job's payload (JSON); checked against the task's schema where the admin's scheduler registers it" },
+            priority: { type: 'integer', description: 'Higher runs first; default the task priority, else 0' },
+            runAt: { type: ['integer', 'string'], description: 'Not before this instant: epoch ms or ISO 8601' },
+            delay: { type: ['integer', 'string'], description: "Not before this long from now: ms or a duration such as '30s' (not with runAt)" },
+            dedupeKey: { type: 'string', description: 'While a job with this key is unfinished, its job is answered instead of a new one' },
+          },
+        },
+        LeaderList: {
+          type: 'object',
+          properties: {
+            nowMs: { type: 'integer' },
+            items: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  name: { type: 'string' }, holder: { type: ['string', 'null'], description: 'null once released' }, term: { type: 'integer', description: 'Fencing token: + 1 at every acquisition' },
+                  version: { type: 'integer' }, acquiredAtMs: { type: 'integer' }, renewedAtMs: { type: 'integer', description: "The holder's clock" }, leaseMs: { type: 'integer' },
+                  fresh: { type: 'boolean', description: 'Held and renewed within 2 leases of nowMs; clocks of two machines compared: for display only' },
+                },
+              },
+            },
+          },
+        },
+        Percentiles: { type: 'object', properties: { p50: { type: ['number', 'null'] }, p99: { type: ['number', 'null'] } } },
+        ControllerList: {
+          type: 'object',
+          properties: {
+            nowMs: { type: 'integer' },
+            listening: { type: 'boolean', description: "Whether the admin's scheduler runs its cluster event feed (false: statuses cannot arrive; start the scheduler)" },
+            items: {
+              type: 'array',
+              items: {
+                type: 'object',
+                description: 'Controller.status() as its node published it, plus nodeId, publishedAtMs and stale',
+                properties: {
+                  name: { type: 'string' }, nodeId: { type: 'string' }, publishedAtMs: { type: 'integer' }, stale: { type: 'boolean', description: 'Nothing published for 15 s (3 statuses)' },
+                  running: { type: 'boolean' }, depth: { type: 'integer' }, adds: { type: 'integer' }, retries: { type: 'integer' }, inFlight: { type: 'integer' },
+                  reconciles: { type: 'integer' }, errors: { type: 'integer' }, lastReconcileAtMs: { type: ['integer', 'null'] },
+                  queueLatencyMs: { $ref: '#/components/schemas/Percentiles' }, workDurationMs: { $ref: '#/components/schemas/Percentiles' },
+                  errorsByKey: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: { key: { type: 'string' }, count: { type: 'integer' }, lastError: { type: 'object', properties: { name: { type: 'string' }, message: { type: 'string' } } }, lastAtMs: { type: 'integer' } },
+                    },
+                  },
+                },
+              },
+            },
+          },
         },
         NodeList: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, alive: { type: 'boolean' }, lastSeenAtMs: { type: 'integer' } }, additionalProperties: true } } } },
         Stats: {

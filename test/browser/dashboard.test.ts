@@ -1,34 +1,17 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveAdmin, type AdminServer } from '../../src/admin/index.ts';
 import { NonRetryableError, Scheduler, cron, every, task, type JobSnapshot } from '../../src/index.ts';
 import { SqliteStore } from '../../src/sqlite/index.ts';
+import { go as goTo, hasChromium, launchBrowser, screenshotDir, shot as shotOf, updateScreenshots, type PageGlobals } from './browser-harness.ts';
 import { seedHistory } from './dashboard-seed.ts';
 
 // The dashboard in headless Chromium against a real scheduler and admin server on SQLite.
-const executablePath = '/usr/bin/chromium';
-const hasChromium = existsSync(executablePath);
-if (!hasChromium && process.env['CI']) throw new Error(`${executablePath} is missing: CI must install Chromium (apt-get install chromium)`);
-if (!hasChromium) console.warn(`Skipping the dashboard browser tests: ${executablePath} not found (install Debian's chromium to run them)`);
-
 const token = 'dashboard-test-token-0123456789';
-const screenshotDir = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-const updateScreenshots = process.env['UPDATE_SCREENSHOTS'] === '1';
-
-/** What the functions given to page.evaluate use (they run in the page; this tsconfig has no DOM types). */
-interface PageGlobals {
-  document: {
-    getElementById(id: string): { hidden: boolean } | null;
-    querySelectorAll(selector: string): Iterable<{ classList: { remove(name: string): void } }>;
-  };
-  location: { hash: string };
-  marker?: number;
-}
 
 let dir: string;
 let scheduler: Scheduler;
@@ -39,16 +22,8 @@ const pageErrors: string[] = [];
 /** The flaky task fails (non-retryably) until the operator retries it. */
 let flakyShouldFail = true;
 
-async function shot(name: string): Promise<void> {
-  if (!updateScreenshots) return;
-  mkdirSync(screenshotDir, { recursive: true });
-  // Toasts and row flashes come and go: pictures without them.
-  await page.evaluate(() => {
-    const { document } = globalThis as unknown as PageGlobals;
-    document.getElementById('toast')!.hidden = true;
-    for (const row of document.querySelectorAll('tr.flash')) row.classList.remove('flash');
-  });
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`) });
+function shot(name: string): Promise<void> {
+  return shotOf(page, name);
 }
 
 /** The dashboard's session cookie, as the browser holds it. */
@@ -58,9 +33,8 @@ async function sessionCookie(): Promise<{ value: string; httpOnly: boolean; same
   return cookie;
 }
 
-async function go(hash: string): Promise<void> {
-  await page.evaluate((h) => void ((globalThis as unknown as PageGlobals).location.hash = h), hash);
-  await page.locator(`main[data-view="${hash.replace(/^#\//, '').split(/[/?]/)[0]}"]`).waitFor();
+function go(hash: string): Promise<void> {
+  return goTo(page, hash);
 }
 
 describe.skipIf(!hasChromium)('dashboard', () => {
@@ -88,10 +62,7 @@ describe.skipIf(!hasChromium)('dashboard', () => {
     await scheduler.schedule({ id: 'inventory-sync', task: 'sync-inventory', trigger: every('5m') });
     await scheduler.schedule({ id: 'renewals/monthly', task: 'charge-renewals', trigger: cron('0 9 1 * *'), paused: true });
     server = await serveAdmin({ scheduler, auth: { tokens: [{ token, role: 'operate' }] }, port: 0, eventPollIntervalMs: 200 });
-    browser = await chromium.launch({
-      executablePath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
     page.on('pageerror', (error) => pageErrors.push(error.message));
   }, 60_000);
@@ -246,6 +217,7 @@ describe.skipIf(!hasChromium)('dashboard', () => {
     await go('#/jobs?status=queued');
     const waiting = page.locator('tr[data-id="0190ffff-wait-7000-8000-000000000001"]');
     await waiting.locator('[data-flag="no-node"]').waitFor();
+    expect(await waiting.locator('[data-flag="no-node"]').textContent()).toBe('no live node runs this task');
     expect(await waiting.locator('[data-flag="unreadable"]').count()).toBe(0);
     const damaged = page.locator('tr[data-id="0190ffff-damg-7000-8000-000000000002"]');
     await damaged.locator('[data-flag="unreadable"]').waitFor();

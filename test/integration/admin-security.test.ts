@@ -142,6 +142,7 @@ describe('admin input limits and errors', () => {
     expect(text).not.toContain('secret');
     expect(text).not.toContain('    at ');
     expect(reported).toEqual([failure]);
+    await admin.close(); // it started a client scheduler on the store
   });
 });
 

@@ -1,16 +1,18 @@
 import { Hono } from 'hono';
-import type { JobRecord, JobStatus } from '../../index.ts';
+import { UnknownTaskError, type JobRecord, type JobStatus } from '../../index.ts';
 import type { AdminContext } from '../admin-context.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { ApiError } from '../api-error.ts';
+import { enqueueRequest } from '../enqueue-request.ts';
 import { instantParam, invalid, limitParam, optionalString, statusesParam } from '../query-params.ts';
+import { taskCatalog } from '../task-catalog.ts';
 
 const finalStatuses: readonly JobStatus[] = ['succeeded', 'dead', 'cancelled'];
 
 /** A job in a listing: without its attempts and its error's stack (the detail has both). */
 export type JobSummary = Omit<JobRecord, 'attempts'>;
 
-/** `/jobs`: filtered listing, detail, cancel, retry and purge. */
+/** `/jobs`: filtered listing, detail, enqueue (an operator's command), cancel, retry and purge. */
 export function jobRoutes(ctx: AdminContext): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>();
 
@@ -26,6 +28,18 @@ export function jobRoutes(ctx: AdminContext): Hono<AdminEnv> {
       limit,
     });
     return c.json({ items: items.map(jobSummary), nextAfterId: items.length === limit ? items.at(-1)!.id : null });
+  });
+
+  // A job of a task some node knows, as `scheduler.enqueue` makes it: how an operator sends a
+  // command. Its end arrives on the event stream (`job.succeeded` with its result, `job.dead`).
+  app.post('/', async (c) => {
+    const request = enqueueRequest(c.get('body'));
+    const { items } = await taskCatalog(ctx);
+    if (!items.includes(request.task)) {
+      const known = items.length === 0 ? 'none yet' : items.length > 20 ? `${items.slice(0, 20).join(', ')}, …` : items.join(', ');
+      throw new UnknownTaskError(`No task named "${request.task}" is known to this store (known: ${known})`);
+    }
+    return c.json({ job: await ctx.enqueue(request) }, 201);
   });
 
   app.post('/purge', async (c) => {

@@ -2,9 +2,8 @@ import { Hono } from 'hono';
 import type { JobRecord } from '../../index.ts';
 import type { AdminContext } from '../admin-context.ts';
 import type { AdminEnv } from '../admin-env.ts';
+import { nodeAliveWindowMs, taskCatalog } from '../task-catalog.ts';
 
-/** A node counts as alive when it reported within this window (nodes report every few seconds). */
-export const nodeAliveWindowMs = 15_000;
 const statsWindowMs = 60 * 60_000;
 const statsBucketMs = 60_000;
 /** How many of the newest jobs the lateness percentiles are computed over. */
@@ -14,22 +13,7 @@ const latenessSample = 200;
 export function systemRoutes(ctx: AdminContext): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>();
 
-  app.get('/tasks', async (c) => {
-    const names = new Set(ctx.localTaskNames());
-    const aliveAfterMs = ctx.clock.now() - nodeAliveWindowMs;
-    // A node claims only jobs of the tasks it registers: a job of any other task waits, queued,
-    // until a live node that runs its task (and the jobs role) takes it.
-    const runnable = new Set<string>();
-    for (const node of await ctx.store.listNodes()) {
-      for (const task of node.tasks) {
-        names.add(task);
-        if (node.roles.jobs && node.lastSeenAtMs > aliveAfterMs) runnable.add(task);
-      }
-    }
-    for (const schedule of await ctx.store.listSchedules({ limit: 1000 })) names.add(schedule.task);
-    for (const job of await ctx.store.listJobs({ limit: 500 })) names.add(job.task);
-    return c.json({ items: [...names].sort(), runnable: [...runnable].sort() });
-  });
+  app.get('/tasks', async (c) => c.json(await taskCatalog(ctx)));
 
   app.get('/nodes', async (c) => {
     const nowMs = ctx.clock.now();

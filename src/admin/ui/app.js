@@ -2,12 +2,19 @@
 import { ApiError, api, openEvents, storeToken, storedToken } from './api.js';
 import { h } from './dom.js';
 import { relative } from './format.js';
+import { renderControllers } from './view-controllers.js';
 import { renderDead, renderJob, renderJobs } from './view-jobs.js';
 import { renderNodes, renderOverview } from './view-overview.js';
 import { renderSchedules } from './view-schedules.js';
 
 const main = document.getElementById('main');
 const flashMs = 2500;
+/** The latest event of each recently changed job, for a view that learns a job's id after its event came. */
+const recentJobs = new Map();
+const recentJobsKept = 500;
+const jobListeners = new Set();
+/** Set by a view that refreshes itself (and keeps what is typed in it): events then do not re-render it. */
+let leaveView = null;
 
 const app = {
   role: null,
@@ -41,6 +48,19 @@ const app = {
     badge.hidden = count === 0;
     badge.textContent = String(count);
   },
+  /** Calls `listener(eventName, job)` for every job event of the stream; returns the function that stops. */
+  onJobEvent(listener) {
+    jobListeners.add(listener);
+    return () => jobListeners.delete(listener);
+  },
+  /** The last event seen for this job id ({ name, job }), if it changed recently. */
+  lastJobEvent(id) {
+    return recentJobs.get(id);
+  },
+  /** The current view keeps itself up to date; `leave` runs when another render replaces it. */
+  keepView(leave) {
+    leaveView = leave;
+  },
 };
 
 function route() {
@@ -52,6 +72,8 @@ function route() {
 
 async function render() {
   const { view, id, params } = route();
+  leaveView?.();
+  leaveView = null;
   for (const tab of document.querySelectorAll('.tabs a')) tab.classList.toggle('active', tab.dataset.view === view);
   let content;
   try {
@@ -60,6 +82,7 @@ async function render() {
     else if (view === 'jobs') content = await renderJobs(app, params);
     else if (view === 'dead') content = await renderDead(app);
     else if (view === 'nodes') content = await renderNodes(app);
+    else if (view === 'controllers') content = await renderControllers(app);
     else content = await renderOverview(app);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return signIn('Your session ended; sign in again.');
@@ -130,10 +153,24 @@ function connectEvents() {
     const data = JSON.parse(event.data);
     app.recent.set(data.id || data.scheduleId, Date.now());
     if (data.scheduleId && data.id) app.recent.set(data.scheduleId, Date.now());
-    scheduleRender(300);
+    if (event.type.startsWith('job.')) noteJob(event.type, data);
+    if (leaveView === null) scheduleRender(300);
   };
   for (const name of ['job.enqueued', 'job.reserved', 'job.started', 'job.succeeded', 'job.failed', 'job.dead', 'job.cancelled']) source.addEventListener(name, onChange);
   for (const name of ['schedule.created', 'schedule.updated', 'schedule.removed', 'schedule.paused', 'schedule.resumed', 'schedule.fired']) source.addEventListener(name, onChange);
+}
+
+function noteJob(name, job) {
+  recentJobs.delete(job.id);
+  recentJobs.set(job.id, { name, job });
+  if (recentJobs.size > recentJobsKept) recentJobs.delete(recentJobs.keys().next().value);
+  for (const listener of jobListeners) {
+    try {
+      listener(name, job);
+    } catch (error) {
+      console.error('sundial dashboard: a job event listener threw', error);
+    }
+  }
 }
 
 /** A new session cookie from the token in this tab (a tab without one can only check the cookie it has). */

@@ -45,7 +45,10 @@ export function badge(text, kind = text) {
   return h('span', { class: `badge badge-${kind}` }, text);
 }
 
-/** A table with a header row; `rows` are arrays of cells (nodes or text) or { cells, attrs }. */
+/**
+ * A table with a header row; `rows` are arrays of cells (nodes or text) or { cells, attrs, after },
+ * where `after` is a row of its own (a detail row) placed under the row.
+ */
 export function table(headers, rows, emptyText) {
   if (rows.length === 0) return h('p', { class: 'empty' }, emptyText);
   return h(
@@ -59,8 +62,8 @@ export function table(headers, rows, emptyText) {
         'tbody',
         null,
         rows.map((row) => {
-          const { cells, attrs } = Array.isArray(row) ? { cells: row, attrs: null } : row;
-          return h('tr', attrs, cells.map((cell) => h('td', null, cell)));
+          const { cells, attrs, after } = Array.isArray(row) ? { cells: row, attrs: null, after: null } : row;
+          return [h('tr', attrs, cells.map((cell) => h('td', null, cell))), after];
         }),
       ),
     ),

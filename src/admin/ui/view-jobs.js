@@ -50,7 +50,9 @@ export async function renderJobs(app, params) {
 function jobFlags(job, runnable) {
   const waiting = (job.status === 'queued' || job.status === 'failed') && runnable && !runnable.includes(job.task);
   return [
-    waiting ? [' ', h('span', { class: 'badge badge-waiting', 'data-flag': 'no-node', title: `No live node runs task ${job.task}; the job waits until one does` }, 'no node runs its task')] : null,
+    waiting
+      ? [' ', h('span', { class: 'badge badge-waiting', 'data-flag': 'no-node', title: `No live node runs task "${job.task}" (none registers it and serves its queue): the job waits, queued, until one does` }, 'no live node runs this task')]
+      : null,
     job.unreadable ? [' ', h('span', { class: 'badge badge-dead', 'data-flag': 'unreadable', title: job.unreadable.map((u) => `${u.field}: ${u.reason}`).join('\n') }, 'unreadable')] : null,
   ];
 }
