@@ -14,6 +14,12 @@ const batchSize = 500;
 /** Events kept while the store cannot take them; beyond, the oldest are dropped (and counted). */
 const maxBuffered = 10_000;
 const retryAfterMs = 500;
+/**
+ * At most one append per this long: an idle node appends an event at once (a result wait pays
+ * nothing), a busy one gathers a few turns of its loop into one append (one round trip, one
+ * statement for many jobs, instead of one per completion batch).
+ */
+const minAppendIntervalMs = 10;
 
 export interface EventPublisherOptions {
   store: Store;
@@ -42,6 +48,7 @@ export class EventPublisher {
   #flushing: Promise<void> | null = null;
   #running = false;
   #dropped = 0;
+  #lastAppendAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: EventPublisherOptions) {
     this.#options = options;
@@ -110,7 +117,7 @@ export class EventPublisher {
       this.#buffer.splice(0, excess);
       this.#dropped += excess;
     }
-    this.#scheduleFlush(0);
+    this.#scheduleFlush(Math.max(0, this.#lastAppendAtMs + minAppendIntervalMs - this.#options.clock.now()));
   }
 
   #scheduleFlush(delayMs: number): void {
@@ -119,7 +126,7 @@ export class EventPublisher {
       this.#flushTimer = null;
       this.#flushing = this.#flush().finally(() => {
         this.#flushing = null;
-        if (this.#buffer.length > 0 && this.#running) this.#scheduleFlush(0);
+        if (this.#buffer.length > 0 && this.#running) this.#scheduleFlush(Math.max(0, this.#lastAppendAtMs + minAppendIntervalMs - this.#options.clock.now()));
       });
     }, delayMs);
   }
@@ -127,6 +134,7 @@ export class EventPublisher {
   async #flush(): Promise<void> {
     const batch = this.#buffer.splice(0, batchSize);
     if (batch.length === 0) return;
+    this.#lastAppendAtMs = this.#options.clock.now();
     try {
       await this.#options.store.appendEvents(batch);
       if (this.#dropped > 0) {

@@ -227,3 +227,36 @@ describe('LeaderElector', () => {
     expect(() => new LeaderElector({ store, name: 'x', lease: '5s', renewEvery: '4s' })).toThrow(/renewEvery/);
   });
 });
+
+describe('leaderOnly when the service fails to start', () => {
+  test('retries with backoff while the term lasts, reports it in health, and forgets it once deposed', async () => {
+    const clock = new VirtualClock(t0);
+    const store = new MemoryStore();
+    const cutOff = partitionable(store);
+    const a = elector(cutOff, 'a', clock);
+    let attempts = 0;
+    const starts: number[] = [];
+    const service: HostedService = {
+      name: 'discovery',
+      async start() {
+        attempts++;
+        starts.push(clock.now() - t0);
+        if (attempts < 3) throw new Error('cloud unreachable');
+      },
+      async stop() {},
+    };
+    const wrapped = leaderOnly(a, service, { clock, retryMs: 100 });
+    await a.start();
+    await wrapped.start(new AbortController().signal);
+    expect(wrapped.health?.()).toEqual({ live: true, ready: false, detail: 'failed to start (1×, retrying): cloud unreachable' });
+    await clock.advance('1s');
+    expect(starts).toEqual([0, 100, 300]);
+    expect(wrapped.health?.()).toEqual({ live: true, ready: true });
+    cutOff.cut = 'fail';
+    await clock.advance('4s');
+    expect(a.leading).toBe(false);
+    expect(wrapped.health?.()).toEqual({ live: true, ready: true, detail: 'standby (not the leader)' });
+    cutOff.cut = 'no';
+    await wrapped.stop();
+  });
+});
