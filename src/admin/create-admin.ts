@@ -13,6 +13,7 @@ import { openApiDocument } from './openapi.ts';
 import { defaultMaxBodyBytes, readBodyMiddleware } from './read-body.ts';
 import { clusterRoutes } from './routes/cluster-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
+import { healthRoutes, type HealthSource } from './routes/health-routes.ts';
 import { jobRoutes } from './routes/job-routes.ts';
 import { scheduleRoutes } from './routes/schedule-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
@@ -32,6 +33,12 @@ export interface AdminOptions {
   scheduler?: Scheduler<never> | Scheduler<unknown>;
   /** Who may use the API. Required: see {@link AdminAuth}. */
   auth: AdminAuth;
+  /**
+   * What `GET /api/healthz` and `/api/readyz` (liveness and readiness probes, no credentials
+   * needed) report: a `Host` from `sundial/controllers` (every service of the process), or
+   * anything with `health(): { live, ready }`. @defaultValue the scheduler
+   */
+  health?: HealthSource;
   /** Where the admin is mounted, e.g. '/admin' (the API is then at /admin/api). @defaultValue '' */
   basePath?: string;
   /**
@@ -112,6 +119,8 @@ export function createAdmin(options: AdminOptions): Admin {
     c.header('X-Content-Type-Options', 'nosniff');
   });
   api.get('/openapi.json', (c) => c.json(openApiDocument(apiPath, sundialVersion)));
+  // Before the auth middleware: a probe has no credentials.
+  api.route('/', healthRoutes(options.health ?? scheduler));
   api.use('*', authMiddleware(auth, sessions, { apiPath, allowedOrigins: options.allowedOrigins ?? [] }));
   api.use('*', readBodyMiddleware(options.maxBodyBytes ?? defaultMaxBodyBytes));
   api.route('/session', sessionRoutes(apiPath, mode, sessions));

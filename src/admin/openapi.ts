@@ -69,6 +69,20 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
           responses: { 200: { description: 'How many were deleted', content: { 'application/json': { schema: { type: 'object', properties: { purged: { type: 'integer' } } } } } }, ...errors },
         },
       },
+      '/healthz': {
+        get: {
+          summary: 'Liveness probe (no credentials): 200 when live, 503 when not; the body is the health of the host or scheduler',
+          security: [],
+          responses: { 200: { description: 'Live' }, 503: { description: 'Not live' } },
+        },
+      },
+      '/readyz': {
+        get: {
+          summary: 'Readiness probe (no credentials): 200 when ready, 503 when not; the body is the health of the host or scheduler',
+          security: [],
+          responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready' } },
+        },
+      },
       '/nodes': { get: { summary: 'Nodes that share the store; alive = reported in the last 15 s', responses: { 200: ok('NodeList'), ...errors } } },
       '/leaders': { get: { summary: 'Every leader election in the store: holder, term, last renewal; fresh = renewed within 2 leases (display only)', responses: { 200: ok('LeaderList'), ...errors } } },
       '/controllers': {

@@ -6,6 +6,7 @@ import { createAdmin, serveAdmin, type AdminServer } from '../../src/admin/index
 import { Controller, LeaderElector, controller } from '../../src/controllers/index.ts';
 import { NonRetryableError, Scheduler, silentLogger, task, type JobRecord, type JsonValue, type StandardSchemaV1 } from '../../src/index.ts';
 import { SqliteStore } from '../../src/sqlite/index.ts';
+import { MemoryStore } from '../../src/memory/index.ts';
 import { VirtualClock } from '../../src/testing/index.ts';
 import { operateToken, readEvents, readToken, type SseEvent } from './admin-fixture.ts';
 
@@ -277,5 +278,43 @@ describe('OpenAPI', () => {
     expect(doc.components.schemas).toHaveProperty(['EnqueueRequest', 'required'], ['task']);
     expect(doc.components.schemas).toHaveProperty(['ControllerList', 'properties', 'items', 'items', 'properties', 'stale']);
     expect(doc.components.schemas).toHaveProperty(['LeaderList', 'properties', 'items', 'items', 'properties', 'fresh']);
+  });
+});
+
+describe('probes', () => {
+  it('/healthz and /readyz answer without credentials, from the host given, with 503 when not live or not ready', async () => {
+    const state = { live: true, ready: false };
+    const scheduler = new Scheduler({ store: new MemoryStore(), logger: 'silent' });
+    const admin = createAdmin({ scheduler, auth: { tokens: [{ token: 'x'.repeat(32), role: 'operate' }] }, health: { health: () => ({ ...state, services: [] }) } });
+    try {
+      const get = (path: string) => admin.fetch(new Request(`http://admin.test/api/${path}`));
+      expect((await get('healthz')).status).toBe(200);
+      const notReady = await get('readyz');
+      expect(notReady.status).toBe(503);
+      expect(await notReady.json()).toEqual({ live: true, ready: false, services: [] });
+      state.ready = true;
+      expect((await get('readyz')).status).toBe(200);
+      state.live = false;
+      expect((await get('healthz')).status).toBe(503);
+      // The rest of the API still wants credentials.
+      expect((await get('stats')).status).toBe(401);
+    } finally {
+      await admin.close();
+    }
+  });
+
+  it('without a host, the probes report the scheduler', async () => {
+    const scheduler = new Scheduler({ store: new MemoryStore(), logger: 'silent' });
+    const admin = createAdmin({ scheduler, auth: { tokens: [{ token: 'x'.repeat(32), role: 'operate' }] } });
+    try {
+      const ready = () => admin.fetch(new Request('http://admin.test/api/readyz'));
+      expect((await ready()).status).toBe(503);
+      await scheduler.start();
+      expect((await ready()).status).toBe(200);
+      expect(await (await ready()).json()).toMatchObject({ state: 'running', ready: true, live: true });
+    } finally {
+      await admin.close();
+      await scheduler.stop();
+    }
   });
 });
