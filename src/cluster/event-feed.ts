@@ -21,7 +21,8 @@ type AnyListener = (payload: unknown, meta: ClusterEventMeta) => void;
 /**
  * Reads the store's event log from a cursor and hands each event to this node's cluster
  * listeners, in log order. The cursor is taken when the feed starts (only events appended after
- * are delivered) and lives as long as the feed: a store outage or a lost connection only delays
+ * are delivered; and when the node listened to nothing for a while, from when it started to
+ * listen again — it does not read while it wants nothing) and lives as long as the feed: a store outage or a lost connection only delays
  * the reading, which resumes where it stopped — nothing in the log is skipped, nothing delivered
  * twice. What the log no longer holds (trimmed before it was read) is reported through `onLost`.
  */
@@ -38,6 +39,12 @@ export class EventFeed {
   #timer: TimerHandle | null = null;
   #unsubscribe: (() => void) | null = null;
   #onInterestChange: () => void = () => {};
+  /**
+   * When the node goes from wanting nothing to wanting something, the log's head read at once:
+   * reading resumes there (what was appended while nobody here listened is not this node's to
+   * deliver, and a listener added hours after the start must not get hours of events).
+   */
+  #skipToHead: Promise<number> | null = null;
 
   constructor(options: EventFeedOptions) {
     this.#options = options;
@@ -61,6 +68,7 @@ export class EventFeed {
   }
 
   on<E extends ClusterEventName>(event: E, listener: ClusterEventListener<E>): () => void {
+    this.#noteFirstWant();
     let set = this.#listeners.get(event);
     if (!set) this.#listeners.set(event, (set = new Set()));
     const before = set.size;
@@ -73,6 +81,7 @@ export class EventFeed {
 
   /** Keeps `names` published for this node from now on (a result wait). */
   want(names: readonly string[]): void {
+    this.#noteFirstWant();
     let changed = false;
     for (const name of names) {
       if (!this.#sticky.has(name)) {
@@ -85,6 +94,7 @@ export class EventFeed {
 
   /** Sees every event read, whatever its name (result waits). */
   watch(watcher: (record: ClusterEventRecord) => void): () => void {
+    this.#noteFirstWant();
     this.#watchers.add(watcher);
     return () => this.#watchers.delete(watcher);
   }
@@ -95,7 +105,8 @@ export class EventFeed {
     this.#running = true;
     this.#unsubscribe =
       this.#options.store.subscribe?.((signal) => {
-        if (signal === 'events') this.readNow();
+        // A node that listens to nothing does not read (its own appends signal it too).
+        if (signal === 'events' && this.#wanted()) void this.readNow();
       }) ?? null;
     this.#schedulePoll();
   }
@@ -131,14 +142,28 @@ export class EventFeed {
     this.#timer = this.#options.clock.setTimer(() => {
       this.#timer = null;
       // Nobody to deliver to: skip the round trip.
-      const wanted = this.#watchers.size > 0 || this.interest().size > 0;
-      void (wanted ? this.readNow() : Promise.resolve()).finally(() => this.#schedulePoll());
+      void (this.#wanted() ? this.readNow() : Promise.resolve()).finally(() => this.#schedulePoll());
     }, this.#options.pollIntervalMs);
+  }
+
+  #noteFirstWant(): void {
+    if (!this.#running || this.#wanted() || this.#skipToHead !== null) return;
+    const head = this.#options.store.eventCursor();
+    // A failed read leaves the cursor where it was: a few old events rather than a gap.
+    this.#skipToHead = head.catch(() => 0);
+  }
+
+  #wanted(): boolean {
+    return this.#watchers.size > 0 || this.interest().size > 0;
   }
 
   async #readAll(): Promise<void> {
     const { store, logger, onLost } = this.#options;
     try {
+      if (this.#skipToHead !== null) {
+        this.#cursor = Math.max(this.#cursor, await this.#skipToHead);
+        this.#skipToHead = null;
+      }
       for (;;) {
         const { events, trimmedThroughSeq } = await store.readEvents({ afterSeq: this.#cursor, limit: pageSize });
         // The event trimmedThroughSeq was deleted, and it is past what this feed read: lost.

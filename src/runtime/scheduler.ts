@@ -213,7 +213,8 @@ export class Scheduler<Services = unknown> implements HostedService {
    * sharing the store (this one included), read from the store's event log in log order, with
    * `meta` saying which node emitted each and its `seq`.
    *
-   * Cluster delivery: every event appended to the log after this node's scheduler started is
+   * Cluster delivery: every event appended to the log after this node started listening (its
+   * scheduler started with a cluster listener, or it added its first one) is
    * delivered once, in order; a store outage only delays it (the reading resumes from its
    * cursor). Not delivered: events of a node that died before it appended them (it appends
    * after each store call, batched per turn), events emitted before the other nodes learned

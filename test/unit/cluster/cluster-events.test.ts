@@ -221,4 +221,43 @@ describe('cluster events', () => {
     expect(lost[0]!.trimmedThroughSeq).toBeGreaterThan(cursorBefore);
     await expect(result).resolves.toBe(14);
   });
+
+  test('a listener added long after the start gets what comes after it, not the backlog', async () => {
+    const { clock, api, worker } = await cluster();
+    // Someone listens (the worker) for a while, so events are appended; the API node does not.
+    worker.on('job.succeeded', () => {}, { scope: 'cluster' });
+    await clock.advance('2s');
+    for (let i = 0; i < 3; i++) await api.enqueue({ task: double, data: i });
+    await clock.advance('2s');
+    const seen: number[] = [];
+    api.on('job.succeeded', ({ result }) => seen.push(result as number), { scope: 'cluster' });
+    await clock.advance('1s');
+    expect(seen).toEqual([]);
+    await api.enqueue({ task: double, data: 50 });
+    await clock.advance('1s');
+    expect(seen).toEqual([100]);
+  });
+
+  test('a node that listens to nothing never reads the log, whatever others append', async () => {
+    let reads = 0;
+    const counting = (store: Store): Store =>
+      new Proxy(store, {
+        get(target, key) {
+          if (key === 'readEvents') {
+            return (request: Parameters<Store['readEvents']>[0]) => {
+              reads++;
+              return target.readEvents(request);
+            };
+          }
+          const value = Reflect.get(target, key) as unknown;
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+    const { clock, api, worker } = await cluster({ apiStore: counting });
+    worker.on('job.succeeded', () => {}, { scope: 'cluster' });
+    await clock.advance('2s');
+    for (let i = 0; i < 3; i++) await api.enqueue({ task: double, data: i });
+    await clock.advance('5s');
+    expect(reads).toBe(0);
+  });
 });
