@@ -125,6 +125,11 @@ export class LeaderElector implements HostedService {
     if (this.renewDeadlineMs >= this.leaseMs) {
       throw new InvalidArgumentError(`Expected \`renewDeadline\` (${this.renewDeadlineMs} ms) to be shorter than \`lease\` (${this.leaseMs} ms)`);
     }
+    if (this.retryEveryMs + this.renewDeadlineMs >= this.leaseMs) {
+      throw new InvalidArgumentError(
+        `Expected \`retryEvery\` + \`renewDeadline\` (${this.retryEveryMs} + ${this.renewDeadlineMs} ms) to be shorter than \`lease\` (${this.leaseMs} ms): a candidate may start counting a lease up to retryEvery before it saw the holder's last renewal`,
+      );
+    }
     if (this.renewEveryMs >= this.renewDeadlineMs) {
       throw new InvalidArgumentError(`Expected \`renewEvery\` (${this.renewEveryMs} ms) to be shorter than \`renewDeadline\` (${this.renewDeadlineMs} ms)`);
     }
@@ -255,7 +260,7 @@ export class LeaderElector implements HostedService {
     try {
       // The acquisition is judged against what was seen just before (see #acquiredNow): read
       // first when nothing was seen yet, or after a term of our own whose end the store may not know.
-      if (this.#observed === null) this.#watch((await this.#bounded(this.#store.getLeader(this.election))) ?? absent(this.election), monotonicNow(this.#clock));
+      if (this.#observed === null) this.#watch((await this.#bounded(this.#store.getLeader(this.election))) ?? absent(this.election));
       const observed = this.#observed!;
       const expired = observed.record.holder !== null && monotonicNow(this.#clock) - observed.firstSeenMono >= observed.record.leaseMs;
       sentMono = monotonicNow(this.#clock);
@@ -281,18 +286,24 @@ export class LeaderElector implements HostedService {
       return;
     }
     if (record.holder !== this.nodeId) this.#unansweredSince = null;
-    const watch = this.#watch(record, monotonicNow(this.#clock));
+    const watch = this.#watch(record);
     const untilExpiry = record.holder === null ? 0 : watch.firstSeenMono + record.leaseMs - monotonicNow(this.#clock);
     this.#schedule(Math.max(0, Math.min(this.retryEveryMs, untilExpiry)), () => this.#campaign());
   }
 
   /**
-   * Notes a record read at `receivedMono`. A new version restarts the watch from then: the write
-   * that made it was sent before, so waiting a lease from here waits at least a lease after it.
+   * Notes a record just read. A new version restarts the watch from `retryEvery` ago: the write
+   * that made it is visible now, so it was sent before now, and its holder's deadline is at most
+   * now + renewDeadline. A takeover a lease after (now − retryEvery) is therefore later than that
+   * deadline whenever retryEvery + renewDeadline < lease (checked at construction; the rest is
+   * the margin for clock-rate drift and for the leader's code to stop). Counting from a little
+   * before the read, rather than from the read, makes failover about one lease after the
+   * holder's last renewal, not a lease plus a poll.
    */
-  #watch(record: LeaderRecord, receivedMono: number): { record: LeaderRecord; firstSeenMono: number } {
+  #watch(record: LeaderRecord): { record: LeaderRecord; firstSeenMono: number } {
     const previous = this.#observed;
-    this.#observed = { record, firstSeenMono: previous !== null && previous.record.version === record.version ? previous.firstSeenMono : receivedMono };
+    const since = previous !== null && previous.record.version === record.version ? previous.firstSeenMono : monotonicNow(this.#clock) - this.retryEveryMs;
+    this.#observed = { record, firstSeenMono: since };
     return this.#observed;
   }
 

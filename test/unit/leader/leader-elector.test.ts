@@ -126,8 +126,9 @@ describe('LeaderElector', () => {
     // Last good renewal sent at 2000 ms: deposed at 2000 + 3333.
     expect(abortedAtMs).toBe(5333);
     expect(logA).toContain('5333ms deposed 1 renew-deadline');
-    // b first saw version 3 (the 2 s renewal) at its 2 s read, and waited a whole lease from then.
-    expect(logB).toContain('7000ms elected 2');
+    // b first saw version 3 (the 2 s renewal) at its 2 s read, and counts the lease from a
+    // retry period before (1 s): it takes over at 6 s, 667 ms after a stopped acting.
+    expect(logB).toContain('6000ms elected 2');
     expect(b.term?.term).toBe(2);
     cutOff.cut = 'no';
     await clock.advance('5s');
@@ -178,11 +179,12 @@ describe('LeaderElector', () => {
     const log = record(again, clock);
     await again.start();
     expect(again.leading).toBe(false);
-    await clock.advance('4s');
+    await clock.advance('3900ms');
     expect(again.leading).toBe(false);
     await clock.advance('2s');
     expect(again.term?.term).toBe(2);
-    expect(log).toEqual(['0ms changed a 1', '5000ms elected 2']);
+    // A lease from a retry period before its first read (at 0).
+    expect(log).toEqual(['0ms changed a 1', '4000ms elected 2']);
   });
 
   test('leaderOnly runs a service only while leading, with the term signal, again after re-election', async () => {
@@ -213,8 +215,8 @@ describe('LeaderElector', () => {
     cutOff.cut = 'no';
     await clock.advance('10s');
     // Deposed with the store unreachable, it cannot know whether another took over: it waits a
-    // whole lease from its first read after the cut heals (4333 ms) before it leads again.
-    expect(calls).toEqual(['start 0', 'stop 3333', 'start 9333']);
+    // lease from a retry period before its first read after the cut heals (4333 ms).
+    expect(calls).toEqual(['start 0', 'stop 3333', 'start 8333']);
     expect(wrapped.health?.().live).toBe(true);
     await wrapped.stop();
     expect(calls.at(-1)).toBe(`stop ${clock.now() - t0}`);
@@ -224,7 +226,8 @@ describe('LeaderElector', () => {
     const store = new MemoryStore();
     expect(() => new LeaderElector({ store, name: '' })).toThrow(InvalidArgumentError);
     expect(() => new LeaderElector({ store, name: 'x', lease: '5s', renewDeadline: '5s' })).toThrow(/renewDeadline/);
-    expect(() => new LeaderElector({ store, name: 'x', lease: '5s', renewEvery: '4s' })).toThrow(/renewEvery/);
+    expect(() => new LeaderElector({ store, name: 'x', lease: '5s', renewDeadline: '3s', renewEvery: '3s' })).toThrow(/renewEvery/);
+    expect(() => new LeaderElector({ store, name: 'x', lease: '5s', renewDeadline: '4s', retryEvery: '1s' })).toThrow(/retryEvery/);
   });
 });
 
