@@ -1,6 +1,3 @@
-import type { LeaderRecord } from '../store/store.ts';
-import type { Row } from './row-mapping.ts';
-
 // The leadership statements (Store.acquireLeadership and the rest): each one statement, so each
 // write is atomic and fenced by its WHERE, re-checked on the row's latest version when it waited.
 
@@ -29,14 +26,3 @@ export function leadershipStatements(s: string) {
 
 export type LeadershipStatements = ReturnType<typeof leadershipStatements>;
 
-export function rowToLeader(row: Row): LeaderRecord {
-  return {
-    name: String(row.name),
-    holder: row.holder === null || row.holder === undefined ? null : String(row.holder),
-    term: Number(row.term),
-    version: Number(row.version),
-    acquiredAtMs: Number(row.acquired_at_ms),
-    renewedAtMs: Number(row.renewed_at_ms),
-    leaseMs: Number(row.lease_ms),
-  };
-}

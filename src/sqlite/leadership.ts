@@ -1,18 +1,7 @@
 import type { AcquireLeadershipRequest, LeaderRecord, ReleaseLeadershipRequest, RenewLeadershipRequest } from '../store/store.ts';
+import { sqlRowToLeader as rowToLeader } from '../store/sql-rows.ts';
 import type { Row } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
-
-function rowToLeader(row: Row): LeaderRecord {
-  return {
-    name: String(row.name),
-    holder: row.holder === null || row.holder === undefined ? null : String(row.holder),
-    term: Number(row.term),
-    version: Number(row.version),
-    acquiredAtMs: Number(row.acquired_at_ms),
-    renewedAtMs: Number(row.renewed_at_ms),
-    leaseMs: Number(row.lease_ms),
-  };
-}
 
 /** Store.acquireLeadership inside the caller's transaction: the record after the attempt, won or not. */
 export function acquireLeadership(s: Statements, request: AcquireLeadershipRequest): LeaderRecord {

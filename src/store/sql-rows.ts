@@ -5,6 +5,7 @@ import { jobAttemptsProblem, jobErrorProblem, jobStatusProblem, oneOfProblem, st
 import type { CoalescePolicy, ScheduleRecord } from '../domain/schedule.ts';
 import type { TriggerSpec } from '../domain/trigger.ts';
 import { FieldReader } from './field-reader.ts';
+import type { LeaderRecord } from './leadership-types.ts';
 
 /**
  * The SQL stores (SQLite, PostgreSQL) share one table layout, so a row maps to a record the same
@@ -128,4 +129,17 @@ const num = (value: unknown): number => Number(value);
 /** The claim order (priority descending, runAtMs, creation), for RETURNING rows whose order SQL does not promise. */
 export function sqlClaimOrder(a: SqlRow, b: SqlRow): number {
   return num(b.priority) - num(a.priority) || num(a.run_at_ms) - num(b.run_at_ms) || num(a.seq) - num(b.seq);
+}
+
+/** An election's row (`leaders` table, the same columns in SQLite and PostgreSQL). */
+export function sqlRowToLeader(row: SqlRow): LeaderRecord {
+  return {
+    name: String(row.name),
+    holder: row.holder === null || row.holder === undefined ? null : String(row.holder),
+    term: Number(row.term),
+    version: Number(row.version),
+    acquiredAtMs: Number(row.acquired_at_ms),
+    renewedAtMs: Number(row.renewed_at_ms),
+    leaseMs: Number(row.lease_ms),
+  };
 }
