@@ -5,9 +5,17 @@ import type { Store } from '../store/store.ts';
 import type { Clock, TimerHandle } from '../time/clock.ts';
 import { finalJobEvents } from './cluster-events.ts';
 import type { EventFeed } from './event-feed.ts';
+import { interestRefreshMs } from './event-publisher.ts';
 
 /** The first safety read after this long, then doubling up to `maxCheckMs`. */
 const firstCheckMs = 250;
+/**
+ * Until the other nodes can have read that this node waits (they re-read the node records every
+ * second), they do not append job ends for it: the safety reads start sooner then, so that the
+ * first commands of a fresh API node do not wait a quarter of a second each.
+ */
+const warmUpMs = 2 * interestRefreshMs;
+const warmUpFirstCheckMs = 25;
 const maxCheckMs = 5_000;
 
 interface Waiter {
@@ -21,8 +29,9 @@ interface Waiter {
  * path is the cluster event log (the node that ends the job appends `job.succeeded`, `job.dead`
  * or `job.cancelled` because this node asked for them), after which the job record is read — the
  * record is the truth, the event only says when to look. A safety read on a backoff (250 ms
- * doubling to 5 s) covers what the push path can miss: the first second after this node first
- * waits (before the other nodes learn it listens), an event lost with its node, a trimmed log.
+ * doubling to 5 s; 25 ms doubling in the first two seconds after this node first waits, before
+ * the other nodes learn it listens) covers what the push path can miss: that warm-up, an event
+ * lost with its node, a trimmed log.
  */
 export class ResultWaiter {
   readonly #store: Store;
@@ -30,6 +39,7 @@ export class ResultWaiter {
   readonly #feed: EventFeed;
   readonly #waiters = new Map<string, Set<Waiter>>();
   #unwatch: (() => void) | null = null;
+  #firstWaitAtMs: number | null = null;
 
   constructor(store: Store, clock: Clock, feed: EventFeed) {
     this.#store = store;
@@ -44,6 +54,8 @@ export class ResultWaiter {
 
   wait(jobId: string, timeoutMs: number | null, signal: AbortSignal | undefined): Promise<JsonValue | null> {
     this.#feed.want(finalJobEvents);
+    this.#firstWaitAtMs ??= this.#clock.now();
+    const warmingUp = this.#clock.now() - this.#firstWaitAtMs < warmUpMs;
     this.#unwatch ??= this.#feed.watch((record) => {
       if (!(finalJobEvents as readonly string[]).includes(record.type)) return;
       const id = (record.data as { job?: { id?: unknown } } | null)?.job?.id;
@@ -54,7 +66,7 @@ export class ResultWaiter {
       let done = false;
       let pollTimer: TimerHandle | null = null;
       let timeoutTimer: TimerHandle | null = null;
-      let nextCheckMs = firstCheckMs;
+      let nextCheckMs = warmingUp ? warmUpFirstCheckMs : firstCheckMs;
       const finish = (settleWith: () => void) => {
         if (done) return;
         done = true;

@@ -108,6 +108,18 @@ describe('result() across nodes', () => {
     expect(await store.eventCursor()).toBeGreaterThan(before);
   });
 
+  test("a fresh node's first waits read sooner, before the other nodes know it waits", async () => {
+    const { clock, api, store } = await cluster();
+    const job = await api.enqueue({ task: double, data: 2 });
+    let value: unknown;
+    void api.result(job.id).then((v) => (value = v));
+    // The worker runs it within its 100 ms poll but appends nothing yet (it does not know); the
+    // warm-up reads (25, 75, 175 ms) find it — a quarter-second first read would not.
+    await clock.advance('200ms');
+    expect(value).toBe(4);
+    expect(await store.eventCursor()).toBe(0);
+  });
+
   test('answers at once for a job already finished', async () => {
     const { clock, api } = await cluster();
     const job = await api.enqueue({ task: double, data: 4 });
