@@ -2,6 +2,7 @@
 // sundial/sqlite, …) so an application loads only the driver it uses.
 export { Scheduler, type ScheduleInput, type EnqueueInput, type SchedulerHealth } from './runtime/scheduler.ts';
 export type { SchedulerOptions } from './runtime/scheduler-options.ts';
+export type { Instrumentation, InstrumentedScheduler, AttemptInfo, ProduceInfo } from './runtime/instrumentation.ts';
 export type { SchedulerEvents, SchedulerEventName, SchedulerEventListener } from './runtime/events.ts';
 export type { ClusterEvents, ClusterEventName, ClusterEventListener, ClusterEventMeta } from './cluster/cluster-events.ts';
 export { consoleLogger, silentLogger, type Logger, type LogLevel } from './runtime/logger.ts';

@@ -96,6 +96,8 @@ export interface JobRecord {
   /** The last attempt's error, if it failed. */
   error: JobError | null;
   attempts: JobAttempt[];
+  /** The trace context it was made in (`NewJob.traceContext`); absent when none. */
+  traceContext?: string;
   /**
    * Present only when the store could not decode some fields (they hold stand-ins): the job is
    * quarantined — dead-lettered with `CorruptRecordError` — instead of being run.
@@ -116,6 +118,12 @@ export interface NewJob {
   maxAttempts: number;
   dedupeKey: string | null;
   createdAtMs: number;
+  /**
+   * Where the job was made in a distributed trace (W3C `traceparent`, then a line break and
+   * `tracestate` when there is one), so that its attempts' spans link to it on whichever node
+   * runs them. Opaque to the store, at most 2,048 characters; absent or null: none.
+   */
+  traceContext?: string | null;
 }
 
 /** The record of a job `Store.enqueueJobs` created as given: queued, no attempt yet. */
@@ -144,6 +152,7 @@ export function newJobRecord(job: NewJob): JobRecord {
     result: null,
     error: null,
     attempts: [],
+    ...(job.traceContext ? { traceContext: job.traceContext } : {}),
   };
 }
 

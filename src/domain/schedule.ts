@@ -39,6 +39,8 @@ export interface ScheduleRecord {
   skippedCount: number;
   /** Fires that came later than the misfire grace time, or were merged by coalescing. */
   missedCount: number;
+  /** The trace context of its last write (`ScheduleWrite.traceContext`); absent when none. */
+  traceContext?: string;
   /**
    * Present only when the store could not decode some fields (they hold stand-ins): the schedule
    * is quarantined — paused, never fired — until it is scheduled again with a sound definition.
@@ -66,4 +68,9 @@ export interface ScheduleWrite {
    */
   keepNextFire?: boolean;
   nowMs: number;
+  /**
+   * The trace context the schedule was written in (see `NewJob.traceContext`): its fires' jobs
+   * carry it. Replaced by every write (absent or null: none).
+   */
+  traceContext?: string | null;
 }

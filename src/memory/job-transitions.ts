@@ -26,6 +26,7 @@ export function claimedOf(job: JobRecord): ClaimedJob {
     maxAttempts: job.maxAttempts,
     fencingToken: job.fencingToken,
     leaseExpiresAtMs: job.leaseExpiresAtMs,
+    ...(job.traceContext === undefined ? {} : { traceContext: job.traceContext }),
   };
 }
 

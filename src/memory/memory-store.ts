@@ -89,6 +89,7 @@ export class MemoryStore implements Store {
       firedCount: existing?.firedCount ?? 0,
       skippedCount: existing?.skippedCount ?? 0,
       missedCount: existing?.missedCount ?? 0,
+      ...(write.traceContext ? { traceContext: write.traceContext } : {}),
     };
     this.#schedules.set(record.id, record);
     if (existing !== undefined && definitionChanged(existing, record)) {

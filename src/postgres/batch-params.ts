@@ -19,17 +19,25 @@ function jobRow(job: NewJob, i: number): Record<string, unknown> {
     created_at_ms: job.createdAtMs,
     max_attempts: job.maxAttempts,
     dedupe_key: job.dedupeKey,
+    trace_context: traceContextParam(job.traceContext),
   };
 }
 
+/** A trace context as stored: null for none (absent, null or empty). */
+const traceContextParam = (traceContext: string | null | undefined): string | null => (traceContext ? traceContext : null);
+
 /**
  * The enqueue columns, one array each (read by unnest in one INSERT): a batch of any size is one
- * statement and one plan, and the server decodes no JSON but the payloads.
+ * statement and one plan, and the server decodes no JSON but the payloads. The trace contexts
+ * come last, as null rather than an array of nulls when no job of the batch has one (the usual
+ * batch: enqueue_jobs pads a null array with NULLs).
  */
 export function newJobArrays(jobs: readonly NewJob[]): unknown[] {
   const id: string[] = [], task: string[] = [], data: Array<string | null> = [], origin: string[] = [];
   const scheduleId: Array<string | null> = [], fireAtMs: Array<number | null> = [], priority: number[] = [];
   const runAtMs: number[] = [], createdAtMs: number[] = [], maxAttempts: number[] = [], dedupeKey: Array<string | null> = [];
+  const traceContext: Array<string | null> = [];
+  let traced = false;
   for (const job of jobs) {
     id.push(job.id);
     task.push(job.task);
@@ -42,8 +50,11 @@ export function newJobArrays(jobs: readonly NewJob[]): unknown[] {
     createdAtMs.push(job.createdAtMs);
     maxAttempts.push(job.maxAttempts);
     dedupeKey.push(job.dedupeKey);
+    const context = traceContextParam(job.traceContext);
+    traceContext.push(context);
+    if (context !== null) traced = true;
   }
-  return [id, task, data, origin, scheduleId, fireAtMs, priority, runAtMs, createdAtMs, maxAttempts, dedupeKey];
+  return [id, task, data, origin, scheduleId, fireAtMs, priority, runAtMs, createdAtMs, maxAttempts, dedupeKey, traced ? traceContext : null];
 }
 
 /** The upsert_schedules rows (see migrations/0006): one per write, in order. */
@@ -63,6 +74,7 @@ export function scheduleWriteParams(writes: readonly ScheduleWrite[]): string {
       next_fire_at_ms: write.nextFireAtMs,
       now_ms: write.nowMs,
       keep_next_fire: write.keepNextFire === true,
+      trace_context: traceContextParam(write.traceContext),
     })),
   );
 }

@@ -7,14 +7,15 @@ const activeStatuses = `('queued', 'reserved', 'running', 'failed')`;
 
 export function jobStatements(s: string) {
   return {
-    // $1…$11 one array per column (batch-params.ts newJobArrays), $12 channel, $13 batch size.
-    // The function (migrations/0007) creates the jobs whose id, fire and active dedupe key are
-    // free, across the live jobs and the history. One row back: the created ids, or NULL when
-    // every job was created (the common case, which then decodes nothing per job).
+    // $1…$12 one array per column (batch-params.ts newJobArrays; $12 the trace contexts, null
+    // when none), $13 channel, $14 batch size. The function (migrations/0009) creates the jobs
+    // whose id, fire and active dedupe key are free, across the live jobs and the history. One
+    // row back: the created ids, or NULL when every job was created (the common case, which then
+    // decodes nothing per job).
     enqueue: `
-      SELECT CASE WHEN cardinality(c.ids) = $13::int THEN NULL ELSE c.ids END AS ids
+      SELECT CASE WHEN cardinality(c.ids) = $14::int THEN NULL ELSE c.ids END AS ids
       FROM ${s}.enqueue_jobs($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::int[], $8::bigint[],
-        $9::bigint[], $10::int[], $11::text[], $12) AS c(ids)`,
+        $9::bigint[], $10::int[], $11::text[], $13, $12::text[]) AS c(ids)`,
 
     // $1 ids, $2 schedule ids, $3 fire times, $4 dedupe keys (arrays, one entry per job that was
     // not created): the job each one collided with, in the order enqueueJobs documents.
@@ -95,7 +96,7 @@ export function jobStatements(s: string) {
         INSERT INTO ${s}.job_history
         SELECT g.id, g.seq, g.task, g.data, g.origin, g.schedule_id, g.fire_at_ms, 'cancelled', g.priority, g.run_at_ms,
           g.created_at_ms, $2, g.started_at_ms, $2, g.attempt, g.max_attempts, g.dedupe_key, NULL, NULL, g.fencing_token,
-          g.cancel_requested, g.result, $3::jsonb, g.attempts, g.attempt_started_at_ms
+          g.cancel_requested, g.result, $3::jsonb, g.attempts, g.attempt_started_at_ms, g.trace_context
         FROM gone g
         RETURNING *)
       SELECT * FROM flagged UNION ALL SELECT * FROM moved`,
@@ -108,7 +109,7 @@ export function jobStatements(s: string) {
         INSERT INTO ${s}.jobs OVERRIDING SYSTEM VALUE
         SELECT g.id, g.seq, g.task, g.data, g.origin, g.schedule_id, g.fire_at_ms, 'queued', g.priority, $2, g.created_at_ms,
           $2, g.started_at_ms, NULL, g.attempt, g.attempt + 1, g.dedupe_key, g.lease_owner, g.lease_expires_at_ms,
-          g.fencing_token, false, g.result, g.error, g.attempts, g.attempt_started_at_ms
+          g.fencing_token, false, g.result, g.error, g.attempts, g.attempt_started_at_ms, g.trace_context
         FROM gone g
         RETURNING *),
       notified AS (SELECT pg_notify($3, 'jobs') FROM (SELECT 1 FROM retried LIMIT 1) AS any_retried)

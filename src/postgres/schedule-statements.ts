@@ -82,18 +82,19 @@ export function scheduleStatements(s: string) {
         SELECT j.*, CASE WHEN j.fire_at_ms IS NULL OR j.schedule_id IS NULL THEN 1
             ELSE row_number() OVER (PARTITION BY j.schedule_id, j.fire_at_ms ORDER BY j.ri, j.i) END AS nth_of_fire
         FROM jsonb_to_recordset($2::jsonb) AS j(ri int, i int, id text, task text, data jsonb, origin text,
-          schedule_id text, fire_at_ms bigint, priority int, run_at_ms bigint, created_at_ms bigint, max_attempts int, dedupe_key text)
+          schedule_id text, fire_at_ms bigint, priority int, run_at_ms bigint, created_at_ms bigint, max_attempts int, dedupe_key text,
+          trace_context text)
         WHERE j.ri IN (SELECT held.i FROM held)),
       -- With a reserving release, its jobs are created reserved by that node (fencing token 1,
       -- leased from their instant), as a claim ahead would leave them.
       created AS (
         INSERT INTO ${s}.jobs (id, task, data, origin, schedule_id, fire_at_ms, status, priority, run_at_ms,
-          created_at_ms, updated_at_ms, max_attempts, dedupe_key, fencing_token, lease_owner, lease_expires_at_ms)
+          created_at_ms, updated_at_ms, max_attempts, dedupe_key, fencing_token, lease_owner, lease_expires_at_ms, trace_context)
         SELECT input.id, input.task, COALESCE(input.data, 'null'::jsonb), input.origin, input.schedule_id, input.fire_at_ms,
           CASE WHEN r.reserve_node IS NULL THEN 'queued' ELSE 'reserved' END, input.priority, input.run_at_ms,
           input.created_at_ms, CASE WHEN r.reserve_node IS NULL THEN input.created_at_ms ELSE r.now_ms END,
           input.max_attempts, input.dedupe_key, CASE WHEN r.reserve_node IS NULL THEN 0 ELSE 1 END, r.reserve_node,
-          input.run_at_ms + r.reserve_lease_ms
+          input.run_at_ms + r.reserve_lease_ms, input.trace_context
         FROM input JOIN r ON r.i = input.ri
         WHERE input.nth_of_fire = 1 AND NOT EXISTS (SELECT 1 FROM ${s}.job_history h WHERE h.id = input.id OFFSET 0)
           AND (input.fire_at_ms IS NULL OR NOT EXISTS (
@@ -101,7 +102,7 @@ export function scheduleStatements(s: string) {
         ORDER BY input.ri, input.i
         ON CONFLICT DO NOTHING
         RETURNING id, task, data, origin, schedule_id, fire_at_ms, priority, run_at_ms, created_at_ms, dedupe_key, status,
-          attempt, max_attempts, fencing_token, lease_expires_at_ms, seq),
+          attempt, max_attempts, fencing_token, lease_expires_at_ms, seq, trace_context),
       keyed AS (
         INSERT INTO ${s}.fire_keys (schedule_id, fire_at_ms, job_id)
         SELECT created.schedule_id, created.fire_at_ms, created.id FROM created
@@ -128,7 +129,8 @@ export function scheduleStatements(s: string) {
       SELECT held.i AS release_index, NULL::text AS id, NULL::text AS task, NULL::jsonb AS data, NULL::text AS origin,
         NULL::text AS schedule_id, NULL::bigint AS fire_at_ms, NULL::integer AS priority, NULL::bigint AS run_at_ms,
         NULL::bigint AS created_at_ms, NULL::text AS dedupe_key, NULL::text AS status, NULL::integer AS attempt,
-        NULL::integer AS max_attempts, NULL::bigint AS fencing_token, NULL::bigint AS lease_expires_at_ms, NULL::bigint AS seq
+        NULL::integer AS max_attempts, NULL::bigint AS fencing_token, NULL::bigint AS lease_expires_at_ms, NULL::bigint AS seq,
+        NULL::text AS trace_context
       FROM held LEFT JOIN notified ON true
       UNION ALL
       SELECT NULL, created.* FROM created`,

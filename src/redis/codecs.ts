@@ -26,8 +26,10 @@ const unreadableTrigger: ScheduleRecord['trigger'] = { type: 'date', runAtMs: 0 
  * A job hash → JobRecord. Fields (absent = null): task, data, o (origin), sid, fire, st, pri, run,
  * cat/uat/sat/fat (created/updated/started/finished at), att, max, dk, lo/lx (lease owner and
  * expiry), ft (fencing token), cr ('1' = cancel requested), res, err, hist (closed attempts as
- * comma-joined JSON objects), ast (start of the running attempt), seq (creation order). A field
- * that cannot be decoded gets a stand-in and is named in `unreadable` (see FieldReader).
+ * comma-joined JSON objects), ast (start of the running attempt), seq (creation order), tc (trace
+ * context; written only when the job has one, and `traceContext` is absent from the record when
+ * the field is). A field that cannot be decoded gets a stand-in and is named in `unreadable` (see
+ * FieldReader).
  */
 export function decodeJob(id: string, flat: FlatHash): JobRecord {
   const f = toMap(flat);
@@ -52,7 +54,7 @@ export function decodeJob(id: string, flat: FlatHash): JobRecord {
       error: null,
     });
   }
-  return r.finish<JobRecord>({
+  const job: JobRecord = {
     id,
     task: f.get('task') ?? '',
     data: r.json<JsonValue>('data', f.get('data') ?? 'null', parseJson, { absent: null, fallback: null }),
@@ -76,21 +78,25 @@ export function decodeJob(id: string, flat: FlatHash): JobRecord {
     result: r.json<JsonValue>('result', present(f.get('res')), parseJson, { absent: null, fallback: null }),
     error: r.json<JobError | null>('error', present(f.get('err')), parseJson, { absent: null, fallback: null, problem: jobErrorProblem }),
     attempts,
-  });
+  };
+  const traceContext = f.get('tc');
+  if (traceContext) job.traceContext = traceContext;
+  return r.finish(job);
 }
 
 /** A script reply value: a bulk string, or null for Lua's false (a null field). */
 export type ReplyValue = string | number | null;
 
 /** Values per job in a claim's reply (claimed_reply in lua/_jobs.lua). */
-export const claimedWidth = 18;
+export const claimedWidth = 19;
 const claimedStatuses = ['running', 'reserved', 'queued'] as const;
 
 /**
- * A job as a claim answers it: 18 values from `at` in `row` — id, task, data, origin, scheduleId,
+ * A job as a claim answers it: 19 values from `at` in `row` — id, task, data, origin, scheduleId,
  * fireAtMs, priority, runAtMs, createdAtMs, dedupeKey, status, attempt, maxAttempts, fencingToken,
- * leaseExpiresAtMs, then the record's history, error and result (absent on a first attempt),
- * read only to flag a damaged record in `unreadable`.
+ * leaseExpiresAtMs, traceContext (null when none: then absent from the ClaimedJob), then the
+ * record's history, error and result (absent on a first attempt), read only to flag a damaged
+ * record in `unreadable`.
  */
 export function decodeClaimed(row: readonly ReplyValue[], at: number): ClaimedJob {
   const r = new FieldReader();
@@ -115,10 +121,13 @@ export function decodeClaimed(row: readonly ReplyValue[], at: number): ClaimedJo
     fencingToken: r.number('fencingToken', text(13)),
     leaseExpiresAtMs: r.numberOrNull('leaseExpiresAtMs', text(14)),
   };
-  const hist = present(text(15) ?? undefined);
+  // Decoded only when present (the untraced hot path reads one null).
+  const traceContext = row[at + 15];
+  if (traceContext !== null && traceContext !== undefined && traceContext !== '') claimed.traceContext = String(traceContext);
+  const hist = present(text(16) ?? undefined);
   if (hist !== undefined) r.json('attempts', hist, (raw) => JSON.parse(`[${String(raw)}]`), { absent: [], fallback: [], problem: jobAttemptsProblem });
-  r.json('error', present(text(16) ?? undefined), parseJson, { absent: null, fallback: null, problem: jobErrorProblem });
-  r.json('result', present(text(17) ?? undefined), parseJson, { absent: null, fallback: null });
+  r.json('error', present(text(17) ?? undefined), parseJson, { absent: null, fallback: null, problem: jobErrorProblem });
+  r.json('result', present(text(18) ?? undefined), parseJson, { absent: null, fallback: null });
   return r.finish(claimed);
 }
 
@@ -131,12 +140,13 @@ export function decodeClaimedRows(row: readonly ReplyValue[]): ClaimedJob[] {
 
 /**
  * A schedule hash → ScheduleRecord. Fields: task, data, trig, pri, maxr, grace, coal, paused, next,
- * last, cat, uat, lo, lx, lt, fired, skip, miss. Unreadable fields as in `decodeJob`.
+ * last, cat, uat, lo, lx, lt, fired, skip, miss, tc (trace context of the last write; only when it
+ * had one). Unreadable fields as in `decodeJob`.
  */
 export function decodeSchedule(id: string, flat: FlatHash): ScheduleRecord {
   const f = toMap(flat);
   const r = new FieldReader();
-  return r.finish<ScheduleRecord>({
+  const schedule: ScheduleRecord = {
     id,
     task: f.get('task') ?? '',
     data: r.json<JsonValue>('data', f.get('data') ?? 'null', parseJson, { absent: null, fallback: null }),
@@ -160,7 +170,10 @@ export function decodeSchedule(id: string, flat: FlatHash): ScheduleRecord {
     firedCount: r.number('firedCount', f.get('fired') ?? '0'),
     skippedCount: r.number('skippedCount', f.get('skip') ?? '0'),
     missedCount: r.number('missedCount', f.get('miss') ?? '0'),
-  });
+  };
+  const traceContext = f.get('tc');
+  if (traceContext) schedule.traceContext = traceContext;
+  return r.finish(schedule);
 }
 
 /** job-stats.lua's reply: the counts hash, flat, and three counts per bucket, oldest bucket first. */

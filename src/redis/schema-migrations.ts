@@ -12,6 +12,12 @@ import { runScript } from './scripts.ts';
  * there is nothing to migrate; and a node of schema 3 without them never touches them, so it may
  * run beside newer nodes in a rolling deploy (a bump would lock it out for nothing). The node
  * records it writes lack `clusterEvents`, which listNodes reads as none.
+ *
+ * The trace context (`tc` in job and schedule hashes, `traceContext` of the records) left it at 3
+ * too: an optional field, written only when set, and absence reads as none, so older data needs
+ * no migration. A schema-3 node that does not know it runs such jobs untraced; its upserts and
+ * cancel/retry rewrites leave a job's `tc` alone (they write named fields), and its schedule
+ * upserts keep a stored schedule's `tc` (the newer node's next write replaces it).
  */
 export const schemaVersion = 3;
 

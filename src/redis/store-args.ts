@@ -52,7 +52,10 @@ export function completionArgs(request: CompleteJobRequest): string[] {
   ];
 }
 
-/** Appends a NewJob as the 11 arguments create_job (lua/_jobs.lua) reads. */
+/** A trace context as one argument: '' for none (absent, null or empty). */
+const traceContextArg = (value: string | null | undefined): string => value ?? '';
+
+/** Appends a NewJob as the 12 arguments create_job (lua/_jobs.lua) reads. */
 export function pushNewJobArgs(args: string[], job: NewJob): void {
   args.push(
     job.id,
@@ -66,10 +69,11 @@ export function pushNewJobArgs(args: string[], job: NewJob): void {
     String(job.maxAttempts),
     optionalText(job.dedupeKey),
     String(job.createdAtMs),
+    traceContextArg(job.traceContext),
   );
 }
 
-/** Appends a release request as release-schedules.lua reads it: 11 arguments, then 11 per job. */
+/** Appends a release request as release-schedules.lua reads it: 11 arguments, then 12 per job. */
 export function pushReleaseArgs(args: string[], r: ReleaseScheduleRequest): void {
   args.push(r.scheduleId, String(r.leaseToken), String(r.nowMs), optionalNumberArg(r.nextFireAtMs), optionalNumberArg(r.lastFireAtMs));
   args.push(String(r.skipped), String(r.missed), r.end ? '1' : '0', r.reserve?.nodeId ?? '', String(r.reserve?.leaseMs ?? 0), String(r.jobs.length));
@@ -82,7 +86,7 @@ export function claimArgs(request: ClaimJobsRequest): string[] {
   return [request.nodeId, String(request.nowMs), String(request.leaseMs), String(Math.max(0, request.limit)), String(request.aheadMs ?? 0), String(ahead)];
 }
 
-/** Appends a ScheduleWrite as the 12 arguments upsert-schedule.lua reads per write. */
+/** Appends a ScheduleWrite as the 13 arguments upsert-schedule.lua reads per write. */
 export function pushScheduleWriteArgs(args: string[], write: ScheduleWrite): void {
   args.push(
     String(write.nowMs),
@@ -97,5 +101,6 @@ export function pushScheduleWriteArgs(args: string[], write: ScheduleWrite): voi
     write.paused === null ? '' : write.paused ? '1' : '0',
     optionalNumberArg(write.nextFireAtMs),
     write.keepNextFire ? '1' : '0',
+    traceContextArg(write.traceContext),
   );
 }

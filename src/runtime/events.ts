@@ -20,9 +20,9 @@ export interface SchedulerEvents {
   /** A fire created a job (`job.origin` is 'schedule', or 'manual' for a trigger-now). */
   'schedule.fired': { scheduleId: string; fireAtMs: number | null; job: JobSnapshot };
   /** Fires that were not run: later than the misfire grace time, or merged by coalescing. */
-  'schedule.missed': { scheduleId: string; fireAtMs: number[]; reason: 'misfire-grace' | 'coalesced' };
+  'schedule.missed': { scheduleId: string; task: string; fireAtMs: number[]; reason: 'misfire-grace' | 'coalesced' };
   /** Fires skipped because the schedule already had `maxRunning` active jobs. */
-  'schedule.skipped': { scheduleId: string; fireAtMs: number[]; activeJobs: number; maxRunning: number };
+  'schedule.skipped': { scheduleId: string; task: string; fireAtMs: number[]; activeJobs: number; maxRunning: number };
   /**
    * The schedule is gone: its trigger has no more fires, or a handler stopped it. A trigger is
    * exhausted when its last fire becomes a job, which with a look-ahead is before the fire's instant.

@@ -13,6 +13,7 @@ import type { HeldJob } from './held-job.ts';
 import { HandlerContext } from './handler-context.ts';
 import { toJobError } from './job-error.ts';
 import type { Logger } from './logger.ts';
+import type { AttemptInfo, Instrumentation } from './instrumentation.ts';
 import { corruptRecordError } from './quarantine.ts';
 
 export interface JobExecutorContext {
@@ -26,6 +27,8 @@ export interface JobExecutorContext {
   random: () => number;
   /** A handler ended its schedule, and the store deleted it (with its reservations not due yet). */
   onScheduleEnded?(scheduleId: string): void;
+  /** Telemetry around each attempt (a span), when the scheduler has some. */
+  instrumentation?: Instrumentation | null;
 }
 
 /**
@@ -62,7 +65,10 @@ export async function executeJob(ctx: JobExecutorContext, held: HeldJob, onHandl
     completion = { status: 'dead', error: toJobError(error) };
   } else {
     try {
-      const result = await runHandler(ctx, definition, held);
+      const instrumentation = ctx.instrumentation;
+      const result = instrumentation?.consume
+        ? await instrumentation.consume(attemptInfo(ctx, held, startedAtMs), () => runHandler(ctx, definition, held))
+        : await runHandler(ctx, definition, held);
       if (result instanceof StopScheduleSignal) {
         completion = { status: 'succeeded', result: null };
         endSchedule = true;
@@ -89,6 +95,23 @@ export async function executeJob(ctx: JobExecutorContext, held: HeldJob, onHandl
   held.state = 'writing';
   onHandlerSettled();
   await writeOutcome(ctx, held, completion, endSchedule && claimed.scheduleId !== null, startedAtMs);
+}
+
+function attemptInfo(ctx: JobExecutorContext, held: HeldJob, startedAtMs: number): AttemptInfo {
+  const { claimed } = held;
+  return {
+    jobId: claimed.id,
+    task: claimed.task,
+    attempt: claimed.attempt,
+    maxAttempts: claimed.maxAttempts,
+    origin: claimed.origin,
+    scheduleId: claimed.scheduleId,
+    fireAtMs: claimed.fireAtMs,
+    runAtMs: claimed.runAtMs,
+    startedAtMs,
+    nodeId: ctx.nodeId,
+    ...(claimed.traceContext === undefined ? {} : { traceContext: claimed.traceContext }),
+  };
 }
 
 async function runHandler(ctx: JobExecutorContext, definition: AnyTaskDefinition, held: HeldJob): Promise<unknown> {

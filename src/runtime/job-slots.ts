@@ -233,10 +233,10 @@ export class JobSlots {
         }
         const { scheduleId, fireAtMs } = job.claimed;
         if (completion.status === 'discarded' && scheduleId !== null && fireAtMs !== null) {
-          if (completion.countAs === 'missed') events.emit('schedule.missed', { scheduleId, fireAtMs: [fireAtMs], reason: 'misfire-grace' });
+          if (completion.countAs === 'missed') events.emit('schedule.missed', { scheduleId, task: job.claimed.task, fireAtMs: [fireAtMs], reason: 'misfire-grace' });
           else {
             const activeJobs = (this.#activeBySchedule.get(scheduleId) ?? 0) + (job.fire?.foreignActive ?? 0);
-            events.emit('schedule.skipped', { scheduleId, fireAtMs: [fireAtMs], activeJobs, maxRunning: job.fire?.maxRunning ?? Number.POSITIVE_INFINITY });
+            events.emit('schedule.skipped', { scheduleId, task: job.claimed.task, fireAtMs: [fireAtMs], activeJobs, maxRunning: job.fire?.maxRunning ?? Number.POSITIVE_INFINITY });
           }
         }
       })

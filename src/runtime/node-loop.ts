@@ -89,6 +89,7 @@ export class NodeLoop {
         logger: options.logger,
         random: options.random,
         onScheduleEnded: (scheduleId) => this.dropReservations(scheduleId),
+        instrumentation: options.instrumentation,
       },
       accepting: () => this.#state === 'running',
       onSlotFreed: () => this.wake('slot'),

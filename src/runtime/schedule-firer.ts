@@ -166,14 +166,15 @@ function emitFireEvents(
     }
   }
   if (plan.missed.length > 0) {
-    events.emit('schedule.missed', { scheduleId: schedule.id, fireAtMs: plan.missed, reason: 'misfire-grace' });
+    events.emit('schedule.missed', { scheduleId: schedule.id, task: schedule.task, fireAtMs: plan.missed, reason: 'misfire-grace' });
   }
   if (plan.coalesced.length > 0) {
-    events.emit('schedule.missed', { scheduleId: schedule.id, fireAtMs: plan.coalesced, reason: 'coalesced' });
+    events.emit('schedule.missed', { scheduleId: schedule.id, task: schedule.task, fireAtMs: plan.coalesced, reason: 'coalesced' });
   }
   if (plan.skipped.length > 0) {
     events.emit('schedule.skipped', {
       scheduleId: schedule.id,
+      task: schedule.task,
       fireAtMs: plan.skipped,
       activeJobs,
       maxRunning: schedule.maxRunning ?? Number.POSITIVE_INFINITY,
@@ -221,5 +222,7 @@ function jobForFire(ctx: ScheduleFirerContext, schedule: ScheduleRecord, fireAtM
     maxAttempts: ctx.registry.get(schedule.task)?.retry.attempts ?? defaultRetryPolicy.attempts,
     dedupeKey: null,
     createdAtMs: nowMs,
+    // Its attempts' spans link to where the schedule was written.
+    ...(schedule.traceContext === undefined ? {} : { traceContext: schedule.traceContext }),
   };
 }

@@ -6,6 +6,7 @@ import { queueName } from '../tasks/task.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
 import { parseDuration, type Duration } from '../time/duration.ts';
 import { consoleLogger, type LogLevel, type Logger } from './logger.ts';
+import type { Instrumentation } from './instrumentation.ts';
 
 export interface SchedulerOptions<Services = unknown> {
   /** Where schedules and jobs live. The scheduler opens it on first use and closes it in `stop()`. */
@@ -68,6 +69,12 @@ export interface SchedulerOptions<Services = unknown> {
    * @example queues: ['worker-controller']
    */
   queues?: readonly string[];
+  /**
+   * Telemetry hooks: `openTelemetry()` from `sundial/telemetry` (metrics, and spans linked
+   * across nodes through the trace context stored with each job), or your own.
+   * @defaultValue none
+   */
+  instrumentation?: Instrumentation;
 }
 
 export interface ResolvedSchedulerOptions {
@@ -92,6 +99,7 @@ export interface ResolvedSchedulerOptions {
   runsJobs: boolean;
   /** Null: every queue. */
   queues: ReadonlySet<string> | null;
+  instrumentation: Instrumentation | null;
 }
 
 export function resolveSchedulerOptions(options: SchedulerOptions<unknown>): ResolvedSchedulerOptions {
@@ -133,6 +141,7 @@ export function resolveSchedulerOptions(options: SchedulerOptions<unknown>): Res
     runsSchedules: options.roles?.schedules ?? true,
     runsJobs: options.roles?.jobs ?? true,
     queues: resolveQueues(options.queues),
+    instrumentation: options.instrumentation ?? null,
   };
 }
 

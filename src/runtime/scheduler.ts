@@ -17,6 +17,7 @@ import { corruptRecordError } from './quarantine.ts';
 import { resolveSchedulerOptions, type ResolvedSchedulerOptions, type SchedulerOptions } from './scheduler-options.ts';
 import { assertJobQuery, assertScheduleQuery, SchedulerInputs, type EnqueueInput, type ScheduleInput } from './scheduler-inputs.ts';
 import { ClusterHub } from '../cluster/cluster-hub.ts';
+import { produce, withTraceContext } from './instrumentation.ts';
 import type { HostedService } from '../controllers/hosted-service.ts';
 import { isClusterEventName, type ClusterEventListener, type ClusterEventName } from '../cluster/cluster-events.ts';
 
@@ -88,6 +89,13 @@ export class Scheduler<Services = unknown> implements HostedService {
         this.#events.emit('store.opened', { attempts });
         if (this.#starting !== null && !this.#stopping) this.#startLoop();
       },
+    });
+    this.#options.instrumentation?.attach?.({
+      nodeId: this.nodeId,
+      storeName: this.#options.store.name,
+      on: (event, listener) => this.#events.on(event, listener),
+      runningCount: () => this.#loop.running.size,
+      countByStatus: async () => (await this.#options.store.jobStats({ nowMs: this.clock.now(), sinceMs: this.clock.now(), bucketMs: 60_000 })).byStatus,
     });
     this.#events.on('error', ({ error, during }) => this.#options.logger.error(`${during}: ${error.message}`));
     this.#events.on('record.quarantined', ({ kind, id, error }) => this.#options.logger.error(error.message, { kind, id }));
@@ -280,8 +288,9 @@ export class Scheduler<Services = unknown> implements HostedService {
     if (nextFireAtMs === null && !unchanged) {
       throw new InvalidArgumentError(`The trigger of schedule "${checked.id}" has no fire left (its endAt has passed)`);
     }
-    const schedule = await this.store.upsertSchedule(
-      {
+    const produced = () => ({ kind: 'schedule', task: checked.task, count: 1, scheduleId: checked.id }) as const;
+    const schedule = await produce(this.#options.instrumentation, produced, (traceContext) => this.store.upsertSchedule(
+      withTraceContext({
         ...checked,
         // Left out, the stored flag stands (an operator's pause, made even while this call runs). A
         // quarantined schedule (paused because its record was unreadable) is repaired by its new
@@ -290,9 +299,9 @@ export class Scheduler<Services = unknown> implements HostedService {
         nextFireAtMs,
         keepNextFire: true,
         nowMs,
-      },
+      }, traceContext),
       options,
-    );
+    ));
     this.#events.emit(existing ? 'schedule.updated' : 'schedule.created', { schedule });
     this.#loop.wake();
     // A changed definition deleted the reservations of the old one: the nodes holding them let go.
@@ -322,9 +331,13 @@ export class Scheduler<Services = unknown> implements HostedService {
     if (writes.length === 0) return [];
     await this.#ready();
     const store = this.store;
-    const schedules = store.upsertSchedules
-      ? await store.upsertSchedules(writes, options)
-      : await writes.reduce<Promise<ScheduleRecord[]>>(async (done, write) => [...(await done), await store.upsertSchedule(write, options)], Promise.resolve([]));
+    const produced = () => ({ kind: 'schedule', task: writes[0]!.task, count: writes.length, scheduleId: writes.length === 1 ? writes[0]!.id : null }) as const;
+    const schedules = await produce(this.#options.instrumentation, produced, async (traceContext) => {
+      const traced = traceContext === null ? writes : writes.map((write) => withTraceContext(write, traceContext));
+      return store.upsertSchedules
+        ? store.upsertSchedules(traced, options)
+        : traced.reduce<Promise<ScheduleRecord[]>>(async (done, write) => [...(await done), await store.upsertSchedule(write, options)], Promise.resolve([]));
+    });
     for (const schedule of schedules) {
       const created = schedule.createdAtMs === nowMs && schedule.updatedAtMs === nowMs && schedule.firedCount === 0;
       this.#events.emit(created ? 'schedule.created' : 'schedule.updated', { schedule });
@@ -380,8 +393,11 @@ export class Scheduler<Services = unknown> implements HostedService {
     const schedule = await this.getScheduleOrThrow(id);
     if (schedule.unreadable) throw corruptRecordError('schedule', id, schedule.unreadable);
     const nowMs = this.clock.now();
-    const newJob = this.#inputs.newJob(schedule.task, schedule.data, nowMs, { origin: 'manual', scheduleId: id, priority: schedule.priority, runAtMs: nowMs });
-    const [result] = await this.store.enqueueJobs([newJob]);
+    const untraced = this.#inputs.newJob(schedule.task, schedule.data, nowMs, { origin: 'manual', scheduleId: id, priority: schedule.priority, runAtMs: nowMs });
+    let newJob = untraced;
+    const [result] = await produce(this.#options.instrumentation, () => ({ kind: 'trigger', task: schedule.task, count: 1, scheduleId: id }), (traceContext) =>
+      this.store.enqueueJobs([(newJob = withTraceContext(untraced, traceContext))]),
+    );
     const job = result!.created ? newJobRecord(newJob) : result!.job;
     this.#events.emit('schedule.fired', { scheduleId: id, fireAtMs: null, job: snapshotOf(job) });
     this.#events.emit('job.enqueued', { job: snapshotOf(job) });
@@ -401,10 +417,14 @@ export class Scheduler<Services = unknown> implements HostedService {
   /** Creates many on-demand jobs in one store call. */
   async enqueueMany<Input = JsonValue>(inputs: ReadonlyArray<EnqueueInput<Input>>, options: WriteOptions = {}): Promise<JobRecord[]> {
     const nowMs = this.clock.now();
-    const jobs: NewJob[] = [];
+    let jobs: NewJob[] = [];
     for (const [index, input] of inputs.entries()) jobs.push(await this.#inputs.job(input as EnqueueInput<unknown>, index, nowMs));
     await this.#ready();
-    const results = await this.store.enqueueJobs(jobs, options);
+    const produced = () => ({ kind: 'enqueue', task: jobs[0]?.task ?? '', count: jobs.length, scheduleId: null }) as const;
+    const results = await produce(this.#options.instrumentation, produced, (traceContext) => {
+      if (traceContext !== null) jobs = jobs.map((job) => withTraceContext(job, traceContext));
+      return this.store.enqueueJobs(jobs, options);
+    });
     // Inside a caller's transaction the jobs are not visible yet: the store's notification (sent
     // at commit) wakes the nodes, and `job.enqueued` would announce a job that may be rolled back.
     const records = results.map((result, i) => (result.created ? newJobRecord(jobs[i]!) : result.job));

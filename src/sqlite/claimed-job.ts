@@ -2,6 +2,7 @@ import { jobAttemptsProblem, jobErrorProblem } from '../domain/record-shapes.ts'
 import type { JobOrigin } from '../domain/job.ts';
 import type { JsonValue } from '../domain/json.ts';
 import { FieldReader } from '../store/field-reader.ts';
+import { traceContextOf } from '../store/sql-rows.ts';
 import type { ClaimedJob } from '../store/store.ts';
 import type { Row } from './row-mapping.ts';
 
@@ -53,6 +54,8 @@ export function rowToClaimed(row: Row): ClaimedJob {
     fencingToken: Number(row.fencing_token),
     leaseExpiresAtMs: numOrNull(row.lease_expires_at_ms),
   };
+  // Most jobs have none: NULL costs one comparison, and the field stays absent.
+  if (row.trace_context !== null) Object.assign(job, traceContextOf(row));
   if (f !== null && f.unreadable.length > 0) job.unreadable = f.unreadable;
   return job;
 }

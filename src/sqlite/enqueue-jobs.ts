@@ -14,8 +14,8 @@ import type { Statements } from './statements.ts';
 const chunkRows = 128;
 const runRows = 1024;
 const columns = `id, task, data, origin, schedule_id, fire_at_ms, status, priority, run_at_ms, created_at_ms, updated_at_ms,
-  max_attempts, dedupe_key`;
-const rowPlaceholders = `(?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`;
+  max_attempts, dedupe_key, trace_context`;
+const rowPlaceholders = `(?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`;
 
 /** Prepared multi-row INSERTs, one per row count (powers of two up to `chunkRows`). */
 export class EnqueueStatements {
@@ -80,7 +80,8 @@ function insertChunk(s: Statements, bulk: EnqueueStatements, jobs: readonly NewJ
     const params: SQLInputValue[] = [];
     for (let k = at; k < at + rows; k++) {
       const job = jobs[k]!;
-      params.push(job.id, job.task, JSON.stringify(job.data), job.origin, job.scheduleId, null, job.priority, job.runAtMs, job.createdAtMs, job.createdAtMs, job.maxAttempts, null);
+      // The trace context last: an empty string counts as none.
+      params.push(job.id, job.task, JSON.stringify(job.data), job.origin, job.scheduleId, null, job.priority, job.runAtMs, job.createdAtMs, job.createdAtMs, job.maxAttempts, null, job.traceContext || null);
     }
     inserted += Number(bulk.insert(rows).run(...params).changes);
     at += rows;

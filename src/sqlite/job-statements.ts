@@ -18,10 +18,10 @@ const attemptsReadable = `json_valid(attempts) AND json_type(attempts) = 'array'
 /**
  * The columns a claim answers (`ClaimedJob`), and `seq` for the claim order. `attempts`, `error`
  * and `result` come along only when they hold something, to be checked (a damaged one flags the
- * job `unreadable`) but not decoded for a fresh job.
+ * job `unreadable`) but not decoded for a fresh job. `trace_context` is NULL when the job has none.
  */
 export const claimedColumns = `seq, id, task, data, origin, schedule_id, fire_at_ms, priority, run_at_ms, created_at_ms, dedupe_key,
-  status, attempt, max_attempts, fencing_token, lease_expires_at_ms, NULLIF(attempts, '[]') AS attempts, error, result`;
+  status, attempt, max_attempts, fencing_token, lease_expires_at_ms, NULLIF(attempts, '[]') AS attempts, error, result, trace_context`;
 
 /** Only the current claim or reservation may end the attempt. */
 // What a renewal sets (renewLease and renewLeases): a reserved job reported started
@@ -57,9 +57,9 @@ function endAttempt(errorJson: string): string {
 export const jobSql = {
   insertJob: `
     INSERT INTO jobs (id, task, data, origin, schedule_id, fire_at_ms, status, priority, run_at_ms,
-      created_at_ms, updated_at_ms, max_attempts, dedupe_key, fencing_token, lease_owner, lease_expires_at_ms)
+      created_at_ms, updated_at_ms, max_attempts, dedupe_key, fencing_token, lease_owner, lease_expires_at_ms, trace_context)
     VALUES (:id, :task, :data, :origin, :scheduleId, :fireAtMs, :status, :priority, :runAtMs,
-      :createdAtMs, :updatedAtMs, :maxAttempts, :dedupeKey, :fencingToken, :leaseOwner, :leaseExpiresAtMs)
+      :createdAtMs, :updatedAtMs, :maxAttempts, :dedupeKey, :fencingToken, :leaseOwner, :leaseExpiresAtMs, :traceContext)
     ON CONFLICT DO NOTHING`,
   jobByFire: `SELECT * FROM jobs WHERE schedule_id = ? AND fire_at_ms = ?`,
   jobByDedupeKey: `SELECT * FROM jobs INDEXED BY jobs_dedupe

@@ -32,6 +32,8 @@ export function newJobParams(job: NewJob, data: string, reserve: Reservation): R
     fencingToken: reserve ? 1 : 0,
     leaseOwner: reserve ? reserve.nodeId : null,
     leaseExpiresAtMs: reserve ? job.runAtMs + reserve.leaseMs : null,
+    // An empty string counts as none.
+    traceContext: job.traceContext || null,
   };
 }
 
@@ -144,7 +146,7 @@ export function releaseOne(s: Statements, request: ReleaseScheduleRequest): Rele
 
 /** A job just created, as a claim answers it: built from what was written, not read back. */
 function claimedOfNew(job: NewJob, data: string, reserve: Reservation): ClaimedJob {
-  return {
+  const claimed: ClaimedJob = {
     id: job.id,
     task: job.task,
     // Parsed from the stored text: a copy, and exactly what the store holds.
@@ -162,4 +164,6 @@ function claimedOfNew(job: NewJob, data: string, reserve: Reservation): ClaimedJ
     fencingToken: reserve ? 1 : 0,
     leaseExpiresAtMs: reserve ? job.runAtMs + reserve.leaseMs : null,
   };
+  if (job.traceContext) claimed.traceContext = job.traceContext;
+  return claimed;
 }

@@ -37,6 +37,8 @@ export function upsertOne(s: Statements, write: ScheduleWrite): ScheduleRecord {
     nextFireAtMs: write.nextFireAtMs,
     keepNextFire: write.keepNextFire ? 1 : 0,
     nowMs: write.nowMs,
+    // Replaced by every write; an empty string counts as none.
+    traceContext: write.traceContext || null,
   }) as Row;
   if (!before || !definitionChanged(before, write, data, trigger)) return rowToSchedule(row);
   // Reservations not due yet would run the old definition: their fires are planned again under the new one.

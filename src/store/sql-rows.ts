@@ -55,6 +55,7 @@ export function sqlRowToSchedule(row: SqlRow, decode: SqlValueDecoder): Schedule
     firedCount: f.number('firedCount', row.fired_count),
     skippedCount: f.number('skippedCount', row.skipped_count),
     missedCount: f.number('missedCount', row.missed_count),
+    ...traceContextOf(row),
   });
 }
 
@@ -102,6 +103,7 @@ export function sqlRowToJob(row: SqlRow, decode: SqlValueDecoder): JobRecord {
     result: f.json<JsonValue>('result', row.result, decode.json, { absent: null, fallback: null }),
     error: f.json<JobError | null>('error', row.error, decode.json, { absent: null, fallback: null, problem: jobErrorProblem }),
     attempts,
+    ...traceContextOf(row),
   });
 }
 
@@ -142,4 +144,10 @@ export function sqlRowToLeader(row: SqlRow): LeaderRecord {
     renewedAtMs: Number(row.renewed_at_ms),
     leaseMs: Number(row.lease_ms),
   };
+}
+
+/** `{ traceContext }` when the row has one (column `trace_context`), else nothing: the field is absent when none. */
+export function traceContextOf(row: SqlRow): { traceContext?: string } {
+  const value = row.trace_context;
+  return typeof value === 'string' && value !== '' ? { traceContext: value } : {};
 }

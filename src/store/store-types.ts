@@ -181,6 +181,8 @@ export interface ClaimedJob {
   fencingToken: number;
   /** Null for a queued job. */
   leaseExpiresAtMs: number | null;
+  /** The trace context it was made in (`NewJob.traceContext`); absent when none. */
+  traceContext?: string;
   /** Present only when some fields could not be decoded (see `UnreadableField`): quarantine it. */
   unreadable?: UnreadableField[];
 }

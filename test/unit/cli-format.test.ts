@@ -131,7 +131,7 @@ describe('demo event lines', () => {
       /job\.succeeded\s+heartbeat\s+job f289d5e5 {2}attempt 1\/3 {2}in 2ms$/,
     );
     expect(formatEventLine('job.enqueued', { job: snapshotOf(job()) }, nowMs)).toBeNull();
-    expect(formatEventLine('schedule.missed', { scheduleId: 's', fireAtMs: [1, 2], reason: 'coalesced' }, nowMs)).toMatch(
+    expect(formatEventLine('schedule.missed', { scheduleId: 's', task: 't', fireAtMs: [1, 2], reason: 'coalesced' }, nowMs)).toMatch(
       /schedule s: 2 fire\(s\) missed \(coalesced\)$/,
     );
   });

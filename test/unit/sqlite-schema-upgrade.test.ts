@@ -18,8 +18,8 @@ const migration = (name: string) => readFileSync(new URL(`../../src/sqlite/migra
 const schema1 = migration('0001_init.sql');
 
 describe('SqliteStore schema upgrade', () => {
-  test('the latest schema is 5', () => {
-    expect(latestSchemaVersion()).toBe(5);
+  test('the latest schema is 6', () => {
+    expect(latestSchemaVersion()).toBe(6);
   });
 
   test('a file at schema 1 upgrades to the latest and keeps its jobs; nodes, the change feed and claims by task work', async () => {
@@ -151,7 +151,7 @@ describe('SqliteStore schema upgrade', () => {
     check.close();
   });
 
-  test('a file at schema 4 upgrades to 5: its nodes listen to no events, and elections and the event log start empty', async () => {
+  test('a file at schema 4 upgrades to the latest: its nodes listen to no events, and elections and the event log start empty', async () => {
     const path = join(directory, 'v4.db');
     const db = new DatabaseSync(path);
     for (const name of ['0001_init.sql', '0002_nodes_and_feed.sql', '0003_claim_by_task.sql', '0004_reservations.sql']) db.exec(migration(name));
@@ -172,7 +172,44 @@ describe('SqliteStore schema upgrade', () => {
     await store.close();
 
     const check = new DatabaseSync(path, { readOnly: true });
-    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('5');
+    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe(String(latestSchemaVersion()));
+    check.close();
+  });
+
+  test('a file at schema 5 upgrades to 6: its jobs and schedules have no trace context (the field absent), new writes keep theirs', async () => {
+    const path = join(directory, 'v5.db');
+    const db = new DatabaseSync(path);
+    for (const name of ['0001_init.sql', '0002_nodes_and_feed.sql', '0003_claim_by_task.sql', '0004_reservations.sql', '0005_leaders_and_events.sql']) {
+      db.exec(migration(name));
+    }
+    db.exec(`INSERT INTO sundial_meta (key, value) VALUES ('schema_version', '5')`);
+    db.exec(`INSERT INTO jobs (id, task, data, origin, status, priority, run_at_ms, created_at_ms, updated_at_ms, max_attempts)
+      VALUES ('job-old', 'task-a', 'null', 'enqueue', 'queued', 0, 5, 5, 5, 1)`);
+    db.exec(`INSERT INTO schedules (id, task, data, trigger_spec, priority, coalesce_policy, paused, next_fire_at_ms, created_at_ms, updated_at_ms)
+      VALUES ('sched-old', 'task-a', 'null', '{"type":"date","runAtMs":3000}', 0, 'latest', 0, 3000, 1, 1)`);
+    db.close();
+
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const store = new SqliteStore(path);
+    await store.open();
+    expect('traceContext' in ((await store.getJob('job-old')) ?? {})).toBe(false);
+    expect('traceContext' in ((await store.getSchedule('sched-old')) ?? {})).toBe(false);
+    await store.enqueueJobs([
+      { id: 'job-new', task: 'task-a', data: null, origin: 'enqueue', scheduleId: null, fireAtMs: null, priority: 0, runAtMs: 5, maxAttempts: 1, dedupeKey: null, createdAtMs: 6, traceContext: traceparent },
+    ]);
+    const claimed = await store.claimJobs({ nodeId: 'n', nowMs: 10, leaseMs: 1000, limit: 5, tasks: ['task-a'] });
+    expect(claimed.map((job) => [job.id, 'traceContext' in job, job.traceContext])).toEqual([
+      ['job-old', false, undefined],
+      ['job-new', true, traceparent],
+    ]);
+    await store.close();
+
+    const check = new DatabaseSync(path, { readOnly: true });
+    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('6');
+    for (const table of ['jobs', 'schedules']) {
+      const column = check.prepare(`SELECT type, "notnull", dflt_value FROM pragma_table_info(?) WHERE name = 'trace_context'`).get(table);
+      expect(column, table).toEqual({ type: 'TEXT', notnull: 0, dflt_value: null });
+    }
     check.close();
   });
 

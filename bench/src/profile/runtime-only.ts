@@ -3,28 +3,54 @@
 //
 //   node --expose-gc bench/src/profile/runtime-only.ts            both measures, 3 rounds each
 //   node --expose-gc bench/src/profile/runtime-only.ts --jobs 50000 --rounds 5
+//   node --expose-gc bench/src/profile/runtime-only.ts --instrumentation none,otel,sdk --rounds 8
+//        telemetry's cost, A/B in one process (each round runs every kind in turn):
+//        none: no instrumentation; otel: openTelemetry() without an SDK; sdk: openTelemetry() with
+//        the OpenTelemetry SDK (every span recorded and dropped, metrics aggregated, never exported)
 //
 // - process: n queued no-op jobs at concurrency 50 → jobs/s, Node CPU µs per job, collections
 //   and GC time per job (the garbage).
 // - burst: n one-shot schedules (and n delayed jobs) due at one instant → start lateness p50/p99/max
 //   and starts per second once the instant has come.
 // It uses only the public API (and `schedule()` to set up, which every version has), so the same
-// file runs in an older checkout for a before/after comparison.
+// file runs in an older checkout for a before/after comparison; `--instrumentation` loads
+// sundial/telemetry (and the SDK, from the root's dev dependencies) only when it is given.
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Scheduler, at, task } from '../../../src/index.ts';
+import { Scheduler, at, task, type SchedulerOptions } from '../../../src/index.ts';
 import { MemoryStore } from '../../../src/memory/index.ts';
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '20000' }, burst: { type: 'string', default: '5000' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '20000' },
+    burst: { type: 'string', default: '5000' },
+    rounds: { type: 'string', default: '3' },
+    instrumentation: { type: 'string', default: 'none' },
+  },
+});
 const n = Number(values.jobs);
 const burstSize = Number(values.burst);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+
+/** The scheduler's `instrumentation` option for one kind of --instrumentation: none | otel | sdk. */
+async function instrumentationOption(kind: string): Promise<Pick<SchedulerOptions, 'instrumentation'>> {
+  if (kind === 'none') return {};
+  const { openTelemetry } = await import('../../../src/telemetry/index.ts');
+  if (kind === 'otel') return { instrumentation: openTelemetry() };
+  if (kind !== 'sdk') throw new Error(`--instrumentation: expected none, otel or sdk, got ${kind}`);
+  const { TracerProvider } = await import('@opentelemetry/sdk-trace');
+  const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
+  return { instrumentation: openTelemetry({ tracerProvider: new TracerProvider(), meterProvider: new MeterProvider() }) };
+}
+const kinds = (values.instrumentation ?? 'none').split(',');
+const instrumentations = new Map(await Promise.all(kinds.map(async (kind) => [kind, await instrumentationOption(kind)] as const)));
+let instrumentation: Pick<SchedulerOptions, 'instrumentation'> = {};
 
 async function processRound(): Promise<{ jobsPerSecond: number; cpuUsPerJob: number; gcPer10kJobs: number; gcUsPerJob: number }> {
   let done = 0;
   let resolveAll!: () => void;
   const all = new Promise<void>((r) => (resolveAll = r));
-  const scheduler = new Scheduler({ store: new MemoryStore(), tasks: [task('noop', { run: () => undefined })], concurrency: 50, logger: 'error' });
+  const scheduler = new Scheduler({ store: new MemoryStore(), tasks: [task('noop', { run: () => undefined })], concurrency: 50, logger: 'error', ...instrumentation });
   scheduler.on('job.succeeded', () => void (++done === n && resolveAll()));
   for (let offset = 0; offset < n; offset += 1000) {
     await scheduler.enqueueMany(Array.from({ length: Math.min(1000, n - offset) }, (_, i) => ({ task: 'noop', data: { i: offset + i } })));
@@ -54,7 +80,7 @@ async function processRound(): Promise<{ jobsPerSecond: number; cpuUsPerJob: num
 
 async function burstRound(kind: 'schedules' | 'delayed'): Promise<{ p50: number; p99: number; max: number; startsPerSecond: number }> {
   const starts: number[] = [];
-  const scheduler = new Scheduler({ store: new MemoryStore(), tasks: [task('noop', { run: () => void starts.push(performance.now() + performance.timeOrigin) })], concurrency: 50, logger: 'error' });
+  const scheduler = new Scheduler({ store: new MemoryStore(), tasks: [task('noop', { run: () => void starts.push(performance.now() + performance.timeOrigin) })], concurrency: 50, logger: 'error', ...instrumentation });
   await scheduler.start();
   const dueAtMs = Date.now() + Number(process.env.ROOM ?? 2000) + burstSize / 5;
   if (kind === 'schedules') {
@@ -72,7 +98,12 @@ async function burstRound(kind: 'schedules' | 'delayed'): Promise<{ p50: number;
 }
 
 for (let round = 1; round <= Number(values.rounds); round++) {
-  console.log(JSON.stringify({ round, process: await processRound() }));
-  console.log(JSON.stringify({ round, burstSchedules: await burstRound('schedules') }));
-  console.log(JSON.stringify({ round, burstDelayed: await burstRound('delayed') }));
+  for (const [kind, option] of instrumentations) {
+    instrumentation = option;
+    // The kind is named only when there is a choice, so the default output keeps its old shape.
+    const tag = kinds.length > 1 || kind !== 'none' ? { instrumentation: kind } : {};
+    console.log(JSON.stringify({ round, ...tag, process: await processRound() }));
+    console.log(JSON.stringify({ round, ...tag, burstSchedules: await burstRound('schedules') }));
+    console.log(JSON.stringify({ round, ...tag, burstDelayed: await burstRound('delayed') }));
+  }
 }

@@ -54,7 +54,7 @@ local function take_candidate(base, entry, now, out, transition, node, leaseMs)
 end
 
 -- claimJobs (see claim-jobs.lua): due jobs by priority, runAtMs, creation; then reservations
--- ahead by runAtMs, creation. Appends 18 values per job to `out`.
+-- ahead by runAtMs, creation. Appends 19 values per job to `out`.
 local function claim_jobs(base, node, now, leaseMs, limit, aheadMs, aheadLimit, tasks, out)
   if #tasks == 0 then return end
   if limit > 0 then

@@ -14,10 +14,11 @@ local function read_job(key, names)
   return j
 end
 
--- A job as a claim answers it (ClaimedJob, decoded by decodeClaimed in codecs.ts): 18 values,
--- false for null. The last three are the record's history, error and result, only so that the
--- node can tell a damaged one (they are absent on a first attempt, the hot path).
-local claimed_fields = { 'task', 'data', 'o', 'sid', 'fire', 'pri', 'run', 'cat', 'dk', 'st', 'att', 'max', 'ft', 'seq', 'sat', 'lx', 'hist', 'err', 'res' }
+-- A job as a claim answers it (ClaimedJob, decoded by decodeClaimed in codecs.ts): 19 values,
+-- false for null. The 16th is the trace context (`tc`, absent unless the job was traced). The
+-- last three are the record's history, error and result, only so that the node can tell a
+-- damaged one (they are absent on a first attempt, the hot path).
+local claimed_fields = { 'task', 'data', 'o', 'sid', 'fire', 'pri', 'run', 'cat', 'dk', 'st', 'att', 'max', 'ft', 'seq', 'sat', 'lx', 'tc', 'hist', 'err', 'res' }
 
 local function claimed_reply(out, id, j)
   local st = j.st
@@ -40,9 +41,10 @@ local function claimed_reply(out, id, j)
   out[n + 13] = j.max or false
   out[n + 14] = j.ft or false
   out[n + 15] = j.lx or false
-  out[n + 16] = j.hist or false
-  out[n + 17] = j.err or false
-  out[n + 18] = j.res or false
+  out[n + 16] = j.tc or false
+  out[n + 17] = j.hist or false
+  out[n + 18] = j.err or false
+  out[n + 19] = j.res or false
 end
 
 -- A claimable job becomes running under a new fencing token; its attempt starts at `now`.
@@ -91,9 +93,10 @@ local function next_seq(base)
   return num(seq_next - 1)
 end
 
--- Creates a job from 11 arguments at ARGV[at..] (id, task, data JSON, origin, scheduleId (opt_text),
--- fireAtMs ('' = null), priority, runAtMs, maxAttempts, dedupeKey (opt_text), createdAtMs) unless
--- it conflicts: same id, same (scheduleId, fireAtMs), or a live job with its dedupeKey.
+-- Creates a job from 12 arguments at ARGV[at..] (id, task, data JSON, origin, scheduleId (opt_text),
+-- fireAtMs ('' = null), priority, runAtMs, maxAttempts, dedupeKey (opt_text), createdAtMs,
+-- traceContext ('' = none: the `tc` field is then not written)) unless it conflicts: same id,
+-- same (scheduleId, fireAtMs), or a live job with its dedupeKey.
 -- With `reserve` ({node, leaseMs, now}) it is created reserved by that node.
 -- Returns the new job's table, or nil and the id of the job that blocked it.
 local function create_job(base, argv, at, reserve)
@@ -118,6 +121,7 @@ local function create_job(base, argv, at, reserve)
     pri = argv[at + 6], run = argv[at + 7], cat = argv[at + 10], uat = argv[at + 10],
     att = '0', max = argv[at + 8], dk = dk, ft = '0', seq = next_seq(base),
   }
+  if argv[at + 11] ~= '' then j.tc = argv[at + 11] end
   if reserve ~= nil then reserve_job(j, reserve.node, reserve.now, reserve.leaseMs) end
   -- A new hash: only the fields present are written (nothing to delete).
   local set = {}

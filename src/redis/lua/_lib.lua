@@ -217,7 +217,7 @@ end
 
 local job_fields = {
   'task', 'data', 'o', 'sid', 'fire', 'st', 'pri', 'run', 'cat', 'uat', 'sat', 'fat', 'att', 'max',
-  'dk', 'lo', 'lx', 'ft', 'cr', 'res', 'err', 'hist', 'ast', 'seq',
+  'dk', 'lo', 'lx', 'ft', 'cr', 'res', 'err', 'hist', 'ast', 'seq', 'tc',
 }
 
 local function save_job(base, id, j) hwrite(base .. 'j:' .. id, j, job_fields) end

@@ -9,7 +9,7 @@
 -- ARGV[5]  leaseMs             ARGV[6]  limit     ARGV[7]  aheadMs     ARGV[8]  aheadLimit
 -- ARGV[9..] task names
 -- Touches: qprio:<task>, qtasks, q:<task>:<priority>, j:<id>, jlease, jfeed, counts, sres:<scheduleId>.
--- Returns the claimed jobs in claim order, 18 values each (claimed_reply in _jobs.lua), flat.
+-- Returns the claimed jobs in claim order, 19 values each (claimed_reply in _jobs.lua), flat.
 local base = ARGV[1]
 local tasks = {}
 for t = 9, #ARGV do tasks[#tasks + 1] = ARGV[t] end

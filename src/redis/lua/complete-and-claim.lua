@@ -6,7 +6,7 @@
 -- ARGV[9]  n (tasks)           ARGV[10..9+n] task names
 -- then 10 per completion, as in complete-jobs.lua
 -- Touches: what complete-jobs.lua and claim-jobs.lua touch.
--- Returns { {1 or 0 per completion}, {claimed jobs, 18 values each, flat} }.
+-- Returns { {1 or 0 per completion}, {claimed jobs, 19 values each, flat} }.
 local base = ARGV[1]
 local n = tonumber(ARGV[9])
 local tasks = {}

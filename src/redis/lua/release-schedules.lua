@@ -7,9 +7,9 @@
 -- ARGV[1]  key base `{p}:`     ARGV[2]  instance id
 -- then per request, in order: scheduleId, leaseToken, nowMs, nextFireAtMs ('' = null),
 --   lastFireAtMs ('' = null), skipped, missed, end ('1'/'0'), reserve nodeId ('' = create
---   queued), reserve leaseMs, n (jobs), then 11 arguments per job (create_job in _jobs.lua)
+--   queued), reserve leaseMs, n (jobs), then 12 arguments per job (create_job in _jobs.lua)
 -- Touches: s:<id>, schedules, sdue, slease, and per created job what create_job touches.
--- Returns { {released 0/1, {created jobs, 18 values each (claimed_reply), flat}}, ... };
+-- Returns { {released 0/1, {created jobs, 19 values each (claimed_reply), flat}}, ... };
 -- publishes when queued jobs were created.
 local base = ARGV[1]
 local i = 3
@@ -20,7 +20,7 @@ while i <= #ARGV do
   local nextFire, lastFire, skipped, missed = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
   local ending, reserveNode, reserveLease, n = ARGV[i + 7] == '1', ARGV[i + 8], tonumber(ARGV[i + 9]), tonumber(ARGV[i + 10])
   local jobsAt = i + 11
-  i = jobsAt + 11 * n
+  i = jobsAt + 12 * n
   local key = base .. 's:' .. id
   local s = hmap(key)
   if s == nil or s.lo == nil or s.lt ~= token then
@@ -31,7 +31,7 @@ while i <= #ARGV do
     local created = {}
     local fired = 0
     for k = 0, n - 1 do
-      local j, jobId = create_job(base, ARGV, jobsAt + 11 * k, reserve)
+      local j, jobId = create_job(base, ARGV, jobsAt + 12 * k, reserve)
       if j ~= nil then
         fired = fired + 1
         claimed_reply(created, jobId, j)

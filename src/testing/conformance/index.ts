@@ -20,6 +20,7 @@ import { defineScheduleTests } from './schedules.ts';
 import { defineSchedulerIdTests } from './scheduler-ids.ts';
 import { defineSchedulerUpsertTests } from './scheduler-upsert.ts';
 import { defineStatsTests } from './stats.ts';
+import { defineTraceContextTests } from './trace-context.ts';
 import type { SuiteApi } from './suite-api.ts';
 import { defineWakeTests } from './wake.ts';
 import { defineWriteOptionsTests } from './write-options.ts';
@@ -145,5 +146,6 @@ export function defineStoreConformanceSuite(storeName: string, options: StoreCon
     defineSchedulerUpsertTests(api);
     defineSchedulerIdTests(api);
     defineQuarantineTests(api);
+    defineTraceContextTests(api);
   });
 }

@@ -186,7 +186,7 @@ describe.each(storeFactories)('reservations on the %s store', (_name, makeStore)
     await h.clock.advance('1s');
     expect(ran).toEqual([]);
     expect((await h.scheduler.getSchedule('s'))?.missedCount).toBe(1);
-    expect(h.eventsOf('schedule.missed')).toEqual([{ scheduleId: 's', fireAtMs: [t0 + 10_000], reason: 'misfire-grace' }]);
+    expect(h.eventsOf('schedule.missed')).toEqual([{ scheduleId: 's', task: 'tick', fireAtMs: [t0 + 10_000], reason: 'misfire-grace' }]);
     await h.clock.advance('10s');
     expect(ran).toEqual([t0 + 20_000]);
   });

@@ -146,10 +146,10 @@ describe('fireDueSchedules', () => {
     expect(seen[0]!.payload).toEqual({ scheduleId: 'late', fireAtMs: t0 + 3 * minute, job: snapshot });
     expect(seen[1]!.payload).toEqual({ job: snapshot });
     expect(seen.slice(2).map(({ payload }) => payload)).toEqual([
-      { scheduleId: 'late', fireAtMs: [t0, t0 + minute], reason: 'misfire-grace' },
-      { scheduleId: 'late', fireAtMs: [t0 + 2 * minute], reason: 'coalesced' },
+      { scheduleId: 'late', task: 'report', fireAtMs: [t0, t0 + minute], reason: 'misfire-grace' },
+      { scheduleId: 'late', task: 'report', fireAtMs: [t0 + 2 * minute], reason: 'coalesced' },
       { scheduleId: 'late', reason: 'trigger-exhausted' },
-      { scheduleId: 'busy', fireAtMs: [t0, t0 + minute, t0 + 2 * minute, t0 + 3 * minute], activeJobs: 1, maxRunning: 1 },
+      { scheduleId: 'busy', task: 'report', fireAtMs: [t0, t0 + minute, t0 + 2 * minute, t0 + 3 * minute], activeJobs: 1, maxRunning: 1 },
     ]);
     expect(calls.release[0]!.map(({ skipped, missed, end }) => ({ skipped, missed, end }))).toEqual([
       { skipped: 0, missed: 3, end: true },
