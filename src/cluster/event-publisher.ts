@@ -122,13 +122,21 @@ export class EventPublisher {
 
   #scheduleFlush(delayMs: number): void {
     if (this.#flushTimer !== null || this.#flushing !== null) return;
-    this.#flushTimer = this.#options.clock.setTimer(() => {
+    const flush = () => {
       this.#flushTimer = null;
       this.#flushing = this.#flush().finally(() => {
         this.#flushing = null;
         if (this.#buffer.length > 0 && this.#running) this.#scheduleFlush(Math.max(0, this.#lastAppendAtMs + minAppendIntervalMs - this.#options.clock.now()));
       });
-    }, delayMs);
+    };
+    if (delayMs > 0) {
+      this.#flushTimer = this.#options.clock.setTimer(flush, delayMs);
+      return;
+    }
+    // At once, but after this turn: its other events join the batch. Not a 0 ms timer, which Node
+    // clamps to 1 ms — a millisecond added to every result() wait on an idle node.
+    const immediate = setImmediate(flush);
+    this.#flushTimer = { cancel: () => clearImmediate(immediate) };
   }
 
   async #flush(): Promise<void> {
