@@ -1,4 +1,5 @@
 import { InvalidArgumentError, ShutdownError } from '../errors.ts';
+import { defaultNodeId } from '../runtime/node-id.ts';
 import { toError } from '../runtime/events.ts';
 import { consoleLogger, type Logger } from '../runtime/logger.ts';
 import { systemClock, type Clock, type TimerHandle } from '../time/clock.ts';
@@ -12,7 +13,6 @@ import { planFor, isTerminal, type Plan } from './reconcile-result.ts';
 import { RecentWindow } from './recent-window.ts';
 import { WorkQueue } from './work-queue.ts';
 import { ControllerLink } from './controller-link.ts';
-import { hostname } from 'node:os';
 
 /** One start-to-stop of a controller: each start gets a fresh queue. */
 interface Run {
@@ -99,7 +99,7 @@ export class Controller implements HostedService {
         : new ControllerLink({
             name: this.name,
             store: options.store,
-            nodeId: options.nodeId ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 6)}`,
+            nodeId: options.nodeId ?? defaultNodeId(),
             clock: this.#clock,
             logger: this.#logger,
             statusEveryMs: parseDuration(options.publishStatusEvery ?? '5s', 'publishStatusEvery'),

@@ -1,5 +1,5 @@
-import { hostname } from 'node:os';
 import { InvalidArgumentError, NotLeaderError } from '../errors.ts';
+import { defaultNodeId } from '../runtime/node-id.ts';
 import { silentLogger, type Logger } from '../runtime/logger.ts';
 import type { LeaderRecord, Store } from '../store/store.ts';
 import { monotonicNow, systemClock, type Clock, type TimerHandle } from '../time/clock.ts';
@@ -117,7 +117,7 @@ export class LeaderElector implements HostedService {
     }
     this.election = options.name;
     this.name = `leader:${options.name}`;
-    this.nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 6)}`;
+    this.nodeId = options.nodeId ?? defaultNodeId();
     this.leaseMs = parseDuration(options.lease ?? '5s', 'lease');
     this.renewEveryMs = parseDuration(options.renewEvery ?? Math.max(1, Math.floor(this.leaseMs / 5)), 'renewEvery');
     this.renewDeadlineMs = parseDuration(options.renewDeadline ?? Math.floor((this.leaseMs * 2) / 3), 'renewDeadline');

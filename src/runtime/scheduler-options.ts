@@ -1,5 +1,5 @@
-import { hostname } from 'node:os';
 import { InvalidArgumentError } from '../errors.ts';
+import { defaultNodeId } from './node-id.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskEntry } from '../tasks/task-registry.ts';
 import { queueName } from '../tasks/task.ts';
@@ -126,7 +126,7 @@ export function resolveSchedulerOptions(options: SchedulerOptions<unknown>): Res
     tasks: options.tasks ?? [],
     services: options.services,
     clock: options.clock ?? systemClock,
-    nodeId: options.nodeId ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 6)}`,
+    nodeId: options.nodeId ?? defaultNodeId(),
     concurrency,
     prefetch,
     leaseMs,
