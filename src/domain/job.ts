@@ -4,6 +4,9 @@ import type { JsonValue } from './json.ts';
 /**
  * Where a job is in its life.
  *
+ * - `waiting`: it has parents (`NewJob.parents`) that have not all finished. Not claimable, and
+ *   outside the claim index: it becomes queued (or dead/cancelled, by its `onParentFailure`) when
+ *   its parents finish (see `Store.completeJobs`).
  * - `queued`: waiting for its `runAtMs`, then claimable.
  * - `reserved`: claimed by a node ahead of its `runAtMs` (a schedule's fire within the node's
  *   look-ahead, or a delayed job); the node starts it from a local timer at that instant. It
@@ -13,9 +16,9 @@ import type { JsonValue } from './json.ts';
  *   (the next claim is the retry).
  * - `succeeded`, `dead` (no attempt left, non-retryable error, unknown task), `cancelled`: final.
  */
-export type JobStatus = 'queued' | 'reserved' | 'running' | 'succeeded' | 'failed' | 'dead' | 'cancelled';
+export type JobStatus = 'waiting' | 'queued' | 'reserved' | 'running' | 'succeeded' | 'failed' | 'dead' | 'cancelled';
 
-export const jobStatuses = ['queued', 'reserved', 'running', 'succeeded', 'failed', 'dead', 'cancelled'] as const satisfies readonly JobStatus[];
+export const jobStatuses = ['waiting', 'queued', 'reserved', 'running', 'succeeded', 'failed', 'dead', 'cancelled'] as const satisfies readonly JobStatus[];
 
 /** Statuses a job never leaves (but for an operator's explicit retry of a dead job). */
 export const finalJobStatuses = ['succeeded', 'dead', 'cancelled'] as const satisfies readonly JobStatus[];
@@ -26,6 +29,21 @@ export const activeJobStatuses = ['queued', 'reserved', 'running', 'failed'] as 
 export function isFinalJobStatus(status: JobStatus): boolean {
   return (finalJobStatuses as readonly JobStatus[]).includes(status);
 }
+
+/**
+ * What a job with parents becomes when one of them ends dead or cancelled:
+ * - `fail` (default): dead at once, with a `ParentFailedError` error naming the parent.
+ * - `cancel`: cancelled at once, with the same error.
+ * - `ignore`: it still waits for its other parents and then runs (it sees the failed parent's
+ *   status among its parents).
+ * When every parent succeeded (or, with `ignore`, finished) the job becomes queued.
+ */
+export type ParentFailurePolicy = 'fail' | 'ignore' | 'cancel';
+
+export const parentFailurePolicies = ['fail', 'ignore', 'cancel'] as const satisfies readonly ParentFailurePolicy[];
+
+/** The `name` of the error a job gets when a parent's failure ends it (`onParentFailure` fail or cancel). */
+export const parentFailedErrorName = 'ParentFailedError';
 
 /** How the job came to be: a schedule's fire, an operator's "trigger now" of a schedule, or `enqueue`. */
 export type JobOrigin = 'schedule' | 'manual' | 'enqueue';
@@ -98,6 +116,10 @@ export interface JobRecord {
   attempts: JobAttempt[];
   /** The trace context it was made in (`NewJob.traceContext`); absent when none. */
   traceContext?: string;
+  /** The jobs it waited for (`NewJob.parents`), in the given order; absent when none. */
+  parents?: string[];
+  /** With `parents`: what a parent's failure does to it. Absent when it has no parents. */
+  onParentFailure?: ParentFailurePolicy;
   /**
    * Present only when the store could not decode some fields (they hold stand-ins): the job is
    * quarantined — dead-lettered with `CorruptRecordError` — instead of being run.
@@ -124,6 +146,14 @@ export interface NewJob {
    * runs them. Opaque to the store, at most 2,048 characters; absent or null: none.
    */
   traceContext?: string | null;
+  /**
+   * Jobs that must finish before this one may run (a flow's edges): ids of stored jobs or of jobs
+   * earlier in the same `enqueueJobs` batch, at most 100, no duplicates. Absent, null or empty:
+   * none. The store creates the job `waiting` while any parent is unfinished.
+   */
+  parents?: readonly string[] | null;
+  /** With `parents`: see `ParentFailurePolicy`. @defaultValue 'fail' */
+  onParentFailure?: ParentFailurePolicy | null;
 }
 
 /** The record of a job `Store.enqueueJobs` created as given: queued, no attempt yet. */
@@ -153,6 +183,7 @@ export function newJobRecord(job: NewJob): JobRecord {
     error: null,
     attempts: [],
     ...(job.traceContext ? { traceContext: job.traceContext } : {}),
+    ...(job.parents && job.parents.length > 0 ? { parents: [...job.parents], onParentFailure: job.onParentFailure ?? 'fail' } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import { byRunAt, ClaimQueue, claimOrder } from './claim-queue.ts';
 import type { QueueEntry } from './claim-queue.ts';
 import { LeaseIndex } from './lease-index.ts';
+import { ChildIndex } from './child-index.ts';
 
 /** A job as MemoryStore keeps it: the record plus its creation order and live claim-queue stamp. */
 export interface StoredJob {
@@ -31,6 +32,9 @@ export class JobTable {
   readonly #activeBySchedule = new Map<string, Set<string>>();
   /** One claim queue per task: a claim reads only the queues of the tasks the node runs (routing). */
   readonly #queues = new Map<string, ClaimQueue>();
+  /** Running and reserved jobs per task: what `ClaimJobsRequest.maxActive` caps. */
+  readonly #heldByTask = new Map<string, number>();
+  readonly #children = new ChildIndex();
   #nextSeq = 1;
 
   get(id: string): StoredJob | undefined {
@@ -54,15 +58,30 @@ export class JobTable {
     return undefined;
   }
 
-  /** Inserts a new queued job (the caller checked `findConflict`). */
-  insert(job: NewJob): StoredJob {
+  /**
+   * Inserts a new job (the caller checked `findConflict`), queued unless its parents decided
+   * otherwise (`status`): a waiting job never enters the claim queue.
+   */
+  insert(job: NewJob, status: JobStatus = 'queued'): StoredJob {
     const record = newJobRecord(job);
     record.data = structuredClone(job.data); // the store never shares state with its caller
+    record.status = status;
     const stored: StoredJob = { record, seq: this.#nextSeq++, stamp: 0, leaseStamp: 0 };
     this.#jobs.set(record.id, stored);
     if (record.scheduleId !== null && record.fireAtMs !== null) this.#byFire.set(fireKey(record.scheduleId, record.fireAtMs), record.id);
+    if (record.parents) this.#children.add(record.id, record.parents);
     this.#indexStatus(stored, null);
     return stored;
+  }
+
+  /** The jobs whose `parents` include `parentId`, in creation order. */
+  childrenOf(parentId: string): StoredJob[] {
+    return this.#children.of(parentId).map((id) => this.#jobs.get(id) as StoredJob);
+  }
+
+  /** How many of the task's jobs are running or reserved, on any node. */
+  heldCount(task: string): number {
+    return this.#heldByTask.get(task) ?? 0;
   }
 
   /** Moves the job to `status`, keeping every index in step. Call after setting runAtMs. */
@@ -74,13 +93,14 @@ export class JobTable {
 
   /**
    * Up to `limit` claimable jobs of `tasks` due at `nowMs`, in claim order (they must then be made
-   * running): the best `limit` of each task's queue, merged; the rest go back to their queues.
+   * running): the best `limit` of each task's queue (at most `capOf(task)`), merged; the rest go
+   * back to their queues.
    */
-  takeClaimable(nowMs: number, limit: number, tasks: readonly string[]): StoredJob[] {
+  takeClaimable(nowMs: number, limit: number, tasks: readonly string[], capOf: TaskCap = noCap): StoredJob[] {
     const taken: Array<{ entry: QueueEntry; queue: ClaimQueue }> = [];
     for (const task of new Set(tasks)) {
       const queue = this.#queues.get(task);
-      if (queue) for (const entry of queue.take(nowMs, limit)) taken.push({ entry, queue });
+      if (queue) for (const entry of queue.take(nowMs, Math.min(limit, capOf(task)))) taken.push({ entry, queue });
     }
     taken.sort((a, b) => (claimOrder(a.entry, b.entry) ? -1 : claimOrder(b.entry, a.entry) ? 1 : 0));
     for (const { entry, queue } of taken.slice(limit)) queue.restore([entry]);
@@ -89,13 +109,14 @@ export class JobTable {
 
   /**
    * Up to `limit` claimable jobs of `tasks` not due at `nowMs` but due by `untilMs`, runAtMs order
-   * (then creation): the jobs a claim reserves ahead (they must then be made reserved).
+   * (then creation), at most `capOf(task)` per task: the jobs a claim reserves ahead (they must
+   * then be made reserved).
    */
-  takeAhead(nowMs: number, untilMs: number, limit: number, tasks: readonly string[]): StoredJob[] {
+  takeAhead(nowMs: number, untilMs: number, limit: number, tasks: readonly string[], capOf: TaskCap = noCap): StoredJob[] {
     const taken: Array<{ entry: QueueEntry; queue: ClaimQueue }> = [];
     for (const task of new Set(tasks)) {
       const queue = this.#queues.get(task);
-      if (queue) for (const entry of queue.takeAhead(nowMs, untilMs, limit)) taken.push({ entry, queue });
+      if (queue) for (const entry of queue.takeAhead(nowMs, untilMs, Math.min(limit, capOf(task)))) taken.push({ entry, queue });
     }
     taken.sort((a, b) => (byRunAt(a.entry, b.entry) ? -1 : byRunAt(b.entry, a.entry) ? 1 : 0));
     for (const { entry, queue } of taken.slice(limit)) queue.restoreDelayed([entry]);
@@ -146,14 +167,16 @@ export class JobTable {
       const key = fireKey(record.scheduleId, record.fireAtMs);
       if (this.#byFire.get(key) === record.id) this.#byFire.delete(key);
     }
+    if (record.parents) this.#children.delete(record.id, record.parents);
     this.#unindexStatus(stored, record.status);
   }
 
   #indexStatus(stored: StoredJob, previous: JobStatus | null): void {
     const { record } = stored;
     if (previous !== null) this.#unindexStatus(stored, previous);
-    if ((record.status === 'running' || record.status === 'reserved') && record.leaseExpiresAtMs !== null) {
-      this.setLeaseExpiry(stored, record.leaseExpiresAtMs);
+    if (record.status === 'running' || record.status === 'reserved') {
+      this.#heldByTask.set(record.task, this.heldCount(record.task) + 1);
+      if (record.leaseExpiresAtMs !== null) this.setLeaseExpiry(stored, record.leaseExpiresAtMs);
     }
     if (record.scheduleId !== null && activeStatuses.has(record.status)) {
       let active = this.#activeBySchedule.get(record.scheduleId);
@@ -173,7 +196,12 @@ export class JobTable {
 
   #unindexStatus(stored: StoredJob, previous: JobStatus): void {
     const { record } = stored;
-    if (previous === 'running' || previous === 'reserved') stored.leaseStamp = 0;
+    if (previous === 'running' || previous === 'reserved') {
+      stored.leaseStamp = 0;
+      const held = this.heldCount(record.task) - 1;
+      if (held > 0) this.#heldByTask.set(record.task, held);
+      else this.#heldByTask.delete(record.task);
+    }
     if (record.scheduleId !== null && activeStatuses.has(previous)) {
       const active = this.#activeBySchedule.get(record.scheduleId);
       active?.delete(record.id);
@@ -191,6 +219,11 @@ export class JobTable {
     return stored !== undefined && stored.stamp === entry.stamp && (stored.record.status === 'queued' || stored.record.status === 'failed');
   }
 }
+
+/** How many more jobs of a task a claim may take (`ClaimJobsRequest.maxActive`). */
+export type TaskCap = (task: string) => number;
+
+const noCap: TaskCap = () => Number.POSITIVE_INFINITY;
 
 function fireKey(scheduleId: string, fireAtMs: number): string {
   return `${fireAtMs}\u0000${scheduleId}`;

@@ -27,6 +27,7 @@ export function claimedOf(job: JobRecord): ClaimedJob {
     fencingToken: job.fencingToken,
     leaseExpiresAtMs: job.leaseExpiresAtMs,
     ...(job.traceContext === undefined ? {} : { traceContext: job.traceContext }),
+    ...(job.parents === undefined ? {} : { parents: [...job.parents] }),
   };
 }
 
@@ -111,8 +112,9 @@ export function complete(jobs: JobTable, request: CompleteJobRequest, onDiscard:
     return true;
   }
   const wasReserved = job.status === 'reserved';
-  if (wasReserved && completion.status === 'released') {
-    // Given back before it started: queued again at its own instant, no attempt to close.
+  if (wasReserved && (completion.status === 'released' || completion.status === 'deferred')) {
+    // Given back before it started: queued again at its own instant (or the deferral's), no attempt to close.
+    if (completion.status === 'deferred') job.runAtMs = completion.runAtMs;
     job.leaseOwner = null;
     job.leaseExpiresAtMs = null;
     job.updatedAtMs = nowMs;
@@ -120,6 +122,17 @@ export function complete(jobs: JobTable, request: CompleteJobRequest, onDiscard:
     return true;
   }
   if (wasReserved) startReserved(jobs, stored, request.startedAtMs ?? nowMs, nowMs);
+  if (completion.status === 'deferred') {
+    // Its handler never started: the attempt is taken back, as if never claimed (but the fencing token).
+    job.attempts.pop();
+    job.attempt -= 1;
+    job.runAtMs = completion.runAtMs;
+    job.leaseOwner = null;
+    job.leaseExpiresAtMs = null;
+    job.updatedAtMs = nowMs;
+    jobs.setStatus(stored, 'queued');
+    return true;
+  }
   let status: JobStatus;
   let outcome: AttemptOutcome;
   let attemptError: JobError | null = null;

@@ -37,6 +37,7 @@ export function listJobRecords(jobs: Iterable<{ record: JobRecord }>, query: Job
     if (statuses !== null && !statuses.has(record.status)) continue;
     if (query.task !== undefined && record.task !== query.task) continue;
     if (query.scheduleId !== undefined && record.scheduleId !== query.scheduleId) continue;
+    if (query.parentId !== undefined && !record.parents?.includes(query.parentId)) continue;
     if (query.createdAfterMs !== undefined && !(record.createdAtMs > query.createdAfterMs)) continue;
     if (query.createdBeforeMs !== undefined && !(record.createdAtMs < query.createdBeforeMs)) continue;
     if (feedCursor !== null) {

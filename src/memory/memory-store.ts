@@ -3,7 +3,7 @@ import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import type { NodeRecord } from '../domain/node.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
 import { sameTrigger } from '../domain/same-trigger.ts';
-import { InvalidArgumentError, InvalidJobStateError } from '../errors.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import type {
   AcquiredSchedule,
   AcquireSchedulesRequest,
@@ -33,14 +33,25 @@ import type {
   ReadEventsResult,
   ReleaseLeadershipRequest,
   RenewLeadershipRequest,
+  BreakerRecord,
+  RateTokens,
+  ReadBreakersRequest,
+  RecordBreakerCallsRequest,
+  TakeRateTokensRequest,
+  WriteBreakerRequest,
 } from '../store/store.ts';
+import { BreakerTable } from './breaker-table.ts';
 import { EventLog } from './event-log.ts';
 import { LeadershipTable } from './leadership-table.ts';
 import { JobTable } from './job-table.ts';
-import type { StoredJob } from './job-table.ts';
+import type { TaskCap } from './job-table.ts';
 import { computeJobStats } from './job-stats.ts';
 import { claimedOf, complete, renew, reserve, startClaimed } from './job-transitions.ts';
+import { cancelJob, retryJob } from './job-control.ts';
+import { enqueueJobs } from './enqueue-jobs.ts';
+import { resolveChildren } from './job-parents.ts';
 import { listJobRecords } from './list-jobs.ts';
+import { RateBuckets } from './rate-buckets.ts';
 
 const defaultLimit = 100;
 
@@ -58,6 +69,8 @@ export class MemoryStore implements Store {
   readonly #nodes = new Map<string, NodeRecord>();
   readonly #leaders = new LeadershipTable();
   readonly #events = new EventLog();
+  readonly #breakers = new BreakerTable();
+  readonly #rateBuckets = new RateBuckets();
 
   async open(): Promise<void> {}
 
@@ -211,20 +224,23 @@ export class MemoryStore implements Store {
 
   async enqueueJobs(jobs: readonly NewJob[], options?: WriteOptions): Promise<EnqueueResult[]> {
     refuseTransaction(options);
-    return this.#insertJobs(jobs);
+    return enqueueJobs(this.#jobs, jobs);
   }
 
   async claimJobs(request: ClaimJobsRequest): Promise<ClaimedJob[]> {
     const { nodeId, nowMs, leaseMs, limit, tasks } = request;
     const claimed: ClaimedJob[] = [];
-    for (const stored of this.#jobs.takeClaimable(nowMs, Math.max(0, limit), tasks)) {
+    // The cap is read per task as the claim goes: the jobs it makes running count against it.
+    const { maxActive } = request;
+    const capOf: TaskCap | undefined = maxActive === undefined ? undefined : (task) => Math.max(0, maxActive - this.#jobs.heldCount(task));
+    for (const stored of this.#jobs.takeClaimable(nowMs, Math.max(0, limit), tasks, capOf)) {
       startClaimed(this.#jobs, stored, nodeId, nowMs, leaseMs);
       claimed.push(claimedOf(stored.record));
     }
     const aheadMs = request.aheadMs ?? 0;
     const aheadLimit = request.aheadLimit ?? 0;
     if (aheadMs > 0 && aheadLimit > 0) {
-      for (const stored of this.#jobs.takeAhead(nowMs, nowMs + aheadMs, aheadLimit, tasks)) {
+      for (const stored of this.#jobs.takeAhead(nowMs, nowMs + aheadMs, aheadLimit, tasks, capOf)) {
         reserve(this.#jobs, stored, nodeId, nowMs, leaseMs);
         claimed.push(claimedOf(stored.record));
       }
@@ -252,6 +268,8 @@ export class MemoryStore implements Store {
         }
         this.#jobs.delete(stored);
       });
+      const ended = completed ? this.#jobs.get(request.jobId) : undefined;
+      if (ended && isFinalJobStatus(ended.record.status)) resolveChildren(this.#jobs, ended, request.nowMs);
       if (completed && request.endSchedule) {
         const scheduleId = this.#jobs.get(request.jobId)?.record.scheduleId ?? null;
         const schedule = scheduleId === null ? undefined : this.#schedules.get(scheduleId);
@@ -269,37 +287,13 @@ export class MemoryStore implements Store {
   }
 
   async cancelJob(request: { jobId: string; nowMs: number; reason: string }): Promise<JobRecord | null> {
-    const stored = this.#jobs.get(request.jobId);
-    if (!stored) return null;
-    const job = stored.record;
-    if (job.status === 'queued' || job.status === 'failed' || (job.status === 'reserved' && job.runAtMs > request.nowMs)) {
-      job.leaseOwner = null;
-      job.leaseExpiresAtMs = null;
-      job.finishedAtMs = request.nowMs;
-      job.updatedAtMs = request.nowMs;
-      job.error = { name: 'JobCancelledError', message: request.reason };
-      this.#jobs.setStatus(stored, 'cancelled');
-    } else if ((job.status === 'running' || job.status === 'reserved') && !job.cancelRequested) {
-      job.cancelRequested = true;
-      job.updatedAtMs = request.nowMs;
-    }
-    return structuredClone(job);
+    const job = cancelJob(this.#jobs, request);
+    return job ? structuredClone(job) : null;
   }
 
   async retryJob(request: { jobId: string; nowMs: number }): Promise<JobRecord | null> {
-    const stored = this.#jobs.get(request.jobId);
-    if (!stored) return null;
-    const job = stored.record;
-    if (job.status !== 'dead' && job.status !== 'cancelled') {
-      throw new InvalidJobStateError(`Job ${job.id} is ${job.status}: only a dead or cancelled job can be retried`);
-    }
-    job.runAtMs = request.nowMs;
-    job.maxAttempts = job.attempt + 1;
-    job.finishedAtMs = null;
-    job.cancelRequested = false;
-    job.updatedAtMs = request.nowMs;
-    this.#jobs.setStatus(stored, 'queued');
-    return structuredClone(job);
+    const job = retryJob(this.#jobs, request);
+    return job ? structuredClone(job) : null;
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
@@ -308,7 +302,9 @@ export class MemoryStore implements Store {
   }
 
   async listJobs(query: JobQuery = {}): Promise<JobRecord[]> {
-    return listJobRecords(this.#jobs.values(), query, defaultLimit).map((job) => structuredClone(job));
+    // A flow's graph reads only the parent's children, not every job.
+    const jobs = query.parentId === undefined ? this.#jobs.values() : this.#jobs.childrenOf(query.parentId);
+    return listJobRecords(jobs, query, defaultLimit).map((job) => structuredClone(job));
   }
 
   async jobStats(query: JobStatsQuery): Promise<JobStats> {
@@ -340,6 +336,24 @@ export class MemoryStore implements Store {
     }
     consider(this.#jobs.earliestLeaseExpiryMs());
     return earliest;
+  }
+
+  // ---- task gates ---------------------------------------------------------------------------
+
+  async readBreakers(request: ReadBreakersRequest): Promise<BreakerRecord[]> {
+    return this.#breakers.read(request);
+  }
+
+  async recordBreakerCalls(request: RecordBreakerCallsRequest): Promise<void> {
+    this.#breakers.record(request);
+  }
+
+  async writeBreaker(request: WriteBreakerRequest): Promise<boolean> {
+    return this.#breakers.write(request);
+  }
+
+  async takeRateTokens(requests: readonly TakeRateTokensRequest[]): Promise<RateTokens[]> {
+    return requests.map((request) => this.#rateBuckets.take(request));
   }
 
   // ---- nodes --------------------------------------------------------------------------------
@@ -398,15 +412,6 @@ export class MemoryStore implements Store {
 
   async trimEvents(request: { beforeMs: number; keepLast?: number }): Promise<number> {
     return this.#events.trim(request);
-  }
-
-  #insertJobs(jobs: readonly NewJob[]): EnqueueResult[] {
-    return jobs.map((job): EnqueueResult => {
-      const existing: StoredJob | undefined = this.#jobs.findConflict(job) ?? this.#jobs.get(job.id);
-      if (existing) return { created: false, job: structuredClone(existing.record) };
-      this.#jobs.insert(job);
-      return { created: true };
-    });
   }
 }
 

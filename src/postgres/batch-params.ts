@@ -104,6 +104,8 @@ export function completionParams(requests: readonly CompleteJobRequest[]): strin
           return { ...row, error: completion.error, outcome: 'cancelled' };
         case 'released':
           return { ...row, outcome: 'interrupted' };
+        case 'deferred':
+          return { ...row, run_at_ms: completion.runAtMs };
         case 'discarded':
           return { ...row, count_as: completion.countAs };
       }

@@ -1,14 +1,15 @@
 import type { JobOrigin } from '../domain/job.ts';
 import type { JsonValue } from '../domain/json.ts';
+import { stringArrayProblem } from '../domain/record-shapes.ts';
 import type { UnreadableField } from '../domain/unreadable.ts';
 import type { ClaimedJob } from '../store/store.ts';
 import { traceContextOf } from '../store/sql-rows.ts';
 import type { Row } from './row-mapping.ts';
 
-// A claim's lean row (the `claimed_job` type of migrations/0006, with trace_context since 0009) as
-// the ClaimedJob the node runs. Only the handed-out columns are decoded; the server flags a
-// damaged column it did not send (`unreadable`), so a damaged job is still quarantined rather
-// than run.
+// A claim's lean row (the `claimed_job` type of migrations/0006, with trace_context since 0009
+// and parents since 0010) as the ClaimedJob the node runs. Only the handed-out columns are
+// decoded; the server flags a damaged column it did not send (`unreadable`), so a damaged job is
+// still quarantined rather than run.
 
 const origins: readonly string[] = ['schedule', 'manual', 'enqueue'];
 
@@ -38,6 +39,12 @@ export function rowToClaimed(row: Row): ClaimedJob {
   // Absent, not undefined, when the job has none (most jobs): decoded only when set.
   if (row.trace_context !== null && row.trace_context !== undefined) Object.assign(job, traceContextOf(row));
   const unreadable: UnreadableField[] = [];
+  // Only a flow's jobs have parents (NULL otherwise): handed out, and checked, only then.
+  if (row.parents !== null && row.parents !== undefined) {
+    const problem = stringArrayProblem(row.parents);
+    if (problem === null) job.parents = [...(row.parents as string[])];
+    else unreadable.push({ field: 'parents', reason: problem });
+  }
   if (!origins.includes(row.origin as string)) unreadable.push({ field: 'origin', reason: `expected one of ${origins.join(', ')}, got ${JSON.stringify(row.origin)}` });
   if (typeof row.unreadable === 'string') unreadable.push({ field: row.unreadable, reason: `the stored ${row.unreadable} has the wrong shape` });
   if (unreadable.length > 0) job.unreadable = unreadable;

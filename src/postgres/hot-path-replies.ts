@@ -8,20 +8,41 @@ import type {
   ReleaseScheduleRequest,
   ReleaseScheduleResult,
 } from '../store/store.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import { claimedRowOrder, rowToClaimed } from './claimed-job.ts';
 import { rowToSchedule, type Row } from './row-mapping.ts';
 
 // The hot path's arguments and lean replies: what claim_jobs takes, and how the rows of a claim,
 // a completeAndClaim, an acquisition or a release become the contract's answers.
 
-/** The claim_jobs arguments (see job-statements.ts `claim`), or null when the request can claim nothing. */
-export function claimParams(request: ClaimJobsRequest): unknown[] | null {
+/**
+ * A claim's arguments: claim_jobs' (see job-statements.ts `claim`), and `maxActive`, which
+ * routes it to claim_capped_jobs instead (null: uncapped, the hot path, which counts nothing).
+ */
+export interface ClaimParams {
+  args: unknown[];
+  maxActive: number | null;
+}
+
+/** The claim's arguments, or null when the request can claim nothing. */
+export function claimParams(request: ClaimJobsRequest): ClaimParams | null {
   const tasks = [...new Set(request.tasks)];
   const aheadMs = Math.max(0, request.aheadMs ?? 0);
   const aheadLimit = aheadMs > 0 ? Math.max(0, request.aheadLimit ?? 0) : 0;
   const limit = Math.max(0, request.limit);
-  if (tasks.length === 0 || (limit === 0 && aheadLimit === 0)) return null;
-  return [request.nodeId, request.nowMs, request.leaseMs, limit, tasks, aheadMs, aheadLimit];
+  const maxActive = maxActiveOf(request.maxActive);
+  if (tasks.length === 0 || (limit === 0 && aheadLimit === 0) || maxActive === 0) return null;
+  return { args: [request.nodeId, request.nowMs, request.leaseMs, limit, tasks, aheadMs, aheadLimit], maxActive };
+}
+
+/** Past this no count can reach the cap (and the function takes an integer). */
+const uncappedAbove = 2 ** 31 - 1;
+
+/** `maxActive` as the capped claim takes it (a whole number, at least 0), or null when absent or unreachable. */
+function maxActiveOf(maxActive: number | undefined): number | null {
+  if (maxActive === undefined) return null;
+  if (Number.isNaN(maxActive)) throw new InvalidArgumentError(`Expected \`maxActive\` to be a number, got ${String(maxActive)}`);
+  return maxActive >= uncappedAbove ? null : Math.max(0, Math.floor(maxActive));
 }
 
 /** Claimed rows in claim order (due jobs, then reservations), as the node runs them. */

@@ -43,6 +43,8 @@ export function buildJobListQuery(s: string, query: JobQuery): ListQuery {
   const f = new Filters();
   if (query.task !== undefined) f.terms.push(`task = ${f.param(query.task)}`);
   if (query.scheduleId !== undefined) f.terms.push(`schedule_id = ${f.param(query.scheduleId)}`);
+  // A job's children: one range of job_edges' primary key, then a primary-key probe per child.
+  if (query.parentId !== undefined) f.terms.push(`id IN (SELECT e.child_id FROM ${s}.job_edges e WHERE e.parent_id = ${f.param(query.parentId)})`);
   if (query.createdAfterMs !== undefined) f.terms.push(`created_at_ms > ${f.param(query.createdAfterMs)}`);
   if (query.createdBeforeMs !== undefined) f.terms.push(`created_at_ms < ${f.param(query.createdBeforeMs)}`);
   const statuses = query.status === undefined ? undefined : typeof query.status === 'string' ? [query.status] : [...new Set(query.status)];
@@ -61,7 +63,7 @@ export function buildJobListQuery(s: string, query: JobQuery): ListQuery {
     f.terms.push(`(created_at_ms, id) < (SELECT created_at_ms, id FROM ${s}.all_jobs WHERE id = ${f.param(query.afterId)})`);
   }
   const limit = f.param(query.limit ?? defaultLimit);
-  if (feed || query.scheduleId !== undefined || (statuses !== undefined && statuses.length <= 1)) {
+  if (feed || query.scheduleId !== undefined || query.parentId !== undefined || (statuses !== undefined && statuses.length <= 1)) {
     if (statuses !== undefined) f.terms.push(`status = ANY(${f.param(statuses)}::text[])`);
     const order = feed ? 'updated_at_ms, id' : 'created_at_ms DESC, id DESC';
     return { text: `SELECT * FROM ${s}.all_jobs ${f.where()} ORDER BY ${order} LIMIT ${limit}`, values: f.values };

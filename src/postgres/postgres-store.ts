@@ -2,11 +2,11 @@ import { finalJobStatuses } from '../domain/job.ts';
 import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import type { NodeRecord } from '../domain/node.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
-import { InvalidJobStateError } from '../errors.ts';
 import type {
   AcquiredSchedule,
   AcquireLeadershipRequest,
   AcquireSchedulesRequest,
+  BreakerRecord,
   ClaimedJob,
   ClaimJobsRequest,
   CompleteAndClaimRequest,
@@ -20,8 +20,11 @@ import type {
   JobStatsQuery,
   LeaderRecord,
   LeaseRenewal,
+  RateTokens,
+  ReadBreakersRequest,
   ReadEventsRequest,
   ReadEventsResult,
+  RecordBreakerCallsRequest,
   ReleaseLeadershipRequest,
   ReleaseScheduleRequest,
   ReleaseScheduleResult,
@@ -32,25 +35,31 @@ import type {
   Store,
   StoreCapabilities,
   StoreSignal,
+  TakeRateTokensRequest,
+  WriteBreakerRequest,
   WriteOptions,
 } from '../store/store.ts';
 import { adminStatements } from './admin-statements.ts';
-import { completionParams, newJobArrays, releaseParams, scheduleWriteParams } from './batch-params.ts';
-import { acquiredSchedules, claimedOf, claimParams, completeAndClaimResult, releaseResults } from './hot-path-replies.ts';
+import { releaseParams, scheduleWriteParams } from './batch-params.ts';
+import { acquiredSchedules, releaseResults } from './hot-path-replies.ts';
 import { createPool, openListenConnection, resolveConnection, withClient, type PostgresConnectionOptions, type ResolvedConnection } from './connection.ts';
-import { sqlState, toStoreError } from './errors.ts';
+import { toStoreError } from './errors.ts';
 import { eventArrays, eventLogStatements, readEventsResult } from './event-log-statements.ts';
 import { quoteIdent } from './identifiers.ts';
-import { jobStatements } from './job-statements.ts';
+import { claimJobs, completeAndClaim, completeJobs } from './job-claims.ts';
+import { cancelJob, getJob, retryJob } from './job-control.ts';
+import { enqueueJobs } from './job-enqueue.ts';
+import { jobStatements, type JobContext } from './job-statements.ts';
 import { assembleJobStats } from './job-stats.ts';
 import { jobStatsRange } from '../store/job-stats-buckets.ts';
 import { leadershipStatements } from './leadership-statements.ts';
 import { sqlRowToLeader as rowToLeader } from '../store/sql-rows.ts';
 import { buildJobListQuery, buildScheduleListQuery } from './list-queries.ts';
 import { checkSchemaVersion, migrateSchema } from './migrations.ts';
-import { rowToJob, rowToNode, rowToSchedule, type Row } from './row-mapping.ts';
+import { rowToJob, rowToNode, rowToSchedule } from './row-mapping.ts';
 import { scheduleStatements } from './schedule-statements.ts';
 import { StatementRunner, txClient } from './statement-runner.ts';
+import { PostgresTaskGates } from './task-gates.ts';
 import { Wakeups } from './wakeups.ts';
 
 export interface PostgresStoreOptions extends PostgresConnectionOptions {
@@ -84,6 +93,9 @@ export class PostgresStore implements Store {
   readonly #leadership: ReturnType<typeof leadershipStatements>;
   readonly #events: ReturnType<typeof eventLogStatements>;
   readonly #sql: StatementRunner;
+  readonly #gates: PostgresTaskGates;
+  /** What the job calls kept outside this class (job-*.ts) need. */
+  readonly #ctx: JobContext;
   readonly #wakeups: Wakeups;
   #opening: Promise<void> | null = null;
 
@@ -98,6 +110,8 @@ export class PostgresStore implements Store {
     this.#leadership = leadershipStatements(this.#q);
     this.#events = eventLogStatements(this.#q);
     this.#sql = new StatementRunner(this.schema);
+    this.#gates = new PostgresTaskGates(this.#sql, this.#q);
+    this.#ctx = { sql: this.#sql, jobs: this.#jobs, channel: this.channel };
     const { userPool, clientConfig } = this.#connection;
     this.#wakeups = new Wakeups(this.channel, () => openListenConnection(userPool, clientConfig));
   }
@@ -209,48 +223,15 @@ export class PostgresStore implements Store {
   // ---- jobs ---------------------------------------------------------------------------------
 
   async enqueueJobs(jobs: readonly NewJob[], options?: WriteOptions): Promise<EnqueueResult[]> {
-    const tx = txClient(options);
-    if (jobs.length === 0) return [];
-    const [row] = await this.#sql.keyed(tx, () => this.#sql.run('enqueueJobs', 'enqueueJobs', this.#jobs.enqueue, [...newJobArrays(jobs), this.channel, jobs.length], tx));
-    const created: EnqueueResult = { created: true };
-    if (row?.ids === null || row?.ids === undefined) return jobs.map(() => created);
-    const createdIds = new Set((row.ids as string[]));
-    const results: Array<EnqueueResult | undefined> = jobs.map((job) => {
-      if (!createdIds.delete(job.id)) return undefined; // a second job with the same id in the batch was not created
-      return created;
-    });
-    const missing = jobs.flatMap((job, index) => (results[index] === undefined ? [index] : []));
-    if (missing.length > 0) {
-      const pick = <T>(get: (job: NewJob) => T) => missing.map((index) => get(jobs[index]!));
-      const found = await this.#sql.run('enqueueJobs', 'existingJobs', this.#jobs.existingFor, [
-        pick((job) => job.id), pick((job) => job.scheduleId), pick((job) => job.fireAtMs), pick((job) => job.dedupeKey),
-      ], tx);
-      for (const existing of found) results[missing[Number(existing.i) - 1]!] = { job: rowToJob(existing), created: false };
-      // The job it collided with was purged or finished in between: enqueue those again.
-      const retry = missing.filter((index) => results[index] === undefined);
-      if (retry.length > 0) {
-        const again = await this.enqueueJobs(retry.map((index) => jobs[index]!), options);
-        retry.forEach((index, k) => (results[index] = again[k]));
-      }
-    }
-    return results as EnqueueResult[];
+    return enqueueJobs(this.#ctx, jobs, txClient(options));
   }
 
   async claimJobs(request: ClaimJobsRequest): Promise<ClaimedJob[]> {
-    const params = claimParams(request);
-    if (params === null) return [];
-    return claimedOf(await this.#sql.run('claimJobs', 'claimJobs', this.#jobs.claim, params));
+    return claimJobs(this.#ctx, request);
   }
 
   async completeAndClaim(request: CompleteAndClaimRequest): Promise<CompleteAndClaimResult> {
-    const { completions } = request;
-    const claim = claimParams(request.claim);
-    if (completions.length === 0) return { completed: [], claimed: claim === null ? [] : claimedOf(await this.#sql.run('claimJobs', 'claimJobs', this.#jobs.claim, claim)) };
-    if (claim === null) return { completed: await this.completeJobs(completions), claimed: [] };
-    const rows = await this.#sql.run('completeAndClaim', 'completeAndClaim', this.#jobs.completeAndClaim, [
-      completionParams(completions), completions.map((c) => c.jobId), this.channel, ...claim,
-    ]);
-    return completeAndClaimResult(completions, rows);
+    return completeAndClaim(this.#ctx, request);
   }
 
   async renewLeases(request: RenewLeasesRequest): Promise<LeaseRenewal[]> {
@@ -264,11 +245,7 @@ export class PostgresStore implements Store {
   }
 
   async completeJobs(requests: readonly CompleteJobRequest[]): Promise<CompleteJobResult[]> {
-    if (requests.length === 0) return [];
-    const rows = await this.#sql.run('completeJobs', 'completeJobs', this.#jobs.complete, [
-      completionParams(requests), requests.map((request) => request.jobId), this.channel,
-    ]);
-    return rows.map((row, index) => ({ jobId: requests[index]!.jobId, completed: row.completed === true }));
+    return completeJobs(this.#ctx, requests);
   }
 
   async findExpiredLeases(request: { nowMs: number; limit: number }): Promise<JobRecord[]> {
@@ -277,28 +254,15 @@ export class PostgresStore implements Store {
   }
 
   async cancelJob(request: { jobId: string; nowMs: number; reason: string }): Promise<JobRecord | null> {
-    const error = JSON.stringify({ name: 'JobCancelledError', message: request.reason, code: 'JOB_CANCELLED' });
-    const rows = await this.#sql.run('cancelJob', 'cancelJob', this.#jobs.cancel, [request.jobId, request.nowMs, error]);
-    return rows[0] ? rowToJob(rows[0]) : this.getJob(request.jobId);
+    return cancelJob(this.#ctx, request);
   }
 
   async retryJob(request: { jobId: string; nowMs: number }): Promise<JobRecord | null> {
-    let rows: Row[];
-    try {
-      rows = await this.#sql.run('retryJob', 'retryJob', this.#jobs.retry, [request.jobId, request.nowMs, this.channel]);
-    } catch (error) {
-      if (sqlState(error) !== '23505') throw error;
-      throw new InvalidJobStateError(`Job ${request.jobId} cannot be retried: another active job holds its dedupeKey`, { cause: error });
-    }
-    if (rows[0]) return rowToJob(rows[0]);
-    const job = await this.getJob(request.jobId);
-    if (!job) return null;
-    throw new InvalidJobStateError(`Job ${request.jobId} is ${job.status}; only dead or cancelled jobs can be retried`);
+    return retryJob(this.#ctx, request);
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
-    const rows = await this.#sql.read('getJob', 'getJob', this.#jobs.get, [id]);
-    return rows[0] ? rowToJob(rows[0]) : null;
+    return getJob(this.#ctx, id);
   }
 
   async listJobs(query: JobQuery = {}): Promise<JobRecord[]> {
@@ -324,6 +288,24 @@ export class PostgresStore implements Store {
   async nextWakeAtMs(): Promise<number | null> {
     const [row] = await this.#sql.read('nextWakeAtMs', 'nextWake', this.#admin.nextWake, []);
     return row?.wake_at_ms === null || row?.wake_at_ms === undefined ? null : Number(row.wake_at_ms);
+  }
+
+  // ---- task gates ---------------------------------------------------------------------------
+
+  async readBreakers(request: ReadBreakersRequest): Promise<BreakerRecord[]> {
+    return this.#gates.readBreakers(request);
+  }
+
+  async recordBreakerCalls(request: RecordBreakerCallsRequest): Promise<void> {
+    return this.#gates.recordBreakerCalls(request);
+  }
+
+  async writeBreaker(request: WriteBreakerRequest): Promise<boolean> {
+    return this.#gates.writeBreaker(request);
+  }
+
+  async takeRateTokens(requests: readonly TakeRateTokensRequest[]): Promise<RateTokens[]> {
+    return this.#gates.takeRateTokens(requests);
   }
 
   // ---- nodes --------------------------------------------------------------------------------

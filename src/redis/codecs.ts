@@ -1,10 +1,11 @@
-import type { JobAttempt, JobError, JobOrigin, JobRecord, JobStatus } from '../domain/job.ts';
+import { parentFailurePolicies } from '../domain/job.ts';
+import type { JobAttempt, JobError, JobOrigin, JobRecord, JobStatus, ParentFailurePolicy } from '../domain/job.ts';
 import type { ClaimedJob, JobStats } from '../store/store.ts';
 import { addFinished, emptyJobStats, setStatusCount } from '../store/job-stats-buckets.ts';
 import type { JobStatsRange } from '../store/job-stats-buckets.ts';
 import type { JsonValue } from '../domain/json.ts';
 import type { CoalescePolicy, ScheduleRecord } from '../domain/schedule.ts';
-import { jobAttemptsProblem, jobErrorProblem, jobStatusProblem, oneOfProblem, triggerProblem } from '../domain/record-shapes.ts';
+import { jobAttemptsProblem, jobErrorProblem, jobStatusProblem, oneOfProblem, stringArrayProblem, triggerProblem } from '../domain/record-shapes.ts';
 import { FieldReader } from '../store/field-reader.ts';
 
 /** A hash as HGETALL returns it inside a script reply: field, value, field, value, … */
@@ -28,8 +29,10 @@ const unreadableTrigger: ScheduleRecord['trigger'] = { type: 'date', runAtMs: 0 
  * expiry), ft (fencing token), cr ('1' = cancel requested), res, err, hist (closed attempts as
  * comma-joined JSON objects), ast (start of the running attempt), seq (creation order), tc (trace
  * context; written only when the job has one, and `traceContext` is absent from the record when
- * the field is). A field that cannot be decoded gets a stand-in and is named in `unreadable` (see
- * FieldReader).
+ * the field is), par/opf (a flow's child: its parents as a JSON array and its onParentFailure;
+ * both absent for a job without parents, and so from the record). Fields the record does not
+ * show: pw (a child's unfinished parents), hc ('1': the job has children). A field that cannot
+ * be decoded gets a stand-in and is named in `unreadable` (see FieldReader).
  */
 export function decodeJob(id: string, flat: FlatHash): JobRecord {
   const f = toMap(flat);
@@ -81,22 +84,32 @@ export function decodeJob(id: string, flat: FlatHash): JobRecord {
   };
   const traceContext = f.get('tc');
   if (traceContext) job.traceContext = traceContext;
+  const parents = f.get('par');
+  if (parents !== undefined) {
+    job.parents = readParents(r, parents);
+    job.onParentFailure = r.text<ParentFailurePolicy>('onParentFailure', f.get('opf') ?? 'fail', oneOfProblem(parentFailurePolicies), 'fail');
+  }
   return r.finish(job);
+}
+
+/** A child's `par` field; damaged text reads as no parents, and the record is flagged (quarantined). */
+function readParents(r: FieldReader, raw: string): string[] {
+  return r.json<string[]>('parents', raw, parseJson, { absent: [], fallback: [], problem: stringArrayProblem });
 }
 
 /** A script reply value: a bulk string, or null for Lua's false (a null field). */
 export type ReplyValue = string | number | null;
 
 /** Values per job in a claim's reply (claimed_reply in lua/_jobs.lua). */
-export const claimedWidth = 19;
+export const claimedWidth = 20;
 const claimedStatuses = ['running', 'reserved', 'queued'] as const;
 
 /**
- * A job as a claim answers it: 19 values from `at` in `row` — id, task, data, origin, scheduleId,
+ * A job as a claim answers it: 20 values from `at` in `row` — id, task, data, origin, scheduleId,
  * fireAtMs, priority, runAtMs, createdAtMs, dedupeKey, status, attempt, maxAttempts, fencingToken,
  * leaseExpiresAtMs, traceContext (null when none: then absent from the ClaimedJob), then the
  * record's history, error and result (absent on a first attempt), read only to flag a damaged
- * record in `unreadable`.
+ * record in `unreadable`, then its parents (null when none: then absent).
  */
 export function decodeClaimed(row: readonly ReplyValue[], at: number): ClaimedJob {
   const r = new FieldReader();
@@ -128,6 +141,8 @@ export function decodeClaimed(row: readonly ReplyValue[], at: number): ClaimedJo
   if (hist !== undefined) r.json('attempts', hist, (raw) => JSON.parse(`[${String(raw)}]`), { absent: [], fallback: [], problem: jobAttemptsProblem });
   r.json('error', present(text(17) ?? undefined), parseJson, { absent: null, fallback: null, problem: jobErrorProblem });
   r.json('result', present(text(18) ?? undefined), parseJson, { absent: null, fallback: null });
+  const parents = text(19);
+  if (parents !== null) claimed.parents = readParents(r, parents);
   return r.finish(claimed);
 }
 

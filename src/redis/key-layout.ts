@@ -32,6 +32,13 @@
  * | evseq                   | string | the last event seq handed out (never goes back)              |
  * | evtrim                  | string | trimmedThroughSeq: the highest event seq deleted             |
  * | signals                 | pubsub | wake-up channel: '<jobs|schedules|events>:<instance id>'     |
+ * | ch:<jobId>              | set    | the job's children (flows: resolution, listJobs by parentId) |
+ * | active                  | hash   | task → its running + reserved jobs (claim `maxActive`)       |
+ * | actv                    | string | present while `active` is fresh (recounted when it expires)  |
+ * | br:<task>               | hash   | one circuit breaker: st, fo, cat, ou, po, pu, ver            |
+ * | brc:<task>              | hash   | the breaker's calls: '<bucketStartMs>:s' / ':f' → count      |
+ * | breakers                | zset   | every task with a breaker record, score 0 (readBreakers)     |
+ * | rt:<key>                | string | a rate-limit bucket's tat (GCRA), expiring when it is idle    |
  */
 export interface KeyLayout {
   /** `{prefix}:`, passed to every script as ARGV[1]. */
@@ -50,6 +57,8 @@ export interface KeyLayout {
   activeJobs(scheduleId: string): string;
   /** One election's record. */
   leader(name: string): string;
+  /** A job's children (flows), kept while they exist. */
+  children(jobId: string): string;
 }
 
 export function keyLayout(prefix: string): KeyLayout {
@@ -67,6 +76,7 @@ export function keyLayout(prefix: string): KeyLayout {
     job: (id) => `${base}j:${id}`,
     activeJobs: (scheduleId) => `${base}sa:${scheduleId}`,
     leader: (name) => `${base}l:${name}`,
+    children: (jobId) => `${base}ch:${jobId}`,
   };
 }
 

@@ -56,7 +56,8 @@ export async function listSchedules(client: Redis | Cluster, keys: KeyLayout, qu
 
 /**
  * listJobs: walks `jall` (createdAtMs, newest first) or, for the change feed, `jfeed`
- * (updatedAtMs, oldest change first), chunk by chunk, filtering the records it reads.
+ * (updatedAtMs, oldest change first), chunk by chunk, filtering the records it reads. A job's
+ * children (parentId) and a schedule's active jobs are read from their own index instead.
  */
 export async function listJobs(client: Redis | Cluster, keys: KeyLayout, query: JobQuery): Promise<JobRecord[]> {
   const limit = query.limit ?? defaultLimit;
@@ -95,13 +96,19 @@ export async function listJobs(client: Redis | Cluster, keys: KeyLayout, query: 
     (query.scheduleId === undefined || job.scheduleId === query.scheduleId) &&
     (query.createdAfterMs === undefined || job.createdAtMs > query.createdAfterMs) &&
     (query.createdBeforeMs === undefined || job.createdAtMs < query.createdBeforeMs) &&
-    (!feed || afterFeedCursor(job, query.updatedAfterMs!, query.afterId));
+    (!feed || afterFeedCursor(job, query.updatedAfterMs!, query.afterId)) &&
+    (query.parentId === undefined || isChildOf(job, query.parentId));
 
-  // A schedule's active jobs have a set of their own: read it rather than walk every job.
-  if (query.scheduleId !== undefined && statuses !== null && [...statuses].every((status) => activeStatuses.has(status))) {
-    const ids = (await client.call('SMEMBERS', keys.activeJobs(query.scheduleId))) as string[];
-    for (let from = 0; from < ids.length; from += chunkSize) {
-      const chunk = ids.slice(from, from + chunkSize);
+  // A job's children, and a schedule's active jobs, have an index of their own: read it rather
+  // than walk every job.
+  let indexed: string[] | null = null;
+  if (query.parentId !== undefined) indexed = (await client.call('SMEMBERS', keys.children(query.parentId))) as string[];
+  else if (query.scheduleId !== undefined && statuses !== null && [...statuses].every((status) => activeStatuses.has(status))) {
+    indexed = (await client.call('SMEMBERS', keys.activeJobs(query.scheduleId))) as string[];
+  }
+  if (indexed !== null) {
+    for (let from = 0; from < indexed.length; from += chunkSize) {
+      const chunk = indexed.slice(from, from + chunkSize);
       const hashes = await readHashes(client, chunk.map((id) => keys.job(id)));
       for (const [i, id] of chunk.entries()) {
         const flat = hashes[i]!;
@@ -137,4 +144,13 @@ export async function listJobs(client: Redis | Cluster, keys: KeyLayout, query: 
 function afterFeedCursor(job: JobRecord, updatedAfterMs: number, afterId: string | undefined): boolean {
   if (job.updatedAtMs > updatedAfterMs) return true;
   return afterId !== undefined && job.updatedAtMs === updatedAfterMs && job.id > afterId;
+}
+
+/**
+ * Whether a job listed in a parent's `ch:` set is its child: its own parents decide, since an
+ * edge may outlive its child (purged while its parents could not be read, its id then reused);
+ * a child whose parents cannot be read is listed (flagged unreadable) rather than hidden.
+ */
+function isChildOf(job: JobRecord, parentId: string): boolean {
+  return (job.parents?.includes(parentId) ?? false) || (job.unreadable?.some((entry) => entry.field === 'parents') ?? false);
 }

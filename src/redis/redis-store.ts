@@ -8,6 +8,7 @@ import type {
   AcquiredSchedule,
   AcquireLeadershipRequest,
   AcquireSchedulesRequest,
+  BreakerRecord,
   ClaimedJob,
   ClaimJobsRequest,
   CompleteAndClaimRequest,
@@ -21,8 +22,11 @@ import type {
   JobStatsQuery,
   LeaderRecord,
   LeaseRenewal,
+  RateTokens,
+  ReadBreakersRequest,
   ReadEventsRequest,
   ReadEventsResult,
+  RecordBreakerCallsRequest,
   ReleaseLeadershipRequest,
   ReleaseScheduleRequest,
   ReleaseScheduleResult,
@@ -34,32 +38,35 @@ import type {
   StoreCapabilities,
   StoreSignal,
   StoreWarning,
+  TakeRateTokensRequest,
+  WriteBreakerRequest,
   WriteOptions,
 } from '../store/store.ts';
-import { decodeClaimedRows, decodeJob, decodeJobStats, decodeSchedule, optionalNumberArg } from './codecs.ts';
+import { decodeClaimedRows, decodeJob, decodeJobStats, optionalNumberArg } from './codecs.ts';
 import type { FlatHash, ReplyValue } from './codecs.ts';
+import { RedisBreakers } from './breakers.ts';
 import { createClient, duplicate, quitClient } from './connection.ts';
 import { durabilityWarnings } from './durability-warnings.ts';
+import { enqueueJobs } from './enqueue-jobs.ts';
 import { RedisEventLog } from './event-log.ts';
 import { RedisLeadership } from './leadership.ts';
 import { RedisNodes } from './nodes.ts';
+import { RedisRateTokens } from './rate-tokens.ts';
+import { RedisSchedules } from './schedules.ts';
 import type { StoreCalls } from './store-calls.ts';
 import type { RedisStoreOptions } from './redis-store-options.ts';
 import { keyLayout } from './key-layout.ts';
 import type { KeyLayout } from './key-layout.ts';
-import { listJobs, listSchedules } from './list-queries.ts';
+import { listJobs } from './list-queries.ts';
 import { toStoreError } from './redis-errors.ts';
 import { ensureSchema } from './schema-migrations.ts';
 import { defineScripts, runScript } from './scripts.ts';
 import type { ScriptName } from './scripts.ts';
 import { Subscriber } from './subscriber.ts';
-import { claimArgs, completionArgs, pushNewJobArgs, pushReleaseArgs, pushScheduleWriteArgs } from './store-args.ts';
+import { claimArgs, completionArgs } from './store-args.ts';
 import { jobStatsRange } from '../store/job-stats-buckets.ts';
 
 const purgeChunk = 1000;
-/** Jobs per enqueue script, schedules per upsert script. */
-const enqueueChunk = 1000;
-const upsertChunk = 500;
 
 /**
  * The store for high-throughput production: any number of processes share one Redis (or a
@@ -81,6 +88,10 @@ export class RedisStore implements Store {
   readonly #nodes: RedisNodes;
   readonly #leadership: RedisLeadership;
   readonly #events: RedisEventLog;
+  readonly #calls: StoreCalls;
+  readonly #schedules: RedisSchedules;
+  readonly #breakers: RedisBreakers;
+  readonly #rateTokens: RedisRateTokens;
   #client: Redis | Cluster | null = null;
   #subscriber: Subscriber | null = null;
   /** The last connection error ioredis reported (it reconnects by itself); kept as context. */
@@ -103,9 +114,13 @@ export class RedisStore implements Store {
       script: (name, args) => this.#script(name, args),
       call: (operation, body) => this.#call(operation, body),
     };
+    this.#calls = calls;
+    this.#schedules = new RedisSchedules(calls);
     this.#nodes = new RedisNodes(calls);
     this.#leadership = new RedisLeadership(calls);
     this.#events = new RedisEventLog(calls);
+    this.#breakers = new RedisBreakers(calls);
+    this.#rateTokens = new RedisRateTokens(calls);
   }
 
   async open(): Promise<void> {
@@ -145,75 +160,42 @@ export class RedisStore implements Store {
     return record!;
   }
 
-  /** Many writes in few scripts: one per `upsertChunk` writes, each applied in order. */
-  async upsertSchedules(writes: readonly ScheduleWrite[], options?: WriteOptions): Promise<ScheduleRecord[]> {
+  /** Many writes in few scripts (schedules.ts), each applied in order. */
+  upsertSchedules(writes: readonly ScheduleWrite[], options?: WriteOptions): Promise<ScheduleRecord[]> {
     refuseTransaction(options);
-    const records: ScheduleRecord[] = [];
-    for (let from = 0; from < writes.length; from += upsertChunk) {
-      const chunk = writes.slice(from, from + upsertChunk);
-      const args: string[] = [this.#instanceId];
-      for (const write of chunk) pushScheduleWriteArgs(args, write);
-      const rows = (await this.#script('upsertSchedule', args)) as FlatHash[];
-      chunk.forEach((write, i) => records.push(decodeSchedule(write.id, rows[i] ?? [])));
-    }
-    return records;
+    return this.#schedules.upsert(writes);
   }
 
-  async getSchedule(id: string): Promise<ScheduleRecord | null> {
-    const flat = await this.#call('getSchedule', (client) => client.call('HGETALL', this.#keys.schedule(id)) as Promise<string[]>);
-    return flat.length === 0 ? null : decodeSchedule(id, flat);
+  getSchedule(id: string): Promise<ScheduleRecord | null> {
+    return this.#schedules.get(id);
   }
 
-  async listSchedules(query: ScheduleQuery = {}): Promise<ScheduleRecord[]> {
-    return this.#call('listSchedules', (client) => listSchedules(client, this.#keys, query));
+  listSchedules(query: ScheduleQuery = {}): Promise<ScheduleRecord[]> {
+    return this.#schedules.list(query);
   }
 
-  async removeSchedule(id: string, nowMs: number): Promise<boolean> {
-    return Number(await this.#script('removeSchedule', [id, nowMs])) > 0;
+  removeSchedule(id: string, nowMs: number): Promise<boolean> {
+    return this.#schedules.remove(id, nowMs);
   }
 
-  async updateSchedule(id: string, patch: SchedulePatch, nowMs: number): Promise<ScheduleRecord | null> {
-    const paused = patch.paused === undefined ? '' : patch.paused ? '1' : '0';
-    const setNext = patch.nextFireAtMs === undefined ? '0' : '1';
-    const flat = (await this.#script('updateSchedule', [this.#instanceId, id, nowMs, paused, setNext, optionalNumberArg(patch.nextFireAtMs)])) as FlatHash;
-    return flat.length === 0 ? null : decodeSchedule(id, flat);
+  updateSchedule(id: string, patch: SchedulePatch, nowMs: number): Promise<ScheduleRecord | null> {
+    return this.#schedules.update(id, patch, nowMs);
   }
 
-  async acquireDueSchedules(request: AcquireSchedulesRequest): Promise<AcquiredSchedule[]> {
-    if (request.limit <= 0) return [];
-    const rows = (await this.#script('acquireSchedules', [request.nodeId, request.nowMs, request.leaseMs, request.limit, request.horizonMs ?? 0])) as Array<[string, FlatHash, number]>;
-    return rows.map(([id, flat, activeJobs]) => {
-      const schedule = decodeSchedule(id, flat);
-      return { schedule, leaseToken: schedule.leaseToken, activeJobs: Number(activeJobs) };
-    });
+  acquireDueSchedules(request: AcquireSchedulesRequest): Promise<AcquiredSchedule[]> {
+    return this.#schedules.acquireDue(request);
   }
 
-  async releaseSchedules(requests: readonly ReleaseScheduleRequest[]): Promise<ReleaseScheduleResult[]> {
-    if (requests.length === 0) return [];
-    const args: string[] = [this.#instanceId];
-    for (const request of requests) pushReleaseArgs(args, request);
-    const rows = (await this.#script('releaseSchedules', args)) as Array<[number, ReplyValue[]]>;
-    return requests.map((request, i) => {
-      const [released, created] = rows[i] ?? [0, []];
-      return { scheduleId: request.scheduleId, released: released === 1, created: decodeClaimedRows(created) };
-    });
+  releaseSchedules(requests: readonly ReleaseScheduleRequest[]): Promise<ReleaseScheduleResult[]> {
+    return this.#schedules.release(requests);
   }
 
   // ---- jobs ---------------------------------------------------------------------------------
 
+  /** A flow's batch in one script, others in chunks (enqueue-jobs.ts). */
   async enqueueJobs(jobs: readonly NewJob[], options?: WriteOptions): Promise<EnqueueResult[]> {
     refuseTransaction(options);
-    if (jobs.length === 0) return [];
-    const results: EnqueueResult[] = [];
-    // One script per chunk: each chunk is atomic, and Redis is never blocked long by one call.
-    for (let from = 0; from < jobs.length; from += enqueueChunk) {
-      const args: string[] = [this.#instanceId];
-      const end = Math.min(jobs.length, from + enqueueChunk);
-      for (let i = from; i < end; i++) pushNewJobArgs(args, jobs[i]!);
-      const rows = (await this.#script('enqueueJobs', args)) as Array<1 | [string, FlatHash]>;
-      for (const row of rows) results.push(row === 1 ? { created: true } : { created: false, job: decodeJob(row[0], row[1]) });
-    }
-    return results;
+    return enqueueJobs(this.#calls, jobs);
   }
 
   async claimJobs(request: ClaimJobsRequest): Promise<ClaimedJob[]> {
@@ -304,6 +286,24 @@ export class RedisStore implements Store {
   async nextWakeAtMs(): Promise<number | null> {
     const value = (await this.#script('nextWake', [])) as string | null;
     return value === null ? null : Number(value);
+  }
+
+  // ---- task gates (breakers.ts, rate-tokens.ts) ---------------------------------------------
+
+  readBreakers(request: ReadBreakersRequest): Promise<BreakerRecord[]> {
+    return this.#breakers.read(request);
+  }
+
+  recordBreakerCalls(request: RecordBreakerCallsRequest): Promise<void> {
+    return this.#breakers.record(request);
+  }
+
+  writeBreaker(request: WriteBreakerRequest): Promise<boolean> {
+    return this.#breakers.write(request);
+  }
+
+  takeRateTokens(requests: readonly TakeRateTokensRequest[]): Promise<RateTokens[]> {
+    return this.#rateTokens.take(requests);
   }
 
   // ---- nodes --------------------------------------------------------------------------------

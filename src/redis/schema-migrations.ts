@@ -18,6 +18,15 @@ import { runScript } from './scripts.ts';
  * no migration. A schema-3 node that does not know it runs such jobs untraced; its upserts and
  * cancel/retry rewrites leave a job's `tc` alone (they write named fields), and its schedule
  * upserts keep a stored schedule's `tc` (the newer node's next write replaces it).
+ *
+ * Flows, task gates and the claim's `maxActive` left it at 3 as well: a child's fields (`par`,
+ * `opf`, `pw`), a parent's `hc` and `ch:<id>`, `br:`/`brc:`/`breakers` and `rt:` are new, absent
+ * from older data just as from a new store. The one derived index, `active` (running + reserved
+ * jobs per task), is counted from `jlease` by a capped claim (then once a minute at most: key
+ * `actv`), not by a migration, and kept by every script in between. A schema-3 node that does not know them
+ * must not run beside flows, though: it neither resolves the children of the jobs it completes
+ * nor reads `waiting` (its records flag the status unreadable). Stop such nodes before the first
+ * job with parents is enqueued.
  */
 export const schemaVersion = 3;
 

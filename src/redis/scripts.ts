@@ -28,6 +28,10 @@ const scriptFiles = {
   appendEvents: 'append-events',
   readEvents: 'read-events',
   trimEvents: 'trim-events',
+  readBreakers: 'read-breakers',
+  recordBreakerCalls: 'record-breaker-calls',
+  writeBreaker: 'write-breaker',
+  takeRateTokens: 'take-rate-tokens',
 } as const;
 
 export type ScriptName = keyof typeof scriptFiles;
@@ -43,7 +47,7 @@ const readOnly: ReadonlySet<ScriptName> = new Set(['jobStats', 'nextWake']);
 let sources: Map<ScriptName, string> | null = null;
 
 /**
- * Each script's source with the shared helpers (lua/_lib.lua, _jobs.lua, _hot.lua) in front; read once per process.
+ * Each script's source with the shared helpers (lua/_lib.lua, _jobs.lua, _flows.lua, _hot.lua) in front; read once per process.
  * The script's own body runs as a function, so that the index writes it deferred are applied
  * after it returns, whichever `return` it took (flush_later in _lib.lua).
  */
@@ -51,7 +55,7 @@ function scriptSources(): Map<ScriptName, string> {
   if (sources) return sources;
   const read = (file: string) => readFileSync(new URL(`./lua/${file}.lua`, import.meta.url), 'utf8');
   // The shared helpers, in order: each may use those before it.
-  const lib = ['_lib', '_jobs', '_hot'].map(read).join('\n');
+  const lib = ['_lib', '_jobs', '_flows', '_hot'].map(read).join('\n');
   const wrap = (body: string) => `${lib}\nlocal function script_body()\n${body}\nend\nlocal reply = script_body()\nflush_later()\nreturn reply\n`;
   sources = new Map(Object.entries(scriptFiles).map(([name, file]) => [name as ScriptName, wrap(read(file))]));
   return sources;
@@ -74,5 +78,7 @@ export function defineScripts(client: Redis | Cluster): void {
 export function runScript(client: Redis | Cluster, name: ScriptName, metaKey: string, args: readonly (string | number)[]): Promise<unknown> {
   const command = (client as unknown as Record<string, (...argv: unknown[]) => Promise<unknown>>)[commandName(name)];
   if (typeof command !== 'function') throw new Error(`Redis script ${name} is not registered on this client`);
-  return command.call(client, metaKey, ...args);
+  // The arguments go as one array (ioredis flattens it): spread, a batch of many thousand jobs
+  // would overflow the JavaScript stack.
+  return command.call(client, metaKey, args);
 }

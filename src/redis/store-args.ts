@@ -34,6 +34,9 @@ export function completionArgs(request: CompleteJobRequest): string[] {
       break;
     case 'released':
       break;
+    case 'deferred':
+      retryAtMs = String(completion.runAtMs);
+      break;
     case 'discarded':
       outcome = completion.countAs;
       break;
@@ -80,10 +83,18 @@ export function pushReleaseArgs(args: string[], r: ReleaseScheduleRequest): void
   for (const job of r.jobs) pushNewJobArgs(args, job);
 }
 
-/** The claim's arguments after the instance id: nodeId, nowMs, leaseMs, limit, aheadMs, aheadLimit. */
+/** The claim's arguments after the instance id: nodeId, nowMs, leaseMs, limit, aheadMs, aheadLimit, maxActive ('' = no cap). */
 export function claimArgs(request: ClaimJobsRequest): string[] {
   const ahead = (request.aheadMs ?? 0) > 0 ? Math.max(0, request.aheadLimit ?? 0) : 0;
-  return [request.nodeId, String(request.nowMs), String(request.leaseMs), String(Math.max(0, request.limit)), String(request.aheadMs ?? 0), String(ahead)];
+  return [
+    request.nodeId,
+    String(request.nowMs),
+    String(request.leaseMs),
+    String(Math.max(0, request.limit)),
+    String(request.aheadMs ?? 0),
+    String(ahead),
+    optionalNumberArg(request.maxActive),
+  ];
 }
 
 /** Appends a ScheduleWrite as the 13 arguments upsert-schedule.lua reads per write. */

@@ -1,4 +1,4 @@
-import { jobAttemptsProblem, jobErrorProblem } from '../domain/record-shapes.ts';
+import { jobAttemptsProblem, jobErrorProblem, stringArrayProblem } from '../domain/record-shapes.ts';
 import type { JobOrigin } from '../domain/job.ts';
 import type { JsonValue } from '../domain/json.ts';
 import { FieldReader } from '../store/field-reader.ts';
@@ -11,9 +11,9 @@ const strOrNull = (value: unknown): string | null => (value === null || value ==
 const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
 /**
- * A claimed row (`claimedColumns`) as the node gets it. `data` is decoded; `attempts`, `error` and
- * `result` (present only when not empty) are only checked, so that a damaged job is flagged
- * `unreadable` and quarantined rather than run.
+ * A claimed row (`claimedColumns`) as the node gets it. `data` and `parents` are decoded;
+ * `attempts`, `error` and `result` (present only when not empty) are only checked, so that a
+ * damaged job is flagged `unreadable` and quarantined rather than run.
  */
 export function rowToClaimed(row: Row): ClaimedJob {
   // The common case (a fresh job whose data parses) reads no field through a FieldReader.
@@ -56,6 +56,11 @@ export function rowToClaimed(row: Row): ClaimedJob {
   };
   // Most jobs have none: NULL costs one comparison, and the field stays absent.
   if (row.trace_context !== null) Object.assign(job, traceContextOf(row));
+  if (row.parents !== null) {
+    f ??= new FieldReader();
+    const parents = f.json<string[]>('parents', row.parents, parse, { absent: [], fallback: [], problem: stringArrayProblem });
+    if (parents.length > 0) job.parents = parents;
+  }
   if (f !== null && f.unreadable.length > 0) job.unreadable = f.unreadable;
   return job;
 }

@@ -1,6 +1,7 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { NewJob } from '../domain/job.ts';
 import type { EnqueueResult } from '../store/store.ts';
+import { enqueueWithParents, hasParents } from './flow-enqueue.ts';
 import { enqueueOne } from './job-writes.ts';
 import { rowToJob } from './row-mapping.ts';
 import type { Row } from './row-mapping.ts';
@@ -9,7 +10,8 @@ import type { Statements } from './statements.ts';
 // Bulk enqueue: jobs that only an id can block (no fire instant, no dedupe key: what `enqueueMany`
 // mostly gives) go in multi-row INSERTs of up to `chunkRows` rows, one statement per chunk instead
 // of one per job, in runs of up to `runRows` jobs. Jobs with a fire instant or a dedupe key need a look-up first and go one by one,
-// in order with the rest, so that a job is always judged against every job before it.
+// in order with the rest, so that a job is always judged against every job before it. So do jobs
+// with parents (flow-enqueue.ts): their parents earlier in the batch must be written before them.
 
 const chunkRows = 128;
 const runRows = 1024;
@@ -56,14 +58,14 @@ export function enqueueJobs(s: Statements, bulk: EnqueueStatements, jobs: readon
   let start = 0;
   for (let i = 0; i <= jobs.length; i++) {
     const job = jobs[i];
-    const plain = job !== undefined && job.fireAtMs === null && job.dedupeKey === null;
+    const plain = job !== undefined && job.fireAtMs === null && job.dedupeKey === null && !hasParents(job);
     if (plain && i - start < runRows) continue;
     if (i > start) insertChunk(s, bulk, jobs, start, i, results);
     if (job === undefined) break;
     if (plain) {
       start = i;
     } else {
-      results[i] = enqueueOne(s, job);
+      results[i] = hasParents(job) ? enqueueWithParents(s, job) : enqueueOne(s, job);
       start = i + 1;
     }
   }

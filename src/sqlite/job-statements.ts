@@ -6,7 +6,7 @@
 
 const finalStatuses = `('succeeded', 'dead', 'cancelled')`;
 /** Statuses whose dedupe key blocks a new job: the filter of the jobs_dedupe partial index. */
-const liveStatuses = `('queued', 'reserved', 'running', 'failed')`;
+const liveStatuses = `('waiting', 'queued', 'reserved', 'running', 'failed')`;
 
 /**
  * `attempts` when it cannot be read as a JSON array (damaged by hand or by a bad restore): left as
@@ -18,10 +18,11 @@ const attemptsReadable = `json_valid(attempts) AND json_type(attempts) = 'array'
 /**
  * The columns a claim answers (`ClaimedJob`), and `seq` for the claim order. `attempts`, `error`
  * and `result` come along only when they hold something, to be checked (a damaged one flags the
- * job `unreadable`) but not decoded for a fresh job. `trace_context` is NULL when the job has none.
+ * job `unreadable`) but not decoded for a fresh job. `trace_context` and `parents` are NULL when
+ * the job has none.
  */
 export const claimedColumns = `seq, id, task, data, origin, schedule_id, fire_at_ms, priority, run_at_ms, created_at_ms, dedupe_key,
-  status, attempt, max_attempts, fencing_token, lease_expires_at_ms, NULLIF(attempts, '[]') AS attempts, error, result, trace_context`;
+  status, attempt, max_attempts, fencing_token, lease_expires_at_ms, NULLIF(attempts, '[]') AS attempts, error, result, trace_context, parents`;
 
 /** Only the current claim or reservation may end the attempt. */
 // What a renewal sets (renewLease and renewLeases): a reserved job reported started
@@ -100,6 +101,12 @@ export const jobSql = {
       attempts = CASE WHEN status = 'running' AND ${attemptsReadable} THEN json_insert(attempts, '$[#]', json_object('attempt', attempt,
         'nodeId', lease_owner, 'fencingToken', fencing_token, 'startedAtMs', COALESCE(attempt_started_at_ms, started_at_ms),
         'finishedAtMs', CAST(:nowMs AS INTEGER), 'outcome', :outcome, 'error', NULL)) ELSE attempts END
+    ${completionGuard}`,
+  // Given back before its handler started (a rate limit per key): no attempt to count or record, due
+  // at :runAtMs; a reserved job is given back as by release, at :runAtMs.
+  completeDeferred: `
+    UPDATE jobs SET status = 'queued', run_at_ms = :runAtMs, attempt = attempt - (status = 'running'),
+      lease_owner = NULL, lease_expires_at_ms = NULL, attempt_started_at_ms = NULL, updated_at_ms = :nowMs
     ${completionGuard}`,
   // A reserved fire its node will not run: deleted (its schedule's counters are the caller's).
   discardJob: `DELETE FROM jobs ${completionGuard} RETURNING schedule_id`,

@@ -6,6 +6,7 @@ import { rowToJob } from './row-mapping.ts';
 import type { Row } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
 import { dropReservations } from './schedule-writes.ts';
+import { resolveChildren } from './flow-resolution.ts';
 
 // The job writes of the hot path, each run inside the caller's transaction: create, complete,
 // release a schedule with its fires.
@@ -42,12 +43,18 @@ export function newJobParams(job: NewJob, data: string, reserve: Reservation): R
  * live job with its dedupe key, or by a job with its id (enqueueing the same id twice is idempotent).
  */
 export function enqueueOne(s: Statements, job: NewJob): EnqueueResult {
-  const existing =
-    (job.fireAtMs !== null ? (s.jobByFire.get(job.scheduleId, job.fireAtMs) as Row | undefined) : undefined) ??
-    (job.dedupeKey !== null ? (s.jobByDedupeKey.get(job.dedupeKey) as Row | undefined) : undefined);
+  const existing = blockingJob(s, job);
   if (existing) return { created: false, job: rowToJob(existing) };
   if (Number(s.insertJob.run(newJobParams(job, JSON.stringify(job.data), null)).changes) === 1) return { created: true };
   return { created: false, job: rowToJob(s.getJob.get(job.id) as Row) };
+}
+
+/** The job of the same fire, or the live job with the same dedupe key, that blocks `job` (undefined: none). */
+export function blockingJob(s: Statements, job: NewJob): Row | undefined {
+  return (
+    (job.fireAtMs !== null ? (s.jobByFire.get(job.scheduleId, job.fireAtMs) as Row | undefined) : undefined) ??
+    (job.dedupeKey !== null ? (s.jobByDedupeKey.get(job.dedupeKey) as Row | undefined) : undefined)
+  );
 }
 
 /** Applies one completion; false when the fencing guard refused it (nothing changed). */
@@ -92,6 +99,9 @@ export function runCompletion(s: Statements, request: CompleteJobRequest): boole
     case 'released':
       changes = s.completeReleased.run({ jobId, fencingToken, nowMs, outcome: 'interrupted' }).changes;
       break;
+    case 'deferred':
+      changes = s.completeDeferred.run({ jobId, fencingToken, nowMs, runAtMs: completion.runAtMs }).changes;
+      break;
     case 'discarded': {
       const row = s.discardJob.get({ jobId, fencingToken }) as Row | undefined;
       if (!row) return false;
@@ -103,6 +113,8 @@ export function runCompletion(s: Statements, request: CompleteJobRequest): boole
     }
   }
   if (Number(changes) === 0) return false;
+  const status = completion.status;
+  if (status === 'succeeded' || status === 'dead' || status === 'cancelled') resolveChildren(s, jobId, status, nowMs);
   if (request.endSchedule) endScheduleOf(s, jobId, nowMs);
   return true;
 }

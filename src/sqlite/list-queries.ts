@@ -50,6 +50,11 @@ export function buildJobListQuery(query: JobQuery): ListQuery {
     where.push('schedule_id = ?');
     params.push(query.scheduleId);
   }
+  const children = query.parentId !== undefined;
+  if (query.parentId !== undefined) {
+    where.push('job_edges.parent_id = ?');
+    params.push(query.parentId);
+  }
   if (query.createdAfterMs !== undefined) {
     where.push('created_at_ms > ?');
     params.push(query.createdAfterMs);
@@ -76,6 +81,9 @@ export function buildJobListQuery(query: JobQuery): ListQuery {
   const order = feed ? 'updated_at_ms, id' : 'created_at_ms DESC, id DESC';
   // The feed reads from a recent instant forward: walk jobs_updated from there rather than let the
   // planner pick a status index and sort a status's whole history.
-  const source = feed ? 'jobs INDEXED BY jobs_updated' : 'jobs';
-  return { text: `SELECT * FROM ${source} ${filter} ORDER BY ${order} LIMIT ?`, params };
+  // A flow's children are few: their parent's edges (one primary-key range) drive, each child read
+  // by id. CROSS JOIN fixes that order; without it a status or task filter may win the planner
+  // over to walking that status's whole history.
+  const source = children ? 'job_edges CROSS JOIN jobs ON jobs.id = job_edges.child_id' : feed ? 'jobs INDEXED BY jobs_updated' : 'jobs';
+  return { text: `SELECT jobs.* FROM ${source} ${filter} ORDER BY ${order} LIMIT ?`, params };
 }

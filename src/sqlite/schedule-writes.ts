@@ -1,5 +1,5 @@
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
-import type { SchedulePatch } from '../store/store.ts';
+import type { AcquiredSchedule, AcquireSchedulesRequest, SchedulePatch } from '../store/store.ts';
 import { rowToSchedule } from './row-mapping.ts';
 import type { Row } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
@@ -93,4 +93,25 @@ function definitionChanged(before: Row, write: ScheduleWrite, data: string, trig
 
 function numOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
+}
+
+/** Store.acquireDueSchedules inside the caller's transaction: leased, in (nextFireAtMs, id) order. */
+export function acquireDue(s: Statements, request: AcquireSchedulesRequest): AcquiredSchedule[] {
+  const rows = s.acquireSchedules.all({
+    nodeId: request.nodeId,
+    nowMs: request.nowMs,
+    dueByMs: request.nowMs + Math.max(0, request.horizonMs ?? 0),
+    leaseExpiresAtMs: request.nowMs + request.leaseMs,
+    limit: request.limit,
+  }) as Row[];
+  return rows
+    .map((row) => {
+      const schedule = rowToSchedule(row);
+      return { schedule, leaseToken: schedule.leaseToken, activeJobs: Number(row.active_jobs) };
+    })
+    .sort(
+      (a, b) =>
+        (a.schedule.nextFireAtMs ?? 0) - (b.schedule.nextFireAtMs ?? 0) ||
+        (a.schedule.id < b.schedule.id ? -1 : a.schedule.id > b.schedule.id ? 1 : 0),
+    );
 }

@@ -3,7 +3,7 @@ import { finalJobStatuses } from '../domain/job.ts';
 import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import type { NodeRecord } from '../domain/node.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
-import { InvalidArgumentError, InvalidJobStateError, StoreUnavailableError } from '../errors.ts';
+import { InvalidArgumentError, StoreUnavailableError } from '../errors.ts';
 import type {
   AcquiredSchedule,
   AcquireSchedulesRequest,
@@ -30,6 +30,7 @@ import type {
 } from '../store/store.ts';
 import type { ClusterEventWrite, ReadEventsRequest, ReadEventsResult } from '../store/event-log-types.ts';
 import type { AcquireLeadershipRequest, LeaderRecord, ReleaseLeadershipRequest, RenewLeadershipRequest } from '../store/leadership-types.ts';
+import type { BreakerRecord, RateTokens, ReadBreakersRequest, RecordBreakerCallsRequest, TakeRateTokensRequest, WriteBreakerRequest } from '../store/gate-types.ts';
 import { readJobStats } from './job-stats.ts';
 import { buildJobListQuery, buildScheduleListQuery } from './list-queries.ts';
 import { openDatabase } from './open-database.ts';
@@ -37,13 +38,16 @@ import { nodeParams, rowToJob, rowToNode, rowToSchedule } from './row-mapping.ts
 import type { Row } from './row-mapping.ts';
 import { toStoreError } from './sqlite-errors.ts';
 import { releaseOne, runCompletion } from './job-writes.ts';
+import { cancelOne, retryOne } from './job-control.ts';
 import { EnqueueStatements, enqueueJobs } from './enqueue-jobs.ts';
-import { removeOne, updateOne, upsertOne } from './schedule-writes.ts';
+import { acquireDue, removeOne, updateOne, upsertOne } from './schedule-writes.ts';
 import { claimJobs, claimsAnything } from './claim-jobs.ts';
 import { renewLeases } from './renew-leases.ts';
 import { ChangeWatcher } from './change-watcher.ts';
 import { acquireLeadership, getLeader, listLeaders, releaseLeadership, renewLeadership } from './leadership.ts';
 import { appendEvents, eventCursor, readEvents, trimEvents } from './event-log.ts';
+import { readBreakers, recordBreakerCalls, writeBreaker } from './breakers.ts';
+import { takeRateTokens } from './rate-tokens.ts';
 import { prepareStatements } from './statements.ts';
 import type { Statements } from './statements.ts';
 
@@ -176,25 +180,7 @@ export class SqliteStore implements Store {
 
   async acquireDueSchedules(request: AcquireSchedulesRequest): Promise<AcquiredSchedule[]> {
     if (request.limit <= 0) return [];
-    return this.#write('acquireDueSchedules', (s) => {
-      const rows = s.acquireSchedules.all({
-        nodeId: request.nodeId,
-        nowMs: request.nowMs,
-        dueByMs: request.nowMs + Math.max(0, request.horizonMs ?? 0),
-        leaseExpiresAtMs: request.nowMs + request.leaseMs,
-        limit: request.limit,
-      }) as Row[];
-      return rows
-        .map((row) => {
-          const schedule = rowToSchedule(row);
-          return { schedule, leaseToken: schedule.leaseToken, activeJobs: Number(row.active_jobs) };
-        })
-        .sort(
-          (a, b) =>
-            (a.schedule.nextFireAtMs ?? 0) - (b.schedule.nextFireAtMs ?? 0) ||
-            (a.schedule.id < b.schedule.id ? -1 : a.schedule.id > b.schedule.id ? 1 : 0),
-        );
-    });
+    return this.#write('acquireDueSchedules', (s) => acquireDue(s, request));
   }
 
   async releaseSchedules(requests: readonly ReleaseScheduleRequest[]): Promise<ReleaseScheduleResult[]> {
@@ -242,33 +228,11 @@ export class SqliteStore implements Store {
   }
 
   async cancelJob(request: { jobId: string; nowMs: number; reason: string }): Promise<JobRecord | null> {
-    const { jobId, nowMs } = request;
-    return this.#write('cancelJob', (s) => {
-      const row = s.getJob.get(jobId) as Row | undefined;
-      if (!row) return null;
-      const status = String(row.status) as JobStatus;
-      // A reservation not due yet cannot have started: cancelled at once, like a queued job.
-      if (status === 'queued' || status === 'failed' || (status === 'reserved' && Number(row.run_at_ms) > nowMs)) {
-        const error = JSON.stringify({ name: 'JobCancelledError', message: request.reason, code: 'JOB_CANCELLED' });
-        return rowToJob(s.cancelPending.get({ jobId, nowMs, error }) as Row);
-      }
-      if ((status === 'running' || status === 'reserved') && Number(row.cancel_requested) === 0) {
-        return rowToJob(s.requestCancel.get({ jobId, nowMs }) as Row);
-      }
-      return rowToJob(row);
-    });
+    return this.#write('cancelJob', (s) => cancelOne(s, request));
   }
 
   async retryJob(request: { jobId: string; nowMs: number }): Promise<JobRecord | null> {
-    return this.#write('retryJob', (s) => {
-      const row = s.getJob.get(request.jobId) as Row | undefined;
-      if (!row) return null;
-      const status = String(row.status);
-      if (status !== 'dead' && status !== 'cancelled') {
-        throw new InvalidJobStateError(`Job ${request.jobId} is ${status}; only dead or cancelled jobs can be retried`);
-      }
-      return rowToJob(s.retryJob.get({ jobId: request.jobId, nowMs: request.nowMs }) as Row);
-    });
+    return this.#write('retryJob', (s) => retryOne(s, request));
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
@@ -305,6 +269,26 @@ export class SqliteStore implements Store {
       const value = (s.nextWakeAtMs.get() as Row).wake_at_ms;
       return value === null || value === undefined ? null : Number(value);
     });
+  }
+
+  // ---- task gates ---------------------------------------------------------------------------
+
+  async readBreakers(request: ReadBreakersRequest): Promise<BreakerRecord[]> {
+    return this.#read('readBreakers', (s) => readBreakers(s, request));
+  }
+
+  async recordBreakerCalls(request: RecordBreakerCallsRequest): Promise<void> {
+    if (request.calls.length === 0) return;
+    this.#write('recordBreakerCalls', (s) => recordBreakerCalls(s, request));
+  }
+
+  async writeBreaker(request: WriteBreakerRequest): Promise<boolean> {
+    return this.#write('writeBreaker', (s) => writeBreaker(s, request));
+  }
+
+  async takeRateTokens(requests: readonly TakeRateTokensRequest[]): Promise<RateTokens[]> {
+    if (requests.length === 0) return [];
+    return this.#write('takeRateTokens', (s) => takeRateTokens(s, requests));
   }
 
   // ---- nodes --------------------------------------------------------------------------------

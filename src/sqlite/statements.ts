@@ -1,5 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { eventLogSql } from './event-log-statements.ts';
+import { flowSql } from './flow-statements.ts';
+import { gateSql } from './gate-statements.ts';
 import { jobSql } from './job-statements.ts';
 import { leadershipSql } from './leadership-statements.ts';
 import { scheduleSql } from './schedule-statements.ts';
@@ -18,6 +20,8 @@ const sql = {
   rollback: `ROLLBACK`,
   ...scheduleSql,
   ...jobSql,
+  ...flowSql,
+  ...gateSql,
   ...leadershipSql,
   ...eventLogSql,
 } as const;

@@ -76,6 +76,8 @@ export interface JobQuery {
   afterId?: string | undefined;
   /** Change feed: only jobs changed after this instant, oldest change first (see Store.listJobs). */
   updatedAfterMs?: number | undefined;
+  /** Only the children of this job: jobs whose `parents` include it (a flow's graph). */
+  parentId?: string | undefined;
   /** Default 100. */
   limit?: number | undefined;
 }
@@ -125,8 +127,12 @@ export interface ReleaseScheduleResult {
   created: ClaimedJob[];
 }
 
-/** What `enqueueJobs` answers per job: created as given, or the existing job that blocked it. */
-export type EnqueueResult = { created: true } | { created: false; job: JobRecord };
+/**
+ * What `enqueueJobs` answers per job: created as given, or the existing job that blocked it. A
+ * created job with parents comes back with its record (`job`): the store decided its status
+ * (waiting, queued, or dead/cancelled by a parent that had already failed).
+ */
+export type EnqueueResult = { created: true; job?: JobRecord } | { created: false; job: JobRecord };
 
 export interface ClaimJobsRequest {
   nodeId: string;
@@ -153,6 +159,13 @@ export interface ClaimJobsRequest {
   aheadMs?: number;
   /** Most jobs to reserve ahead. @defaultValue 0 */
   aheadLimit?: number;
+  /**
+   * A cap across the cluster (a task's `maxConcurrent`): each task in `tasks` is claimed only
+   * while fewer than `maxActive` of its jobs are running or reserved on any node, and at most as
+   * many more as that leaves. The count and the claim are one atomic step, so nodes claiming at
+   * once never exceed it together. Absent: no cap (and no count is made).
+   */
+  maxActive?: number;
 }
 
 /**
@@ -183,6 +196,8 @@ export interface ClaimedJob {
   leaseExpiresAtMs: number | null;
   /** The trace context it was made in (`NewJob.traceContext`); absent when none. */
   traceContext?: string;
+  /** The jobs it waited for (`NewJob.parents`); absent when none. The node reads their results. */
+  parents?: string[];
   /** Present only when some fields could not be decoded (see `UnreadableField`): quarantine it. */
   unreadable?: UnreadableField[];
 }
@@ -224,6 +239,10 @@ export interface LeaseRenewal {
  * - released: the node gave the job back (shutdown, a reservation it will not start): status
  *   queued, lease cleared. A running job's attempt does not count (attempt - 1) and runAtMs =
  *   nowMs; a reserved job that did not start keeps its runAtMs.
+ * - deferred: the node gave a running job back before its handler started (a rate limit per key
+ *   was spent): status queued at `runAtMs`, lease cleared, and the attempt neither counted
+ *   (attempt - 1) nor recorded (no attempt history entry, error unchanged). A reserved job is
+ *   given back as by released, at the given runAtMs.
  * - discarded: a reserved fire of a schedule that its node decided not to run when it came due
  *   (the schedule had `maxRunning` jobs active, or the fire came later than its misfire grace):
  *   the job is deleted and its schedule's `skippedCount` or `missedCount` (`countAs`) goes up.
@@ -236,6 +255,7 @@ export type JobCompletion =
   | { status: 'dead'; error: JobError; attemptOutcome?: AttemptOutcome }
   | { status: 'cancelled'; error: JobError }
   | { status: 'released' }
+  | { status: 'deferred'; runAtMs: number }
   | { status: 'discarded'; countAs: 'skipped' | 'missed' };
 
 export interface CompleteJobRequest {

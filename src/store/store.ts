@@ -27,8 +27,10 @@ import type {
 } from './store-types.ts';
 import type { ClusterEventWrite, ReadEventsRequest, ReadEventsResult } from './event-log-types.ts';
 import type { AcquireLeadershipRequest, LeaderRecord, ReleaseLeadershipRequest, RenewLeadershipRequest } from './leadership-types.ts';
+import type { BreakerRecord, RateTokens, ReadBreakersRequest, RecordBreakerCallsRequest, TakeRateTokensRequest, WriteBreakerRequest } from './gate-types.ts';
 
 export type * from './store-types.ts';
+export type * from './gate-types.ts';
 export type * from './event-log-types.ts';
 export type * from './leadership-types.ts';
 
@@ -139,6 +141,14 @@ export interface Store {
    * with the same (scheduleId, fireAtMs) exists (fireAtMs not null), (b) its dedupeKey is not null
    * and a job with that dedupeKey is not final (succeeded, dead, cancelled), or (c) a job with
    * its id exists.
+   *
+   * A batch in which any job has `parents` is one atomic step: every job is created (or answered
+   * existing) or, when it throws, none. (A store may write a batch without parents in chunks,
+   * each atomic, so that a huge batch does not hold the server.) A job with `parents` (a flow: its parents may be stored jobs or jobs earlier in the
+   * batch) is created with the status its parents give it, and answered with its record:
+   * `waiting` while any parent is unfinished (not succeeded, dead or cancelled); when every
+   * parent is final already, as if the last had just finished (see `completeJobs`). A parent id
+   * that names no job throws `InvalidArgumentError` (naming it) and creates nothing.
    */
   enqueueJobs(jobs: readonly NewJob[], options?: WriteOptions): Promise<EnqueueResult[]>;
 
@@ -189,6 +199,17 @@ export interface Store {
    * finishedAtMs and outcome; see `JobCompletion` for the status. With `endSchedule`, the job's
    * schedule is deleted in the same atomic step, with its reserved jobs not due yet (runAtMs >
    * nowMs), as by `removeSchedule`. One result per request, in order.
+   *
+   * A job that reaches a final status (succeeded, dead, cancelled — here, by `cancelJob`, or as a
+   * child below) resolves its waiting children in the same atomic step:
+   * - it succeeded, or it failed and the child's `onParentFailure` is `ignore`: when it was the
+   *   child's last unfinished parent, the child becomes queued, runAtMs = max(runAtMs, nowMs).
+   * - it ended dead or cancelled and the child's `onParentFailure` is `fail` (or `cancel`): the
+   *   child becomes dead (or cancelled) at once, finishedAtMs = nowMs, error = { name:
+   *   'ParentFailedError', message naming the parent and its status }, no attempt recorded — and
+   *   resolves its own children in turn.
+   * A failed attempt with a retry planned is not final: children keep waiting. Every change
+   * sets the child's updatedAtMs = nowMs (the change feed shows it).
    */
   completeJobs(requests: readonly CompleteJobRequest[]): Promise<CompleteJobResult[]>;
 
@@ -199,16 +220,18 @@ export interface Store {
   findExpiredLeases(request: { nowMs: number; limit: number }): Promise<JobRecord[]>;
 
   /**
-   * Cancels a job. queued, failed, or reserved and not due yet (`runAtMs > nowMs`): becomes
+   * Cancels a job. waiting, queued, failed, or reserved and not due yet (`runAtMs > nowMs`): becomes
    * cancelled now (finishedAtMs = nowMs, error = the reason, lease cleared). running, or reserved
    * and due (its node may have started it): only `cancelRequested` is set; its node ends it.
-   * Final: unchanged. Returns the record after the change, or null when no such job exists.
+   * Final: unchanged. A job cancelled now resolves its waiting children (see `completeJobs`).
+   * Returns the record after the change, or null when no such job exists.
    */
   cancelJob(request: { jobId: string; nowMs: number; reason: string }): Promise<JobRecord | null>;
 
   /**
    * Puts a dead or cancelled job back in the queue for an operator: status queued, runAtMs =
-   * nowMs, maxAttempts = attempt + 1 (one more try), error kept until the next attempt.
+   * nowMs, maxAttempts = attempt + 1 (one more try), error kept until the next attempt. Its
+   * parents are not looked at again, and children it already resolved stay as they are.
    * Returns null when the job does not exist; throws `InvalidJobStateError` for other statuses.
    */
   retryJob(request: { jobId: string; nowMs: number }): Promise<JobRecord | null>;
@@ -226,12 +249,23 @@ export interface Store {
   purgeJobs(request: { finishedBeforeMs: number; statuses?: readonly JobStatus[] }): Promise<number>;
 
   /**
-   * The earliest instant at which something may become due: an unpaused schedule's nextFireAtMs
+   * The earliest instant at which something may become due (waiting jobs never are): an unpaused schedule's nextFireAtMs
    * (or its lease expiry, when leased), a queued/failed job's runAtMs, a running or reserved
    * job's lease expiry. Null when nothing is pending. Lets a node sleep exactly until then (less
    * its look-ahead).
    */
   nextWakeAtMs(): Promise<number | null>;
+
+  // ---- task gates: circuit breakers and rate limits (gate-types.ts) ------------------------
+
+  /** Breaker records with their counted calls (see `ReadBreakersRequest`), ordered by task. */
+  readBreakers(request: ReadBreakersRequest): Promise<BreakerRecord[]>;
+  /** Adds attempts' outcomes to the tasks' call buckets (see `RecordBreakerCallsRequest`); atomic per task. */
+  recordBreakerCalls(request: RecordBreakerCallsRequest): Promise<void>;
+  /** Compare-and-set of a breaker's state (see `WriteBreakerRequest`). True when written. */
+  writeBreaker(request: WriteBreakerRequest): Promise<boolean>;
+  /** Takes or gives back rate-limit tokens (see `TakeRateTokensRequest`); one answer per request, in order. */
+  takeRateTokens(requests: readonly TakeRateTokensRequest[]): Promise<RateTokens[]>;
 
   // ---- nodes --------------------------------------------------------------------------------
 

@@ -49,7 +49,10 @@ describe.skipIf(!available)('migrations', () => {
     await Promise.all(stores.map((store) => store.open()));
     const versions = await admin.query(`SELECT version FROM "${schema}".sundial_migrations ORDER BY version`);
     expect(versions.rows.map((row) => row.version)).toEqual(allVersions);
-    expect(await tableList(schema)).toEqual(['events', 'events_meta', 'fire_keys', 'job_history', 'jobs', 'leaders', 'nodes', 'schedules', 'sundial_migrations']);
+    expect(await tableList(schema)).toEqual([
+      'breaker_calls', 'breakers', 'events', 'events_meta', 'fire_keys', 'job_edges', 'job_history', 'jobs', 'leaders', 'nodes',
+      'rate_tokens', 'schedules', 'sundial_migrations',
+    ]);
     await stores[0]!.enqueueJobs([newJob('job-1')]);
     expect((await stores[4]!.getJob('job-1'))?.id).toBe('job-1');
     await Promise.all(stores.map((store) => store.close()));
@@ -195,9 +198,10 @@ describe.skipIf(!available)('migrations', () => {
       ['job-cancelled', 'job_history'], ['job-dead', 'job_history'], ['job-failed', 'jobs'], ['job-queued', 'jobs'],
       ['job-reserved', 'jobs'], ['job-running', 'jobs'], ['job-succeeded', 'job_history'],
     ]);
-    // Column for column, and (schema 9) no trace context.
+    // Column for column, and (schema 9) no trace context, (schema 10) no parents.
     const after = await admin.query(`SELECT * FROM "${schema}".all_jobs ORDER BY id`);
-    expect(after.rows.map(({ trace_context, ...row }) => [trace_context, row])).toEqual(before.rows.map((row) => [null, row]));
+    expect(after.rows.map(({ trace_context, parents, on_parent_failure, has_children, ...row }) => [[trace_context, parents, on_parent_failure, has_children], row]))
+      .toEqual(before.rows.map((row) => [[null, null, null, false], row]));
 
     const store = new PostgresStore({ poolConfig: pgEnv, schema, migrate: false });
     await store.open();
@@ -211,7 +215,7 @@ describe.skipIf(!available)('migrations', () => {
       for (const id of ids) expect((await store.getJob(id))?.id).toBe(id);
       expect((await store.getJob('job-succeeded'))?.result).toEqual({ ok: true });
       const stats = await store.jobStats({ nowMs: 2000, sinceMs: 1000, bucketMs: 1000 });
-      expect(stats.byStatus).toEqual({ queued: 1, failed: 1, running: 1, reserved: 1, succeeded: 1, dead: 1, cancelled: 1 });
+      expect(stats.byStatus).toEqual({ waiting: 0, queued: 1, failed: 1, running: 1, reserved: 1, succeeded: 1, dead: 1, cancelled: 1 });
       expect(stats.finished).toEqual([{ bucketStartMs: 1000, succeeded: 1, dead: 1, cancelled: 1 }, { bucketStartMs: 2000, succeeded: 0, dead: 0, cancelled: 0 }]);
 
       // The fire of the finished job is still taken; a new fire is not.

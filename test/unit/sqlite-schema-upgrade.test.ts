@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -18,8 +18,8 @@ const migration = (name: string) => readFileSync(new URL(`../../src/sqlite/migra
 const schema1 = migration('0001_init.sql');
 
 describe('SqliteStore schema upgrade', () => {
-  test('the latest schema is 6', () => {
-    expect(latestSchemaVersion()).toBe(6);
+  test('the latest schema is 7', () => {
+    expect(latestSchemaVersion()).toBe(7);
   });
 
   test('a file at schema 1 upgrades to the latest and keeps its jobs; nodes, the change feed and claims by task work', async () => {
@@ -176,7 +176,7 @@ describe('SqliteStore schema upgrade', () => {
     check.close();
   });
 
-  test('a file at schema 5 upgrades to 6: its jobs and schedules have no trace context (the field absent), new writes keep theirs', async () => {
+  test('a file at schema 5 upgrades to the latest: its jobs and schedules have no trace context (the field absent), new writes keep theirs', async () => {
     const path = join(directory, 'v5.db');
     const db = new DatabaseSync(path);
     for (const name of ['0001_init.sql', '0002_nodes_and_feed.sql', '0003_claim_by_task.sql', '0004_reservations.sql', '0005_leaders_and_events.sql']) {
@@ -205,11 +205,51 @@ describe('SqliteStore schema upgrade', () => {
     await store.close();
 
     const check = new DatabaseSync(path, { readOnly: true });
-    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('6');
+    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe(String(latestSchemaVersion()));
     for (const table of ['jobs', 'schedules']) {
       const column = check.prepare(`SELECT type, "notnull", dflt_value FROM pragma_table_info(?) WHERE name = 'trace_context'`).get(table);
       expect(column, table).toEqual({ type: 'TEXT', notnull: 0, dflt_value: null });
     }
+    check.close();
+  });
+
+  test('a file at schema 6 upgrades to 7: its jobs have no parents (the fields absent) and keep their dedupe keys; flows and gates work', async () => {
+    const path = join(directory, 'v6.db');
+    const db = new DatabaseSync(path);
+    for (let version = 1; version <= 6; version++) {
+      const name = readdirSync(new URL('../../src/sqlite/migrations/', import.meta.url)).find((file) => file.startsWith(`000${version}_`));
+      db.exec(migration(name!));
+    }
+    db.exec(`INSERT INTO sundial_meta (key, value) VALUES ('schema_version', '6')`);
+    db.exec(`INSERT INTO jobs (id, task, data, origin, status, priority, run_at_ms, created_at_ms, updated_at_ms, max_attempts, dedupe_key)
+      VALUES ('job-old', 'task-a', 'null', 'enqueue', 'queued', 0, 5, 5, 5, 1, 'k')`);
+    db.close();
+
+    const store = new SqliteStore(path);
+    await store.open();
+    const old = await store.getJob('job-old');
+    expect(['parents' in old!, 'onParentFailure' in old!, old?.unreadable]).toEqual([false, false, undefined]);
+    const newJob = (id: string, extra: object) => ({
+      id, task: 'task-a', data: null, origin: 'enqueue' as const, scheduleId: null, fireAtMs: null, priority: 0, runAtMs: 5, maxAttempts: 1, dedupeKey: null, createdAtMs: 6, ...extra,
+    });
+    const [dup, child] = await store.enqueueJobs([newJob('job-dup', { dedupeKey: 'k' }), newJob('job-child', { parents: ['job-old'], dedupeKey: 'c' })]);
+    expect(dup?.created === false && dup.job.id).toBe('job-old');
+    expect(child?.job).toMatchObject({ status: 'waiting', parents: ['job-old'], onParentFailure: 'fail' });
+    // A waiting job holds its dedupe key (it is not final).
+    const [blocked] = await store.enqueueJobs([newJob('job-dup-2', { dedupeKey: 'c' })]);
+    expect(blocked?.created === false && blocked.job.id).toBe('job-child');
+    const [claimed] = await store.claimJobs({ nodeId: 'n', nowMs: 10, leaseMs: 1000, limit: 5, tasks: ['task-a'] });
+    expect(claimed?.id).toBe('job-old');
+    await store.completeJobs([{ jobId: 'job-old', fencingToken: claimed!.fencingToken, nowMs: 20, completion: { status: 'succeeded', result: null } }]);
+    expect((await store.getJob('job-child'))?.status).toBe('queued');
+    expect(await store.writeBreaker({ task: 'task-a', expectedVersion: 0, state: 'closed', forced: null, changedAtMs: 1, openUntilMs: null, probeOwner: null, probeUntilMs: null, clearCalls: false })).toBe(true);
+    expect(await store.takeRateTokens([{ key: 'r', nowMs: 0, intervalMs: 10, burst: 1, want: 2 }])).toEqual([{ key: 'r', granted: 1, retryAtMs: 10 }]);
+    await store.close();
+
+    const check = new DatabaseSync(path, { readOnly: true });
+    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('7');
+    const tables = check.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).all().map((r) => r.name);
+    expect(tables).toEqual(expect.arrayContaining(['job_edges', 'breakers', 'breaker_calls', 'rate_limits']));
     check.close();
   });
 

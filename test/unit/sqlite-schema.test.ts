@@ -88,11 +88,13 @@ describe('SqliteStore schema', () => {
   test('a file written by a newer Sundial is refused with an upgrade hint and left untouched', async () => {
     const path = sqliteFile('newer.db', (db) => {
       db.exec(`CREATE TABLE sundial_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-        INSERT INTO sundial_meta VALUES ('format', 'sundial-store'), ('schema_version', '7');`);
+        INSERT INTO sundial_meta VALUES ('format', 'sundial-store'), ('schema_version', '${latestSchemaVersion() + 1}');`);
     });
     const before = readFileSync(path);
     const error = await expectRefused(path);
-    expect(error.message).toContain(`written by a newer Sundial (schema 7, this one knows ${latestSchemaVersion()}); upgrade Sundial`);
+    expect(error.message).toContain(
+      `written by a newer Sundial (schema ${latestSchemaVersion() + 1}, this one knows ${latestSchemaVersion()}); upgrade Sundial`,
+    );
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 

@@ -14,11 +14,13 @@ local function read_job(key, names)
   return j
 end
 
--- A job as a claim answers it (ClaimedJob, decoded by decodeClaimed in codecs.ts): 19 values,
+-- A job as a claim answers it (ClaimedJob, decoded by decodeClaimed in codecs.ts): 20 values,
 -- false for null. The 16th is the trace context (`tc`, absent unless the job was traced). The
--- last three are the record's history, error and result, only so that the node can tell a
--- damaged one (they are absent on a first attempt, the hot path).
-local claimed_fields = { 'task', 'data', 'o', 'sid', 'fire', 'pri', 'run', 'cat', 'dk', 'st', 'att', 'max', 'ft', 'seq', 'sat', 'lx', 'tc', 'hist', 'err', 'res' }
+-- next three are the record's history, error and result, only so that the node can tell a
+-- damaged one (they are absent on a first attempt, the hot path). The 20th is its parents
+-- (`par`, JSON; absent unless the job is a flow's child). `hc` (the job has children) is read
+-- along for a damaged job that the claim dead-letters (its children are resolved).
+local claimed_fields = { 'task', 'data', 'o', 'sid', 'fire', 'pri', 'run', 'cat', 'dk', 'st', 'att', 'max', 'ft', 'seq', 'sat', 'lx', 'tc', 'hist', 'err', 'res', 'par', 'hc' }
 
 local function claimed_reply(out, id, j)
   local st = j.st
@@ -45,6 +47,7 @@ local function claimed_reply(out, id, j)
   out[n + 17] = j.hist or false
   out[n + 18] = j.err or false
   out[n + 19] = j.res or false
+  out[n + 20] = j.par or false
 end
 
 -- A claimable job becomes running under a new fencing token; its attempt starts at `now`.
@@ -97,9 +100,12 @@ end
 -- fireAtMs ('' = null), priority, runAtMs, maxAttempts, dedupeKey (opt_text), createdAtMs,
 -- traceContext ('' = none: the `tc` field is then not written)) unless it conflicts: same id,
 -- same (scheduleId, fireAtMs), or a live job with its dedupeKey.
--- With `reserve` ({node, leaseMs, now}) it is created reserved by that node.
--- Returns the new job's table, or nil and the id of the job that blocked it.
-local function create_job(base, argv, at, reserve)
+-- With `reserve` ({node, leaseMs, now}) it is created reserved by that node. With `shape` (a
+-- flow's child: see shape_child in _flows.lua), called with the new job's table and id before
+-- anything is written: it sets what the job's parents decide, or returns why it may not be created.
+-- Returns the new job's table, or nil and the id of the job that blocked it, or nil, nil and
+-- what `shape` refused.
+local function create_job(base, argv, at, reserve, shape)
   local id = argv[at]
   local jkey = base .. 'j:' .. id
   if rcall('EXISTS', jkey) == 1 then return nil, id end
@@ -122,6 +128,10 @@ local function create_job(base, argv, at, reserve)
     att = '0', max = argv[at + 8], dk = dk, ft = '0', seq = next_seq(base),
   }
   if argv[at + 11] ~= '' then j.tc = argv[at + 11] end
+  if shape ~= nil then
+    local refused = shape(j, id)
+    if refused ~= nil then return nil, nil, refused end
+  end
   if reserve ~= nil then reserve_job(j, reserve.node, reserve.now, reserve.leaseMs) end
   -- A new hash: only the fields present are written (nothing to delete).
   local set = {}
@@ -137,14 +147,29 @@ local function create_job(base, argv, at, reserve)
   return j, id
 end
 
+-- Adds `by` to the unfinished-parent count of job `id`'s waiting children (a parent retried: +1;
+-- deleted unfinished: -1). Nothing they show changes, so updatedAtMs stays.
+local function count_parent_again(base, id, by)
+  for _, childId in ipairs(rcall('SMEMBERS', base .. 'ch:' .. id)) do
+    local key = base .. 'j:' .. childId
+    local c = rcall('HMGET', key, 'st', 'pw')
+    if c[1] == 'waiting' then rcall('HSET', key, 'pw', num(math.max(0, (tonumber(c[2]) or 0) + by))) end
+  end
+end
+
 -- Deletes a job that is not final (a discarded or cancelled-ahead reservation) with its index
--- entries, its fire slot and its dedupe key, as if it had never been created. `j` holds at least
--- st, sid, fire, dk, task, pri, run, seq.
+-- entries, its fire slot and its dedupe key, as if it had never been created. Its waiting
+-- children (flows) count it as final from now on, as they would a purged parent; nothing
+-- resolves them now. `j` holds at least st, sid, fire, dk, task, pri, run, seq, hc.
 local function delete_job(base, id, j)
   rcall('DEL', base .. 'j:' .. id)
+  if j.hc == '1' then count_parent_again(base, id, -1) end
   zset_later(base .. 'jall', id, false)
   zset_later(base .. 'jfeed', id, false)
-  if is_leased(j.st) then zset_later(base .. 'jlease', id, false) end
+  if is_leased(j.st) then
+    zset_later(base .. 'jlease', id, false)
+    count_active(base, j.task, -1)
+  end
   if is_claimable(j.st) then queue_remove(base, j.task, j.pri, queue_member(j, id)) end
   count(base, j.st, -1)
   if j.sid ~= nil then
@@ -155,7 +180,7 @@ local function delete_job(base, id, j)
   if j.dk ~= nil and rcall('HGET', base .. 'dedupe', j.dk) == id then rcall('HDEL', base .. 'dedupe', j.dk) end
 end
 
-local drop_fields = { 'st', 'sid', 'fire', 'dk', 'task', 'pri', 'run', 'seq' }
+local drop_fields = { 'st', 'sid', 'fire', 'dk', 'task', 'pri', 'run', 'seq', 'hc' }
 
 -- Deletes the schedule's reserved jobs not due at `now` (runAtMs > now): they would run a
 -- definition that changed, or a schedule that is gone. Returns how many, and the earliest of

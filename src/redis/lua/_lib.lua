@@ -41,6 +41,7 @@ local function is_final(st) return st == 'succeeded' or st == 'dead' or st == 'c
 local function is_active(st) return st == 'queued' or st == 'running' or st == 'failed' or st == 'reserved' end
 local function is_leased(st) return st == 'running' or st == 'reserved' end
 local function is_claimable(st) return st == 'queued' or st == 'failed' end
+local function is_waiting(st) return st == 'waiting' end
 
 -- ---- deferred index writes ----------------------------------------------------------------
 -- A hot-path script changes many jobs, and each change moved the job in several sorted sets and
@@ -51,8 +52,9 @@ local function is_claimable(st) return st == 'queued' or st == 'failed' end
 -- status counts); records, fire slots, dedupe keys and schedule counters are written at once.
 -- Per key and member the last write wins, as if each had been applied in order.
 
--- queues: the claim queues touched, each with its task and level (see queue_add).
-local later = { sets = {}, counts = {}, countsKey = nil, queues = {}, base = nil }
+-- queues: the claim queues touched, each with its task and level (see queue_add); active: the
+-- change of each task's running + reserved jobs (the `active` hash, read by a capped claim).
+local later = { sets = {}, counts = {}, countsKey = nil, queues = {}, active = {}, base = nil }
 
 -- score: the new score, or false to remove the member.
 local function zset_later(key, member, score)
@@ -64,6 +66,18 @@ end
 local function count(base, field, by)
   later.countsKey = base .. 'counts'
   later.counts[field] = (later.counts[field] or 0) + by
+end
+
+-- Summed per task, so a script that completes and claims as many jobs of a task as it frees
+-- (a busy node's completeAndClaim) writes nothing to `active`.
+local function count_active(base, task, by)
+  later.base = base
+  later.active[task] = (later.active[task] or 0) + by
+end
+
+-- Forgets every deferred write (a script that undoes its work before it returns).
+local function reset_later()
+  later.sets, later.counts, later.queues, later.active = {}, {}, {}, {}
 end
 
 -- At most this many arguments per command: Lua's unpack is bounded by its C stack.
@@ -80,6 +94,11 @@ local function flush_later()
   end
   for field, by in pairs(later.counts) do
     if by ~= 0 and rcall('HINCRBY', later.countsKey, field, by) <= 0 then rcall('HDEL', later.countsKey, field) end
+  end
+  -- A count that would go below zero is dropped (it missed jobs leased before it was kept); a
+  -- capped claim recounts it from time to time anyway (ensure_active_counts in _hot.lua).
+  for task, by in pairs(later.active) do
+    if by ~= 0 and rcall('HINCRBY', later.base .. 'active', task, by) <= 0 then rcall('HDEL', later.base .. 'active', task) end
   end
   -- qprio:<task> lists the task's priority levels whose queue is not empty; qtasks the tasks
   -- that have one.
@@ -160,7 +179,12 @@ local function reindex_job(base, id, old, j)
   local oldst = old and old.st
   if old ~= nil and is_claimable(oldst) then queue_remove(base, j.task, old.pri, old.member or queue_member(old, id)) end
   if is_claimable(st) then queue_add(base, j, id) end
-  if is_leased(oldst) and not is_leased(st) then zset_later(base .. 'jlease', id, false) end
+  if is_leased(oldst) and not is_leased(st) then
+    zset_later(base .. 'jlease', id, false)
+    count_active(base, j.task, -1)
+  elseif is_leased(st) and not is_leased(oldst) then
+    count_active(base, j.task, 1)
+  end
   if is_leased(st) then zset_later(base .. 'jlease', id, j.lx) end
   -- sres:<scheduleId>: the schedule's reserved jobs by runAtMs (read by drop_reservations in
   -- the same script, so written at once).
@@ -217,7 +241,7 @@ end
 
 local job_fields = {
   'task', 'data', 'o', 'sid', 'fire', 'st', 'pri', 'run', 'cat', 'uat', 'sat', 'fat', 'att', 'max',
-  'dk', 'lo', 'lx', 'ft', 'cr', 'res', 'err', 'hist', 'ast', 'seq', 'tc',
+  'dk', 'lo', 'lx', 'ft', 'cr', 'res', 'err', 'hist', 'ast', 'seq', 'tc', 'par', 'opf', 'pw',
 }
 
 local function save_job(base, id, j) hwrite(base .. 'j:' .. id, j, job_fields) end

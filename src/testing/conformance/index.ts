@@ -1,8 +1,13 @@
 import type { Store } from '../../store/store.ts';
 import { defineBatchTests } from './batches.ts';
+import { defineBreakerTests } from './breakers.ts';
 import { defineChangeFeedTests } from './change-feed.ts';
+import { defineClaimCapTests } from './claim-caps.ts';
+import { defineDeferredTests } from './deferred.ts';
 import { defineEnqueueTests } from './enqueue.ts';
 import { defineEventLogTests } from './event-log.ts';
+import { defineFlowRaceTests } from './flow-races.ts';
+import { defineFlowTests } from './flows.ts';
 import { defineJobClaimTests } from './jobs-claim.ts';
 import { defineJobCompleteTests } from './jobs-complete.ts';
 import { defineJobControlTests } from './jobs-control.ts';
@@ -15,6 +20,7 @@ import { defineQueryTests } from './queries.ts';
 import { defineScheduleLeaseTests } from './schedule-leases.ts';
 import type { DamageRecord } from './damage.ts';
 import { defineQuarantineTests } from './quarantine.ts';
+import { defineRateTokenTests } from './rate-tokens.ts';
 import { defineReservationTests } from './reservations.ts';
 import { defineScheduleTests } from './schedules.ts';
 import { defineSchedulerIdTests } from './scheduler-ids.ts';
@@ -147,5 +153,11 @@ export function defineStoreConformanceSuite(storeName: string, options: StoreCon
     defineSchedulerIdTests(api);
     defineQuarantineTests(api);
     defineTraceContextTests(api);
+    defineFlowTests(api);
+    defineFlowRaceTests(api);
+    defineDeferredTests(api);
+    defineClaimCapTests(api);
+    defineBreakerTests(api);
+    defineRateTokenTests(api);
   });
 }

@@ -25,7 +25,7 @@ export function defineStatsTests({ describe, test }: SuiteApi): void {
   describe('jobStats', () => {
     test('an empty store has every status at 0 and every bucket empty', async (store) => {
       const stats = await store.jobStats({ nowMs: t0 + 2 * minute + 1, sinceMs: t0 + 1, bucketMs: minute });
-      assert.deepEqual(stats.byStatus, { queued: 0, reserved: 0, running: 0, succeeded: 0, failed: 0, dead: 0, cancelled: 0 });
+      assert.deepEqual(stats.byStatus, { waiting: 0, queued: 0, reserved: 0, running: 0, succeeded: 0, failed: 0, dead: 0, cancelled: 0 });
       assert.deepEqual(stats.finished, [bucket(t0), bucket(t0 + minute), bucket(t0 + 2 * minute)]);
     });
 
@@ -53,7 +53,7 @@ export function defineStatsTests({ describe, test }: SuiteApi): void {
       await store.enqueueJobs([newJob('job-queued-1', { runAtMs: t0 + 10 * minute }), newJob('job-queued-2', { runAtMs: t0 + 10 * minute })]);
 
       const stats = await store.jobStats({ nowMs: t0 + 4 * minute + 5, sinceMs: t0 + 30_000, bucketMs: minute });
-      assert.deepEqual(stats.byStatus, { queued: 2, reserved: 0, running: 1, succeeded: 5, failed: 1, dead: 1, cancelled: 1 });
+      assert.deepEqual(stats.byStatus, { waiting: 0, queued: 2, reserved: 0, running: 1, succeeded: 5, failed: 1, dead: 1, cancelled: 1 });
       assert.deepEqual(stats.finished, [
         bucket(t0, { succeeded: 1 }),
         bucket(t0 + minute, { succeeded: 1, dead: 1 }),
