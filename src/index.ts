@@ -1,6 +1,10 @@
 // The public API of `sundial`. Stores live in their own entry points (sundial/memory,
 // sundial/sqlite, …) so an application loads only the driver it uses.
 export { Scheduler, type ScheduleInput, type EnqueueInput, type SchedulerHealth } from './runtime/scheduler.ts';
+export type { FlowStep } from './runtime/scheduler-inputs.ts';
+export type { ParentJob } from './flows/parent-job.ts';
+export type { BreakerOptions } from './breaker/breaker-options.ts';
+export type { RateLimitOptions } from './rate-limit/rate-limit-options.ts';
 export type { SchedulerOptions } from './runtime/scheduler-options.ts';
 export type { Instrumentation, InstrumentedScheduler, AttemptInfo, ProduceInfo } from './runtime/instrumentation.ts';
 export type { SchedulerEvents, SchedulerEventName, SchedulerEventListener } from './runtime/events.ts';
@@ -13,7 +17,7 @@ export type { StandardSchemaV1 } from './tasks/standard-schema.ts';
 export { at, every, cron } from './triggers/index.ts';
 export type { TriggerSpec, DateTriggerSpec, IntervalTriggerSpec, CronTriggerSpec } from './domain/trigger.ts';
 export type { ScheduleRecord, CoalescePolicy } from './domain/schedule.ts';
-export { jobStatuses, type JobRecord, type JobSnapshot, type JobStatus, type JobAttempt, type JobError, type JobOrigin } from './domain/job.ts';
+export { jobStatuses, type ParentFailurePolicy, type JobRecord, type JobSnapshot, type JobStatus, type JobAttempt, type JobError, type JobOrigin } from './domain/job.ts';
 export type { JsonValue } from './domain/json.ts';
 export type { RetryOptions } from './domain/retry.ts';
 export type { Duration } from './time/duration.ts';

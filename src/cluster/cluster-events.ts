@@ -51,6 +51,8 @@ export const publishedSchedulerEvents = [
   'job.released',
   'lease.lost',
   'lease.expired',
+  'breaker.changed',
+  'rateLimit.deferred',
 ] as const satisfies ReadonlyArray<keyof SchedulerEvents>;
 
 export type PublishedSchedulerEvent = (typeof publishedSchedulerEvents)[number];

@@ -2,6 +2,7 @@ import type { JsonValue } from '../domain/json.ts';
 import type { JobError, JobSnapshot } from '../domain/job.ts';
 import type { ScheduleRecord } from '../domain/schedule.ts';
 import type { UnreadableField } from '../domain/unreadable.ts';
+import type { BreakerForce, BreakerState } from '../store/gate-types.ts';
 
 /**
  * Every event a scheduler emits, in one typed map (`noun.pastVerb`). Events are local: a node
@@ -47,6 +48,21 @@ export interface SchedulerEvents {
    * `CorruptRecordError`, also a `job.dead`), or the schedule paused. Nothing else stops for it.
    */
   'record.quarantined': { kind: 'job' | 'schedule'; id: string; unreadable: UnreadableField[]; error: Error };
+  /**
+   * A task's circuit breaker changed, by this node's write (every node sees the new state; only
+   * the one whose write won emits this) or by an operator (`forceBreaker`, the admin API).
+   */
+  'breaker.changed': {
+    task: string;
+    from: BreakerState;
+    to: BreakerState;
+    reason: 'failure-rate' | 'open-for-passed' | 'probe-takeover' | 'probe-failed' | 'probes-succeeded' | 'operator';
+    forced: BreakerForce;
+    /** When it opened on its failure rate: the calls counted in the window. */
+    calls?: { succeeded: number; failed: number };
+  };
+  /** Jobs of a task limited per key were given back until their key has a token again (`delayMs` from now). */
+  'rateLimit.deferred': { task: string; jobs: number; delayMs: number };
   /** The store opened (`attempts` > 1: after the store was unreachable at start). */
   'store.opened': { attempts: number };
   /** The store could not be reached at start; the node tries again in `retryInMs`. */

@@ -3,6 +3,7 @@ import type { JobOrigin } from '../domain/job.ts';
 import { StopScheduleSignal } from '../errors.ts';
 import type { JobInfo, TaskContext, TaskLogger } from '../tasks/task.ts';
 import type { HeldJob } from './held-job.ts';
+import type { ParentJob } from '../flows/parent-job.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -13,14 +14,16 @@ import type { Logger } from './logger.ts';
 export class HandlerContext implements TaskContext<unknown, unknown> {
   readonly data: unknown;
   readonly services: unknown;
+  readonly parents: readonly ParentJob[];
   readonly #held: HeldJob;
   readonly #nodeId: string;
   readonly #logger: Logger;
   #job: JobInfo | null = null;
   #log: TaskLogger | null = null;
 
-  constructor(held: HeldJob, data: unknown, nodeId: string, services: unknown, logger: Logger) {
+  constructor(held: HeldJob, data: unknown, nodeId: string, services: unknown, logger: Logger, parents: readonly ParentJob[] = noParents) {
     this.#held = held;
+    this.parents = parents;
     this.data = data;
     this.#nodeId = nodeId;
     this.services = services;
@@ -63,6 +66,8 @@ export class HandlerContext implements TaskContext<unknown, unknown> {
     return new StopScheduleSignal(reason);
   }
 }
+
+const noParents: readonly ParentJob[] = Object.freeze([]);
 
 /** `JobInfo` read from a held job; the dates are made when read. */
 class HeldJobInfo implements JobInfo {

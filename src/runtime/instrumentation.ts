@@ -38,6 +38,8 @@ export interface InstrumentedScheduler {
   runningCount(): number;
   /** Jobs in each status in the store now (one store call). */
   countByStatus(): Promise<Record<string, number>>;
+  /** The circuit breakers of the tasks this node runs, as it last read them (no store call). */
+  breakerStates?(): Array<{ task: string; state: 'closed' | 'open' | 'half-open' }>;
 }
 
 /**

@@ -15,6 +15,7 @@ import { toJobError } from './job-error.ts';
 import type { Logger } from './logger.ts';
 import type { AttemptInfo, Instrumentation } from './instrumentation.ts';
 import { corruptRecordError } from './quarantine.ts';
+import type { ParentJob } from '../flows/parent-job.ts';
 
 export interface JobExecutorContext {
   completions: CompletionBatcher;
@@ -29,6 +30,10 @@ export interface JobExecutorContext {
   onScheduleEnded?(scheduleId: string): void;
   /** Telemetry around each attempt (a span), when the scheduler has some. */
   instrumentation?: Instrumentation | null;
+  /** An attempt's handler ended, succeeded or failed (a task's circuit breaker counts it). */
+  onAttemptEnded?(task: string, succeeded: boolean, nowMs: number): void;
+  /** Reads a job's parents for its handler (`context.parents`). */
+  loadParents?(ids: readonly string[]): Promise<ParentJob[]>;
 }
 
 /**
@@ -91,6 +96,8 @@ export async function executeJob(ctx: JobExecutorContext, held: HeldJob, onHandl
         random: ctx.random,
       }));
     }
+    // A cancellation is the operator's, not the task's failure: the breaker does not count it.
+    if (ctx.onAttemptEnded && completion.status !== 'cancelled') ctx.onAttemptEnded(claimed.task, completion.status === 'succeeded', ctx.clock.now());
   }
   held.state = 'writing';
   onHandlerSettled();
@@ -117,6 +124,7 @@ function attemptInfo(ctx: JobExecutorContext, held: HeldJob, startedAtMs: number
 async function runHandler(ctx: JobExecutorContext, definition: AnyTaskDefinition, held: HeldJob): Promise<unknown> {
   const { claimed } = held;
   const data = definition.schema ? await validatePayload(definition.schema, claimed.data, `data of job ${claimed.id}`) : claimed.data;
+  const parents = claimed.parents && ctx.loadParents ? await ctx.loadParents(claimed.parents) : undefined;
   const timer =
     definition.timeoutMs === null
       ? null
@@ -125,7 +133,7 @@ async function runHandler(ctx: JobExecutorContext, definition: AnyTaskDefinition
           definition.timeoutMs,
         );
   try {
-    const handler = Promise.resolve().then(() => definition.run(new HandlerContext(held, data, ctx.nodeId, ctx.services, ctx.logger)));
+    const handler = Promise.resolve().then(() => definition.run(new HandlerContext(held, data, ctx.nodeId, ctx.services, ctx.logger, parents)));
     // A handler that ignores its signal must not hold the attempt open: the abort ends it now.
     handler.catch(() => undefined);
     return await Promise.race([handler, held.abortion()]);
@@ -190,6 +198,7 @@ function emitOutcome(ctx: JobExecutorContext, held: HeldJob, completion: JobComp
       // A released attempt does not count.
       if (events.has('job.released')) events.emit('job.released', { job: held.snapshot('queued', ctx.nodeId, { attempt: held.claimed.attempt - 1 }) });
       break;
+    case 'deferred':
     case 'discarded':
       break;
   }

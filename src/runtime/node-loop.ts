@@ -10,6 +10,9 @@ import { reapExpiredLeases, type LeaseKeeperContext } from './lease-keeper.ts';
 import { NodeChores } from './node-chores.ts';
 import { fireDueSchedules, type ScheduleFirerContext } from './schedule-firer.ts';
 import type { ResolvedSchedulerOptions } from './scheduler-options.ts';
+import { GatedClaims } from './gated-claims.ts';
+import { loadParents } from '../flows/parent-job.ts';
+import type { BreakerState } from '../store/gate-types.ts';
 
 const scheduleBatchSize = 100;
 const reapBatchSize = 100;
@@ -54,6 +57,8 @@ export class NodeLoop {
   readonly #completions: CompletionBatcher;
   /** What this node claims: only jobs of the tasks it registers (routing; see ClaimJobsRequest.tasks). */
   readonly #taskNames: readonly string[];
+  /** The claim of tasks with a breaker, a rate limit or a cluster cap; null when none has one. */
+  readonly #gates: GatedClaims | null;
   #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   #loopDone: Promise<void> = Promise.resolve();
   #wakeSleeper: ((reason: WakeReason) => void) | null = null;
@@ -75,6 +80,18 @@ export class NodeLoop {
     // Routing: the tasks this node claims are those it registers whose queue it serves.
     const { queues } = options;
     this.#taskNames = registry.names().filter((name) => queues === null || queues.has(registry.get(name)!.queue));
+    const gates = (this.#gates = GatedClaims.for({
+      store,
+      nodeId,
+      leaseMs: options.leaseMs,
+      registry,
+      taskNames: this.#taskNames,
+      completions: this.#completions,
+      probeHoldMs: Math.max(options.leaseMs, 10_000),
+      onBreakerChange: (change) => events.emit('breaker.changed', { ...change, forced: null }),
+      onDeferred: (task, jobs, delayMs) => events.emit('rateLimit.deferred', { task, jobs, delayMs }),
+      onError: (error, during) => events.emit('error', { error: toError(error), during }),
+    }));
     this.#slots = new JobSlots({
       options,
       events,
@@ -90,6 +107,8 @@ export class NodeLoop {
         random: options.random,
         onScheduleEnded: (scheduleId) => this.dropReservations(scheduleId),
         instrumentation: options.instrumentation,
+        ...(gates?.breakers ? { onAttemptEnded: (task: string, succeeded: boolean, nowMs: number) => gates.attemptEnded(task, succeeded, nowMs) } : {}),
+        loadParents: (ids) => loadParents(store, ids),
       },
       accepting: () => this.#state === 'running',
       onSlotFreed: () => this.wake('slot'),
@@ -111,6 +130,8 @@ export class NodeLoop {
       reservable: () => this.#reservable(),
       perInstant: () => (this.#chores.otherWorkers > 0 ? this.#options.concurrency + this.#options.prefetch : null),
       reservedAt: (atMs) => this.#slots.reservedAt(atMs),
+      // A gated task's fires are claimed through its gates, never reserved past them.
+      ...(gates ? { reservesTask: (task: string) => !gates.isGated(task) } : {}),
     };
   }
 
@@ -126,6 +147,11 @@ export class NodeLoop {
   /** Jobs whose handler runs now. */
   get running(): ReadonlyMap<string, HeldJob> {
     return this.#slots.running;
+  }
+
+  /** The circuit breakers of the tasks this node runs, as it last read them. */
+  breakerStates(): Array<{ task: string; state: BreakerState }> {
+    return this.#gates?.breakers?.states() ?? [];
   }
 
   /** Jobs reserved ahead, waiting for their instant. */
@@ -222,6 +248,11 @@ export class NodeLoop {
     this.#unsubscribe?.();
     this.#state = 'stopped';
     try {
+      await this.#gates?.breakers?.flush(this.#options.clock.now());
+    } catch (error) {
+      this.#events.emit('error', { error: toError(error), during: 'writing circuit-breaker counts' });
+    }
+    try {
       await this.#options.store.removeNode(this.#options.nodeId);
     } catch (error) {
       this.#events.emit('error', { error: toError(error), during: 'removing this node from the registry' });
@@ -312,7 +343,7 @@ export class NodeLoop {
     // being written do not take slots, but a store that writes them slower than handlers finish
     // stops the claims (backpressure) rather than piling up leases.
     if (slots.waitingCount <= Math.floor(prefetch / 2) && taken < capacity && !slots.outcomesBacklogged() && (full || !this.#claimedDry)) {
-      claimed = await this.#claim(capacity - taken, full && lookAheadMs > 0 ? this.#claimableAhead() : 0);
+      claimed = await this.#claim(capacity - taken, full && lookAheadMs > 0 ? this.#claimableAhead() : 0, full);
       started += slots.startWaiting();
     }
     if (started > 0 || claimed > 0) return 'progressed';
@@ -339,19 +370,26 @@ export class NodeLoop {
     return Math.max(0, budget - this.#slots.reservedCount);
   }
 
-  async #claim(limit: number, aheadLimit: number): Promise<number> {
-    const { nodeId, clock, leaseMs, lookAheadMs } = this.#options;
+  async #claim(limit: number, aheadLimit: number, full: boolean): Promise<number> {
+    const { nodeId, clock, leaseMs, lookAheadMs, concurrency } = this.#options;
+    let gated: Awaited<ReturnType<GatedClaims['claim']>> = [];
+    if (this.#gates) {
+      // Gated tasks take free slots only (no prefetch): a job held waiting would start past its gate.
+      gated = await this.#gates.claim(() => clock.now(), concurrency - this.#slots.running.size - this.#slots.waitingCount, full);
+      this.#holdAll(gated.map((claimed) => ({ claimed, fire: null })));
+    }
+    const tasks = this.#gates ? this.#gates.ungated : this.#taskNames;
     const jobs = await this.#completions.completeAndClaim({
       nodeId,
       nowMs: clock.now(),
       leaseMs,
-      limit,
-      tasks: this.#taskNames,
-      ...(aheadLimit > 0 ? { aheadMs: lookAheadMs, aheadLimit } : {}),
+      limit: tasks.length > 0 ? limit - gated.length : 0,
+      tasks,
+      ...(aheadLimit > 0 && tasks.length > 0 ? { aheadMs: lookAheadMs, aheadLimit } : {}),
     });
-    this.#claimedDry = jobs.filter((job) => job.status === 'running').length < limit;
+    this.#claimedDry = jobs.filter((job) => job.status === 'running').length < limit - gated.length;
     this.#holdAll(jobs.map((claimed) => ({ claimed, fire: null })));
-    return jobs.length;
+    return jobs.length + gated.length;
   }
 
   #holdAll(jobs: Parameters<JobSlots['hold']>[0]): void {
@@ -365,6 +403,15 @@ export class NodeLoop {
   }
 
   async #sleepMs(): Promise<number> {
+    const delayMs = await this.#storeSleepMs();
+    // A gate's next step (a rate-limited task's next token, a breaker's end) may come sooner.
+    const nowMs = this.#options.clock.now();
+    const gateWakeAtMs = this.#gates?.wakeAtMs(nowMs) ?? null;
+    // One already passed was this pass's to act on (or waits for a slot, which wakes the loop).
+    return gateWakeAtMs === null || gateWakeAtMs <= nowMs ? delayMs : Math.min(delayMs, gateWakeAtMs - nowMs);
+  }
+
+  async #storeSleepMs(): Promise<number> {
     const { pollIntervalMs, clock, lookAheadMs } = this.#options;
     let wakeAtMs: number | null;
     try {

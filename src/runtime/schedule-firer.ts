@@ -35,6 +35,8 @@ export interface ScheduleFirerContext {
    */
   perInstant: () => number | null;
   reservedAt: (atMs: number) => number;
+  /** Whether this node may reserve the task's fires (not a task with a gate). Absent: every task. */
+  reservesTask?: (task: string) => boolean;
 }
 
 /** A job a firing pass created, reserved for this node, with the policies judged at its start. */
@@ -82,7 +84,8 @@ export async function fireDueSchedules(ctx: ScheduleFirerContext): Promise<{ han
         jobs.length > 0 &&
         jobs.length <= room &&
         jobs.every((job) => fitsAt(job.runAtMs)) &&
-        ctx.registry.get(schedule.task) !== undefined;
+        ctx.registry.get(schedule.task) !== undefined &&
+        (ctx.reservesTask?.(schedule.task) ?? true);
       if (reserve) {
         room -= jobs.length;
         for (const job of jobs) takenAt.set(job.runAtMs, (takenAt.get(job.runAtMs) ?? 0) + 1);

@@ -2,7 +2,8 @@ import { assertTriggerSpec } from '../domain/assert-trigger.ts';
 import { assertIdentifier, assertOptionalIdentifier } from '../domain/identifier.ts';
 import { newId } from '../domain/ids.ts';
 import type { JsonValue } from '../domain/json.ts';
-import type { NewJob } from '../domain/job.ts';
+import { parentFailurePolicies, type NewJob, type ParentFailurePolicy } from '../domain/job.ts';
+import { checkAfter } from '../flows/flow.ts';
 import { assertJsonPayload, validatePayload } from '../domain/payload.ts';
 import { defaultRetryPolicy } from '../domain/retry.ts';
 import type { CoalescePolicy, ScheduleWrite } from '../domain/schedule.ts';
@@ -51,6 +52,22 @@ export interface EnqueueInput<Input = JsonValue> {
   priority?: number;
   /** While a job with this key is not finished, enqueueing the same key returns that job. */
   dedupeKey?: string;
+  /**
+   * Jobs that must finish first (ids of stored jobs): this one waits (status `waiting`) until all
+   * of them have, then runs and reads their results (`context.parents`). See `flow()` to create
+   * parents and children in one step.
+   */
+  after?: readonly string[];
+  /** What a parent ending dead or cancelled does to this job. @defaultValue 'fail' */
+  onParentFailure?: ParentFailurePolicy;
+}
+
+/**
+ * One job of a `flow()`: an enqueue with a `key` that other steps name in their `after` (which
+ * may also name ids of stored jobs).
+ */
+export interface FlowStep<Input = JsonValue> extends EnqueueInput<Input> {
+  key: string;
 }
 
 /** A schedule's definition as checked, before the store decides its next fire. */
@@ -98,13 +115,19 @@ export class SchedulerInputs {
     const taskName = typeof input.task === 'string' ? input.task : input.task.name;
     const data = await this.payload(definition, input.data, `data of job ${index} (${taskName})`);
     assertOptionalIdentifier(input.dedupeKey, '`dedupeKey`', 1000);
-    return this.newJob(taskName, data, nowMs, {
+    const parents = checkAfter(input.after, `\`after\` of job ${index} (${taskName})`);
+    const policy = input.onParentFailure;
+    if (policy !== undefined && !parentFailurePolicies.includes(policy)) {
+      throw new InvalidArgumentError(`Expected \`onParentFailure\` to be 'fail', 'ignore' or 'cancel', got ${JSON.stringify(policy)}`);
+    }
+    const job = this.newJob(taskName, data, nowMs, {
       origin: 'enqueue',
       scheduleId: null,
       priority: checkPriority(input.priority ?? definition?.priority ?? 0),
       runAtMs: runAtOf(input, nowMs),
       dedupeKey: input.dedupeKey ?? null,
     });
+    return parents.length === 0 ? job : { ...job, parents, onParentFailure: policy ?? 'fail' };
   }
 
   /** The task's definition; an unknown name is an error unless this node knows no task at all (a client). */
@@ -179,5 +202,6 @@ export function assertJobQuery(query: JobQuery | undefined): void {
   if (!query) return;
   assertOptionalIdentifier(query.task, 'the `task` filter');
   assertOptionalIdentifier(query.scheduleId, 'the `scheduleId` filter');
+  assertOptionalIdentifier(query.parentId, 'the `parentId` filter');
   assertOptionalIdentifier(query.afterId, 'the `afterId` cursor');
 }

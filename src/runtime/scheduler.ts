@@ -15,10 +15,13 @@ import { NodeLoop } from './node-loop.ts';
 import { isRetryableOpenError, StoreConnector } from './store-connector.ts';
 import { corruptRecordError } from './quarantine.ts';
 import { resolveSchedulerOptions, type ResolvedSchedulerOptions, type SchedulerOptions } from './scheduler-options.ts';
-import { assertJobQuery, assertScheduleQuery, SchedulerInputs, type EnqueueInput, type ScheduleInput } from './scheduler-inputs.ts';
+import { assertJobQuery, assertScheduleQuery, SchedulerInputs, type EnqueueInput, type FlowStep, type ScheduleInput } from './scheduler-inputs.ts';
 import { ClusterHub } from '../cluster/cluster-hub.ts';
 import { produce, withTraceContext } from './instrumentation.ts';
 import type { HostedService } from '../controllers/hosted-service.ts';
+import { orderFlowSteps } from '../flows/flow.ts';
+import { forceBreaker } from '../breaker/breakers.ts';
+import type { BreakerForce, BreakerRecord } from '../store/gate-types.ts';
 import { isClusterEventName, type ClusterEventListener, type ClusterEventName } from '../cluster/cluster-events.ts';
 
 export type { EnqueueInput, ScheduleInput } from './scheduler-inputs.ts';
@@ -95,6 +98,7 @@ export class Scheduler<Services = unknown> implements HostedService {
       storeName: this.#options.store.name,
       on: (event, listener) => this.#events.on(event, listener),
       runningCount: () => this.#loop.running.size,
+      breakerStates: () => this.#loop.breakerStates(),
       countByStatus: async () => (await this.#options.store.jobStats({ nowMs: this.clock.now(), sinceMs: this.clock.now(), bucketMs: 60_000 })).byStatus,
     });
     this.#events.on('error', ({ error, during }) => this.#options.logger.error(`${during}: ${error.message}`));
@@ -417,8 +421,40 @@ export class Scheduler<Services = unknown> implements HostedService {
   /** Creates many on-demand jobs in one store call. */
   async enqueueMany<Input = JsonValue>(inputs: ReadonlyArray<EnqueueInput<Input>>, options: WriteOptions = {}): Promise<JobRecord[]> {
     const nowMs = this.clock.now();
-    let jobs: NewJob[] = [];
+    const jobs: NewJob[] = [];
     for (const [index, input] of inputs.entries()) jobs.push(await this.#inputs.job(input as EnqueueInput<unknown>, index, nowMs));
+    return this.#writeJobs(jobs, options);
+  }
+
+  /**
+   * Creates a flow — jobs that wait for one another — in one atomic store step: a step's `after`
+   * names keys of other steps (or ids of stored jobs); a step runs once all of them have finished,
+   * and reads their results in `context.parents`. Returns the created jobs by key.
+   *
+   * @example
+   * const { report } = await scheduler.flow([
+   *   { key: 'ec2', task: 'collect', data: { service: 'ec2' } },
+   *   { key: 'rds', task: 'collect', data: { service: 'rds' } },
+   *   { key: 'report', task: 'report', after: ['ec2', 'rds'] },
+   * ]);
+   */
+  async flow(steps: ReadonlyArray<FlowStep>, options: WriteOptions = {}): Promise<Record<string, JobRecord>> {
+    const nowMs = this.clock.now();
+    const ordered = orderFlowSteps(steps);
+    const ids = new Map<string, string>();
+    const jobs: NewJob[] = [];
+    for (const [index, step] of ordered.entries()) {
+      const after = step.after?.map((parent) => ids.get(parent) ?? parent);
+      const job = await this.#inputs.job({ ...step, ...(after ? { after } : {}) }, index, nowMs);
+      ids.set(step.key, job.id);
+      jobs.push(job);
+    }
+    const records = await this.#writeJobs(jobs, options);
+    return Object.fromEntries(ordered.map((step, index) => [step.key, records[index]!]));
+  }
+
+  async #writeJobs(initial: NewJob[], options: WriteOptions): Promise<JobRecord[]> {
+    let jobs = initial;
     await this.#ready();
     const produced = () => ({ kind: 'enqueue', task: jobs[0]?.task ?? '', count: jobs.length, scheduleId: null }) as const;
     const results = await produce(this.#options.instrumentation, produced, (traceContext) => {
@@ -427,7 +463,8 @@ export class Scheduler<Services = unknown> implements HostedService {
     });
     // Inside a caller's transaction the jobs are not visible yet: the store's notification (sent
     // at commit) wakes the nodes, and `job.enqueued` would announce a job that may be rolled back.
-    const records = results.map((result, i) => (result.created ? newJobRecord(jobs[i]!) : result.job));
+    // A created job with parents comes back with the status the store gave it (waiting, mostly).
+    const records = results.map((result, i) => result.job ?? newJobRecord(jobs[i]!));
     if (options.tx === undefined) {
       if (this.#events.has('job.enqueued')) {
         results.forEach((result, i) => result.created && this.#events.emit('job.enqueued', { job: snapshotOf(records[i]!) }));
@@ -482,6 +519,34 @@ export class Scheduler<Services = unknown> implements HostedService {
       this.#loop.wake();
     }
     return job;
+  }
+
+  /**
+   * Every task's circuit breaker as the store holds it, with the calls counted in its window when
+   * this node runs the task (else all the calls the store still keeps).
+   */
+  async breakers(): Promise<BreakerRecord[]> {
+    await this.#ready();
+    return this.store.readBreakers({ sinceMs: 0 });
+  }
+
+  /**
+   * An operator's override of a task's breaker, on every node: `open` stops its jobs from
+   * starting until released, `closed` keeps them starting whatever fails, null hands it back to
+   * the automatic rules (closed, with a fresh window).
+   */
+  async forceBreaker(task: string, force: BreakerForce): Promise<BreakerRecord> {
+    assertIdentifier(task, 'task');
+    if (force !== 'open' && force !== 'closed' && force !== null) {
+      throw new InvalidArgumentError(`Expected the breaker force to be 'open', 'closed' or null, got ${JSON.stringify(force)}`);
+    }
+    await this.#ready();
+    const nowMs = this.clock.now();
+    const before = (await this.store.readBreakers({ tasks: [task], sinceMs: nowMs }))[0];
+    const after = await forceBreaker(this.store, task, force, nowMs);
+    this.#events.emit('breaker.changed', { task, from: before?.state ?? 'closed', to: after.state, reason: 'operator', forced: force });
+    this.#loop.wake();
+    return after;
   }
 
   /** The names of the tasks this node can run. */

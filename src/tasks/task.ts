@@ -3,7 +3,10 @@ import type { JobOrigin } from '../domain/job.ts';
 import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from '../domain/retry.ts';
 import { InvalidArgumentError, StopScheduleSignal } from '../errors.ts';
 import { parseDuration, type Duration } from '../time/duration.ts';
+import { resolveBreakerPolicy, type BreakerOptions, type BreakerPolicy } from '../breaker/breaker-options.ts';
+import { resolveRateLimitPolicy, type RateLimitOptions, type RateLimitPolicy } from '../rate-limit/rate-limit-options.ts';
 import type { StandardSchemaV1, InferInput, InferOutput } from './standard-schema.ts';
+import type { ParentJob } from '../flows/parent-job.ts';
 
 /** What a handler knows about the job it runs. */
 export interface JobInfo {
@@ -52,6 +55,11 @@ export interface TaskContext<Data = JsonValue, Services = unknown> {
   readonly services: Services;
   readonly log: TaskLogger;
   /**
+   * The jobs this one waited for (`enqueue({ after })`, `flow()`), read before the handler
+   * started, in the order given: their status and result. Empty for a job without parents.
+   */
+  readonly parents: readonly ParentJob[];
+  /**
    * Ends the schedule that fired this job (the resource it watches is gone). Return it — or
    * throw it — from the handler: the job counts as succeeded and the schedule is removed.
    */
@@ -79,6 +87,18 @@ export interface TaskOptions<Data, Services> {
    * @defaultValue 'default'
    */
   queue?: string;
+  /**
+   * A circuit breaker shared by all nodes through the store: when the task fails too often, no
+   * node starts its jobs (they wait) until it has cooled down. @defaultValue none
+   */
+  breaker?: BreakerOptions;
+  /** At most `limit` starts per `per` across all nodes (per key with `key`). @defaultValue none */
+  rateLimit?: RateLimitOptions;
+  /**
+   * At most this many of its jobs run at once across the whole cluster (every node counts), not
+   * only per node. @defaultValue no cap
+   */
+  maxConcurrent?: number;
   run(context: TaskContext<Data, Services>): unknown;
 }
 
@@ -92,6 +112,9 @@ export interface TaskDefinition<Input = JsonValue, Data = Input, Services = unkn
   readonly priority: number;
   /** The queue its jobs go to (see `TaskOptions.queue`). */
   readonly queue: string;
+  readonly breaker: BreakerPolicy | null;
+  readonly rateLimit: RateLimitPolicy | null;
+  readonly maxConcurrent: number | null;
   run(context: TaskContext<Data, Services>): unknown;
   /** Type-only: the payload a caller passes to `schedule`/`enqueue`. */
   readonly __input?: Input;
@@ -145,8 +168,19 @@ export function defineTask(name: string, options: TaskOptions<unknown, unknown>)
     timeoutMs: options.timeout === undefined ? null : parseDuration(options.timeout, `timeout of task "${name}"`),
     priority,
     queue: queueName(options.queue, name),
+    breaker: resolveBreakerPolicy(options.breaker, name),
+    rateLimit: resolveRateLimitPolicy(options.rateLimit, name),
+    maxConcurrent: maxConcurrentOf(options.maxConcurrent, name),
     run: options.run,
   };
+}
+
+function maxConcurrentOf(value: unknown, taskName: string): number | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`Expected \`maxConcurrent\` of task "${taskName}" to be a positive integer, got ${String(value)}`);
+  }
+  return value;
 }
 
 const queuePattern = /^[A-Za-z0-9][\w.:/-]{0,99}$/;

@@ -25,8 +25,12 @@ interface AttachedNode {
   storeName: string;
   started: boolean;
   runningCount: () => number;
+  breakerStates: () => Array<{ task: string; state: 'closed' | 'open' | 'half-open' }>;
   queueDepth: QueueDepthReader;
 }
+
+/** `sundial.breaker.state` values: the store's states with OpenTelemetry's underscores. */
+const breakerStateValues = { closed: 'closed', open: 'open', 'half-open': 'half_open' } as const;
 
 /**
  * The metrics of the schedulers one `openTelemetry()` is attached to: instruments made once, fed
@@ -42,6 +46,8 @@ export class SchedulerMetrics {
   readonly #leaseLosses: Counter;
   readonly #leaseTakeovers: Counter;
   readonly #quarantined: Counter;
+  readonly #rateLimitDelays: Counter;
+  readonly #rateLimitDelay: Histogram;
   readonly #nodes = new Map<string, AttachedNode>();
   /** Missed and skipped fires name only their schedule: the task is remembered from its writes and fires. */
   readonly #scheduleTasks = new Map<string, string>();
@@ -83,6 +89,32 @@ export class SchedulerMetrics {
       unit: '{record}',
       valueType: ValueType.INT,
     });
+    this.#rateLimitDelays = meter.createCounter(names.rateLimitDelays, {
+      description: 'Jobs given back to the queue because their rate-limit key had no token left (they start later, never fail).',
+      unit: '{job}',
+      valueType: ValueType.INT,
+    });
+    this.#rateLimitDelay = meter.createHistogram(names.rateLimitDelay, {
+      description: "How long a rate limit per key put a job off (until its key's next token).",
+      unit: 's',
+      advice: { explicitBucketBoundaries: latenessBuckets },
+    });
+    // One series per task and state, 1 for the current state: `max by (task, state)` across nodes.
+    meter
+      .createObservableGauge(names.breakerState, { description: "A task's circuit breaker: 1 for its current state, 0 for the others.", unit: '1', valueType: ValueType.INT })
+      .addCallback((result) => {
+        const seen = new Set<string>();
+        for (const node of this.#nodes.values()) {
+          if (!node.started) continue;
+          for (const { task, state } of node.breakerStates()) {
+            if (seen.has(`${node.storeName}\0${task}`)) continue;
+            seen.add(`${node.storeName}\0${task}`);
+            for (const [value, name] of Object.entries(breakerStateValues)) {
+              result.observe(value === state ? 1 : 0, { [attr.task]: task, [attr.store]: node.storeName, [attr.breakerState]: name });
+            }
+          }
+        }
+      });
     // Additive across nodes (the cluster's running jobs are the sum): an up-down counter.
     meter
       .createObservableUpDownCounter(names.running, { description: 'Jobs whose handler runs on this node now.', unit: '{job}', valueType: ValueType.INT })
@@ -110,6 +142,7 @@ export class SchedulerMetrics {
       storeName,
       started: false,
       runningCount: () => scheduler.runningCount(),
+      breakerStates: () => scheduler.breakerStates?.() ?? [],
       queueDepth: new QueueDepthReader(() => scheduler.countByStatus(), this.#options.queueDepthIntervalMs),
     };
     this.#nodes.set(scheduler.nodeId, node);
@@ -137,6 +170,10 @@ export class SchedulerMetrics {
     scheduler.on('lease.lost', () => this.#leaseLosses.add(1, { [attr.store]: storeName }));
     scheduler.on('lease.expired', ({ job }) => this.#leaseTakeovers.add(1, { [attr.task]: job.task, [attr.store]: storeName }));
     scheduler.on('record.quarantined', ({ kind }) => this.#quarantined.add(1, { [attr.recordKind]: kind, [attr.store]: storeName }));
+    scheduler.on('rateLimit.deferred', ({ task, jobs, delayMs }) => {
+      this.#rateLimitDelays.add(jobs, { [attr.task]: task, [attr.store]: storeName });
+      this.#rateLimitDelay.record(delayMs / 1000, { [attr.task]: task, [attr.store]: storeName });
+    });
   }
 
   /** Records an attempt whose handler settled after `durationS` (`errorType`: of what it threw, null when it returned). */

@@ -27,13 +27,13 @@ export const sundialMetrics = {
   /** Histogram (s): one store method call (`instrumentStore`). */
   storeCallDuration: 'sundial.store.call.duration',
   /**
-   * Reserved for the circuit breaker (not recorded yet): an observable gauge per task and
-   * `sundial.breaker.state` (closed, open, half_open), 1 for the current state and 0 for the others.
+   * Observable gauge per task and `sundial.breaker.state` (closed, open, half_open): 1 for the
+   * current state and 0 for the others, as each node last read its tasks' breakers.
    */
   breakerState: 'sundial.breaker.state',
-  /** Reserved for rate limits (not recorded yet): counter of jobs delayed by a rate limit, per task. */
+  /** Counter: jobs a rate limit per key gave back to the queue (their key had no token), per task. */
   rateLimitDelays: 'sundial.rate_limit.delays',
-  /** Reserved for rate limits (not recorded yet): histogram (s) of how long a rate limit delayed a job. */
+  /** Histogram (s): how long a rate limit per key put a job off. */
   rateLimitDelay: 'sundial.rate_limit.delay',
 } as const;
 
@@ -54,7 +54,7 @@ export const sundialAttributes = {
   maxAttempts: 'sundial.job.max_attempts',
   nodeId: 'sundial.node.id',
   latenessMs: 'sundial.job.lateness_ms',
-  /** Reserved for the circuit breaker. */
+  /** On `sundial.breaker.state`. */
   breakerState: 'sundial.breaker.state',
 } as const;
 

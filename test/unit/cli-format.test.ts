@@ -112,7 +112,7 @@ describe('record formatting', () => {
 
   it('reads --status lists and refuses unknown statuses', () => {
     expect(parseStatuses('failed, dead')).toEqual(['failed', 'dead']);
-    expect(() => parseStatuses('failed,bogus')).toThrow(/Expected `--status` to be one or more of queued, reserved, running/);
+    expect(() => parseStatuses('failed,bogus')).toThrow(/Expected `--status` to be one or more of waiting, queued, reserved, running/);
     expect(() => parseStatuses(',')).toThrow(/--status/);
   });
 });

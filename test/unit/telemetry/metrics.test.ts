@@ -211,6 +211,33 @@ describe('metrics', () => {
     expect(await otel.values(sundialMetrics.running)).toEqual([{ attributes: store, value: 0 }]);
   });
 
+  test("breaker state: 1 for each task's current state, as the node last read it", async () => {
+    const h = harness({ tasks: [task('guarded', { breaker: { minimumCalls: 2 }, run: () => {} })] });
+    await h.scheduler.start();
+    await h.scheduler.forceBreaker('guarded', 'open');
+    await h.clock.advance('2s');
+    const states = await otel.values(sundialMetrics.breakerState);
+    expect(sorted(states)).toEqual(
+      sorted([
+        { attributes: { ...store, 'sundial.task': 'guarded', 'sundial.breaker.state': 'open' }, value: 1 },
+        { attributes: { ...store, 'sundial.task': 'guarded', 'sundial.breaker.state': 'closed' }, value: 0 },
+        { attributes: { ...store, 'sundial.task': 'guarded', 'sundial.breaker.state': 'half_open' }, value: 0 },
+      ]),
+    );
+  });
+
+  test('rate-limit delays: jobs a limit per key put off, and for how long', async () => {
+    const h = harness({
+      tasks: [task<{ account: string }>('per-account', { rateLimit: { limit: 1, per: '1s', key: (data) => (data as { account: string }).account }, run: () => {} })],
+    });
+    await h.scheduler.start();
+    await h.scheduler.enqueueMany([{ task: 'per-account', data: { account: 'a' } }, { task: 'per-account', data: { account: 'a' } }]);
+    await h.clock.settle();
+    expect(await otel.values(sundialMetrics.rateLimitDelays)).toEqual([{ attributes: { ...store, 'sundial.task': 'per-account' }, value: 1 }]);
+    const [delay] = await otel.histogram(sundialMetrics.rateLimitDelay);
+    expect(delay).toMatchObject({ attributes: { ...store, 'sundial.task': 'per-account' }, count: 1, sum: 1 });
+  });
+
   test('queue depth: a gauge of jobs per status, read from the store at most once per interval', async () => {
     const memory = new MemoryStore();
     let reads = 0;
@@ -229,7 +256,7 @@ describe('metrics', () => {
     await h.clock.settle();
     reads = 0;
     const depth = Object.fromEntries((await otel.values(sundialMetrics.jobCount)).map(({ attributes, value }) => [attributes['sundial.job.status'], value]));
-    expect(depth).toEqual({ queued: 3, reserved: 0, running: 0, succeeded: 1, failed: 0, dead: 0, cancelled: 0 });
+    expect(depth).toEqual({ waiting: 0, queued: 3, reserved: 0, running: 0, succeeded: 1, failed: 0, dead: 0, cancelled: 0 });
     for (const { attributes } of await otel.values(sundialMetrics.jobCount)) expect(attributes['sundial.store']).toBe('memory');
     expect((await otel.metric(sundialMetrics.jobCount))?.dataPointType).toBe(DataPointType.GAUGE);
     await otel.collect();
