@@ -11,6 +11,7 @@ import { borrowedStore } from './borrowed-store.ts';
 import { ControllerStatuses } from './controller-statuses.ts';
 import { openApiDocument } from './openapi.ts';
 import { defaultMaxBodyBytes, readBodyMiddleware } from './read-body.ts';
+import { breakerRoutes } from './routes/breaker-routes.ts';
 import { clusterRoutes } from './routes/cluster-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
 import { healthRoutes, type HealthSource } from './routes/health-routes.ts';
@@ -126,6 +127,7 @@ export function createAdmin(options: AdminOptions): Admin {
   api.route('/session', sessionRoutes(apiPath, mode, sessions));
   api.route('/schedules', scheduleRoutes(ctx));
   api.route('/jobs', jobRoutes(ctx));
+  api.route('/breakers', breakerRoutes(ctx));
   const eventOptions = { pollIntervalMs: options.eventPollIntervalMs ?? 500, maxStreams: options.maxEventStreams ?? 50, sessions };
   api.route('/events', eventRoutes(ctx, eventOptions, streams));
   api.route('/', systemRoutes(ctx));

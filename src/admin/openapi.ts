@@ -1,6 +1,7 @@
 /** The OpenAPI 3.1 description of the admin API, served at `/api/openapi.json`. */
 export function openApiDocument(serverUrl: string, version: string): Record<string, unknown> {
   const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+  const taskName = { name: 'task', in: 'path', required: true, schema: { type: 'string' }, description: 'A task name' };
   const q = (name: string, description: string, schema: Record<string, unknown> = { type: 'string' }) => ({ name, in: 'query', description, schema });
   const json = (schema: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } });
   const ok = (schema: string, description = 'OK') => ({ description, content: json(schema) });
@@ -17,7 +18,7 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
   });
   return {
     openapi: '3.1.0',
-    info: { title: 'Sundial admin API', version, description: 'Schedules, jobs, nodes, leaders, controllers and statistics of a Sundial store. Errors are `{ error: { code, message } }`.' },
+    info: { title: 'Sundial admin API', version, description: 'Schedules, jobs and their flows, circuit breakers, nodes, leaders, controllers and statistics of a Sundial store. Errors are `{ error: { code, message } }`.' },
     servers: [{ url: serverUrl }],
     security: [{ bearer: [] }, { cookie: [] }],
     paths: {
@@ -40,7 +41,7 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
         get: {
           summary: 'List jobs, newest first',
           parameters: [
-            q('status', 'One status or a comma-separated list: queued, running, succeeded, failed, dead, cancelled'),
+            q('status', 'One status or a comma-separated list: waiting, queued, reserved, running, succeeded, failed, dead, cancelled'),
             q('task', 'Only this task'),
             q('scheduleId', 'Only jobs of this schedule'),
             q('createdAfter', 'Epoch ms or ISO 8601 (exclusive)'),
@@ -60,13 +61,31 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
         },
       },
       '/jobs/{id}': { get: { summary: 'One job with its attempts, error and stack', parameters: [id], responses: { 200: ok('Job'), ...errors, ...notFound } } },
-      '/jobs/{id}/cancel': action('Cancel a queued or failed job now, or ask the node running it to abort it', 'Job', conflict),
+      '/jobs/{id}/flow': {
+        get: {
+          summary: 'The flow around a job: its parents and children, transitively in both directions (at most 200 jobs, the nearest first), and the edges between them',
+          parameters: [id],
+          responses: { 200: ok('FlowGraph'), ...errors, ...notFound },
+        },
+      },
+      '/jobs/{id}/cancel': action('Cancel a waiting, queued or failed job now, or ask the node running it to abort it', 'Job', conflict),
       '/jobs/{id}/retry': action('Give a dead or cancelled job one more attempt', 'Job', conflict),
       '/jobs/purge': {
         post: {
           summary: 'Delete finished jobs',
           requestBody: { required: true, content: json('PurgeRequest') },
           responses: { 200: { description: 'How many were deleted', content: { 'application/json': { schema: { type: 'object', properties: { purged: { type: 'integer' } } } } } }, ...errors },
+        },
+      },
+      '/breakers': {
+        get: { summary: "Every task's circuit breaker as the store holds it, with the calls (attempts that ended) it still counts", responses: { 200: ok('BreakerList'), ...errors } },
+      },
+      '/breakers/{task}': {
+        post: {
+          summary: "Force a task's breaker (role operate), on every node: open stops its jobs from starting, closed keeps them starting whatever fails, null hands it back to the automatic rules (closed, fresh window). A task without a breaker record gets one",
+          parameters: [taskName],
+          requestBody: { required: true, content: json('BreakerForceRequest') },
+          responses: { 200: ok('Breaker', 'The breaker after the change'), ...errors },
         },
       },
       '/healthz': {
@@ -94,7 +113,7 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
       '/stats': { get: { summary: 'Outcomes per minute over the last hour, queue depth by status, lateness p50/p99, nodes alive', responses: { 200: ok('Stats'), ...errors } } },
       '/events': {
         get: {
-          summary: 'Server-sent events: job changes (id `<updatedAtMs>-<jobId>`, resumable with Last-Event-ID) and schedule changes',
+          summary: 'Server-sent events: job changes (id `<updatedAtMs>-<jobId>`, resumable with Last-Event-ID), schedule changes and breaker changes (`breaker.changed`: task, from, to, forced, breaker)',
           parameters: [{ name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } }, q('lastEventId', 'Same as the header, for clients that cannot set it')],
           responses: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors },
         },
@@ -167,14 +186,54 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
           type: 'object',
           properties: {
             id: { type: 'string' }, task: { type: 'string' }, data: {}, origin: { enum: ['schedule', 'manual', 'enqueue'] }, scheduleId: { type: ['string', 'null'] },
-            fireAtMs: { type: ['integer', 'null'] }, status: { enum: ['queued', 'reserved', 'running', 'succeeded', 'failed', 'dead', 'cancelled'] }, priority: { type: 'integer' },
+            fireAtMs: { type: ['integer', 'null'] }, status: { $ref: '#/components/schemas/JobStatus' }, priority: { type: 'integer' },
             runAtMs: { type: 'integer' }, createdAtMs: { type: 'integer' }, updatedAtMs: { type: 'integer' }, startedAtMs: { type: ['integer', 'null'] },
             finishedAtMs: { type: ['integer', 'null'] }, attempt: { type: 'integer' }, maxAttempts: { type: 'integer' }, dedupeKey: { type: ['string', 'null'] },
             leaseOwner: { type: ['string', 'null'] }, leaseExpiresAtMs: { type: ['integer', 'null'] }, fencingToken: { type: 'integer' },
             cancelRequested: { type: 'boolean' }, result: {}, error: { $ref: '#/components/schemas/JobError' },
+            parents: { type: 'array', items: { type: 'string' }, description: 'The jobs it waits for (a flow); absent when none' },
+            onParentFailure: { enum: ['fail', 'ignore', 'cancel'], description: "With parents: what a parent's failure does to it" },
             attempts: { type: 'array', items: { $ref: '#/components/schemas/Attempt' }, description: 'Detail only' },
             unreadable: { $ref: '#/components/schemas/Unreadable' },
           },
+        },
+        JobStatus: {
+          enum: ['waiting', 'queued', 'reserved', 'running', 'succeeded', 'failed', 'dead', 'cancelled'],
+          description: 'waiting: some of its parents have not finished (not claimable until they have)',
+        },
+        FlowGraph: {
+          type: 'object',
+          properties: {
+            jobs: {
+              type: 'array',
+              description: 'Oldest first',
+              items: {
+                type: 'object',
+                properties: {
+                  id: { type: 'string' }, task: { type: 'string' }, status: { $ref: '#/components/schemas/JobStatus' }, parents: { type: 'array', items: { type: 'string' } },
+                  createdAtMs: { type: 'integer' }, finishedAtMs: { type: ['integer', 'null'] },
+                },
+              },
+            },
+            edges: { type: 'array', description: '[parentId, childId], both among jobs', items: { type: 'array', items: { type: 'string' }, minItems: 2, maxItems: 2 } },
+            truncated: { type: 'boolean', description: 'The flow has more jobs than were walked (200): some are left out' },
+          },
+        },
+        Breaker: {
+          type: 'object',
+          properties: {
+            task: { type: 'string' }, state: { enum: ['closed', 'open', 'half-open'] }, forced: { enum: ['open', 'closed', null], description: "An operator's override; null: automatic" },
+            changedAtMs: { type: 'integer' }, openUntilMs: { type: ['integer', 'null'], description: 'While open: when it may turn half-open' },
+            probeOwner: { type: ['string', 'null'], description: 'While half-open: the node running the probes' }, probeUntilMs: { type: ['integer', 'null'] },
+            version: { type: 'integer' }, succeeded: { type: 'integer', description: 'Calls counted since it last changed' }, failed: { type: 'integer' },
+          },
+        },
+        BreakerList: { type: 'object', properties: { nowMs: { type: 'integer' }, items: { type: 'array', items: { $ref: '#/components/schemas/Breaker' } } } },
+        BreakerForceRequest: {
+          type: 'object',
+          required: ['force'],
+          additionalProperties: false,
+          properties: { force: { enum: ['open', 'closed', null], description: 'open or closed holds the breaker there; null: automatic' } },
         },
         JobPage: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Job' } }, nextAfterId: { type: ['string', 'null'] } } },
         PurgeRequest: {

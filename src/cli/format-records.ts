@@ -59,8 +59,19 @@ export function describeError(error: JobError): string {
   return `${error.name}${error.code ? ` [${error.code}]` : ''}: ${error.message}`;
 }
 
-/** Everything about one job: its fields, a timeline of its attempts, and its last error with stack. */
-export function formatJobDetail(job: JobRecord, nowMs: number): string {
+/** A job's neighbours in a flow: its parents (the id alone for one that is gone) and its children. */
+export interface JobFamily {
+  parents: ReadonlyArray<JobRecord | string>;
+  children: readonly JobRecord[];
+  /** More children exist than `children` holds. */
+  moreChildren: boolean;
+}
+
+/**
+ * Everything about one job: its fields, a timeline of its attempts, its last error with stack,
+ * and its parents and children when it is part of a flow.
+ */
+export function formatJobDetail(job: JobRecord, nowMs: number, family?: JobFamily): string {
   const fields: Array<[string, string]> = [
     ['id', job.id],
     ['task', job.task],
@@ -77,11 +88,21 @@ export function formatJobDetail(job: JobRecord, nowMs: number): string {
     ['lease', job.leaseOwner ? `${job.leaseOwner} until ${formatTime(job.leaseExpiresAtMs, nowMs)}` : '-'],
     ['fencing token', String(job.fencingToken)],
     ['dedupe key', job.dedupeKey ?? '-'],
+    ...(job.onParentFailure ? [['on parent failure', job.onParentFailure] as [string, string]] : []),
     ['data', JSON.stringify(job.data)],
     ['result', JSON.stringify(job.result)],
   ];
   const width = Math.max(...fields.map(([name]) => name.length));
   const lines = fields.map(([name, value]) => `${name.padEnd(width)}  ${value}`);
+  if (family && family.parents.length > 0) {
+    lines.push('', 'Parents');
+    for (const parent of family.parents) lines.push(typeof parent === 'string' ? `  ${parent}  (no longer stored)` : `  ${familyLine(parent)}`);
+  }
+  if (family && family.children.length > 0) {
+    lines.push('', 'Children');
+    for (const child of family.children) lines.push(`  ${familyLine(child)}`);
+    if (family.moreChildren) lines.push(`  … more: sundial jobs ls --parent ${job.id}`);
+  }
   lines.push('', 'Attempts');
   if (job.attempts.length === 0) lines.push('  (none yet)');
   for (const attempt of job.attempts) {
@@ -99,4 +120,9 @@ export function formatJobDetail(job: JobRecord, nowMs: number): string {
     for (const frame of stack) lines.push(`  ${frame.trim()}`);
   }
   return lines.join('\n');
+}
+
+/** A parent or child of a job, on one line: id, task, status. */
+function familyLine(job: JobRecord): string {
+  return `${job.id}  ${job.task}  ${job.status}`;
 }

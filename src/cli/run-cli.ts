@@ -20,13 +20,18 @@ export function mainHelp(): string {
   ].join('\n');
 }
 
-/** Finds the command named by the first one or two words of `argv`. */
+/**
+ * Finds the command named by the first one or two words of `argv`. The longest name wins:
+ * `breakers open x` is `breakers open`, not `breakers` given `open x`.
+ */
 export function findCommand(argv: readonly string[]): { command: Command; rest: readonly string[] } | null {
+  let found: { command: Command; rest: readonly string[] } | null = null;
   for (const command of commands) {
     const words = command.name.split(' ');
-    if (words.every((word, i) => argv[i] === word)) return { command, rest: argv.slice(words.length) };
+    const longer = found === null || words.length > found.command.name.split(' ').length;
+    if (longer && words.every((word, i) => argv[i] === word)) found = { command, rest: argv.slice(words.length) };
   }
-  return null;
+  return found;
 }
 
 /**

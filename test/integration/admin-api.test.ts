@@ -224,7 +224,7 @@ describe('admin API: tasks, nodes, stats', () => {
     expect(stats.nowMs).toBe(clock.now());
     expect(stats.finished.length).toBeGreaterThanOrEqual(60);
     expect(stats.finished.at(-1)!.succeeded).toBeGreaterThanOrEqual(1);
-    expect(Object.keys(stats.byStatus).sort()).toEqual(['cancelled', 'dead', 'failed', 'queued', 'reserved', 'running', 'succeeded']);
+    expect(Object.keys(stats.byStatus).sort()).toEqual(['cancelled', 'dead', 'failed', 'queued', 'reserved', 'running', 'succeeded', 'waiting']);
     expect(stats.lateness.sample).toBeGreaterThan(0);
     expect(stats.lateness.p50Ms).toBeGreaterThanOrEqual(0);
     expect(stats.lateness.p99Ms).toBeGreaterThanOrEqual(stats.lateness.p50Ms);
@@ -236,7 +236,7 @@ describe('admin API: documents and pages', () => {
   it('serves an OpenAPI 3.1 document without auth', async () => {
     const doc = await json<{ openapi: string; paths: Record<string, unknown> }>(await fx.call('openapi.json', { token: null }));
     expect(doc.openapi).toBe('3.1.0');
-    for (const path of ['/tasks', '/schedules', '/schedules/{id}', '/schedules/{id}/pause', '/jobs', '/jobs/{id}/retry', '/jobs/purge', '/nodes', '/stats', '/events']) {
+    for (const path of ['/tasks', '/schedules', '/schedules/{id}', '/schedules/{id}/pause', '/jobs', '/jobs/{id}/retry', '/jobs/{id}/flow', '/jobs/purge', '/breakers', '/breakers/{task}', '/nodes', '/stats', '/events']) {
       expect(doc.paths).toHaveProperty([path]);
     }
   });

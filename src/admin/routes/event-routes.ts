@@ -7,6 +7,7 @@ import type { AdminEnv } from '../admin-env.ts';
 import type { AdminSession, AdminSessions } from '../admin-sessions.ts';
 import { ApiError } from '../api-error.ts';
 import { formatEventId, jobEventName, parseEventId, readJobChanges, type FeedCursor } from '../job-feed.ts';
+import { BreakerWatcher } from '../breaker-watcher.ts';
 import { ScheduleWatcher } from '../schedule-watcher.ts';
 import { jobSummary } from './job-routes.ts';
 import { publicSchedule } from './schedule-routes.ts';
@@ -23,11 +24,11 @@ export interface EventStreamOptions {
 }
 
 const heartbeatMs = 15_000;
-/** Schedules are listed every this many polls (they have no change feed, so a listing is the cost). */
+/** Schedules and breakers are listed every this many polls (they have no change feed, so a listing is the cost). */
 const schedulePollEvery = 4;
 
 /**
- * `/events`: server-sent events for job and schedule changes made by any node. Each open stream
+ * `/events`: server-sent events for job, schedule and breaker changes made by any node. Each open stream
  * polls the store on its own timer, so nothing polls while nobody watches.
  */
 export function eventRoutes(ctx: AdminContext, options: EventStreamOptions, streams: Set<AbortController>): Hono<AdminEnv> {
@@ -61,8 +62,10 @@ export function eventRoutes(ctx: AdminContext, options: EventStreamOptions, stre
   async function run(stream: SSEStreamingApi, start: FeedCursor, session: AdminSession | null, signal: AbortSignal): Promise<void> {
     let cursor = start;
     const watcher = new ScheduleWatcher();
-    // The baseline listing comes first: a change made once `ready` is seen is reported.
+    const breakers = new BreakerWatcher();
+    // The baseline listings come first: a change made once `ready` is seen is reported.
     await watcher.poll(ctx.store);
+    await breakers.poll(ctx.store);
     await stream.writeSSE({ event: 'ready', id: formatEventId(cursor), data: JSON.stringify({ nowMs: ctx.clock.now() }), retry: 2000 });
     let sinceHeartbeatMs = 0;
     for (let tick = 0; !signal.aborted && !stream.aborted && !stream.closed; tick++) {
@@ -76,10 +79,11 @@ export function eventRoutes(ctx: AdminContext, options: EventStreamOptions, stre
         }
         cursor = changes.cursor;
         if (tick % schedulePollEvery === schedulePollEvery - 1) {
-          // No `id:` on schedule events: the browser keeps the job cursor as its Last-Event-ID.
+          // No `id:` on schedule and breaker events: the browser keeps the job cursor as its Last-Event-ID.
           for (const change of await watcher.poll(ctx.store)) {
             await stream.writeSSE({ event: change.event, data: JSON.stringify({ scheduleId: change.scheduleId, schedule: change.schedule && publicSchedule(change.schedule) }) });
           }
+          for (const change of await breakers.poll(ctx.store)) await stream.writeSSE({ event: 'breaker.changed', data: JSON.stringify(change) });
         }
         sinceHeartbeatMs += options.pollIntervalMs;
         if (sinceHeartbeatMs >= heartbeatMs) {

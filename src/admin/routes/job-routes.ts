@@ -4,6 +4,7 @@ import type { AdminContext } from '../admin-context.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { ApiError } from '../api-error.ts';
 import { enqueueRequest } from '../enqueue-request.ts';
+import { flowGraph } from '../flow-graph.ts';
 import { instantParam, invalid, limitParam, optionalString, statusesParam } from '../query-params.ts';
 import { taskCatalog } from '../task-catalog.ts';
 
@@ -12,7 +13,7 @@ const finalStatuses: readonly JobStatus[] = ['succeeded', 'dead', 'cancelled'];
 /** A job in a listing: without its attempts and its error's stack (the detail has both). */
 export type JobSummary = Omit<JobRecord, 'attempts'>;
 
-/** `/jobs`: filtered listing, detail, enqueue (an operator's command), cancel, retry and purge. */
+/** `/jobs`: filtered listing, detail, flow graph, enqueue (an operator's command), cancel, retry and purge. */
 export function jobRoutes(ctx: AdminContext): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>();
 
@@ -58,12 +59,19 @@ export function jobRoutes(ctx: AdminContext): Hono<AdminEnv> {
     return c.json(job);
   });
 
+  // The flow around a job (its parents and children, transitively), for the dashboard to draw.
+  app.get('/:id/flow', async (c) => {
+    const job = await ctx.scheduler.getJob(c.req.param('id'));
+    if (!job) throw notFound(c.req.param('id'));
+    return c.json(await flowGraph(ctx.scheduler, job));
+  });
+
   app.post('/:id/cancel', async (c) => {
     const id = c.req.param('id');
     const current = await ctx.scheduler.getJob(id);
     if (!current) throw notFound(id);
     if (finalStatuses.includes(current.status)) {
-      throw new ApiError(409, 'INVALID_JOB_STATE', `Job ${id} is ${current.status}: only queued, failed or running jobs can be cancelled`);
+      throw new ApiError(409, 'INVALID_JOB_STATE', `Job ${id} is ${current.status}: only waiting, queued, failed or running jobs can be cancelled`);
     }
     const job = await ctx.scheduler.cancelJob(id, 'cancelled from the admin API');
     if (!job) throw notFound(id);

@@ -2,6 +2,7 @@
 import { ApiError, api, openEvents, storeToken, storedToken } from './api.js';
 import { h } from './dom.js';
 import { relative } from './format.js';
+import { renderBreakers } from './view-breakers.js';
 import { renderControllers } from './view-controllers.js';
 import { renderDead, renderJob, renderJobs } from './view-jobs.js';
 import { renderNodes, renderOverview } from './view-overview.js';
@@ -83,6 +84,7 @@ async function render() {
     else if (view === 'dead') content = await renderDead(app);
     else if (view === 'nodes') content = await renderNodes(app);
     else if (view === 'controllers') content = await renderControllers(app);
+    else if (view === 'breakers') content = await renderBreakers(app);
     else content = await renderOverview(app);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return signIn('Your session ended; sign in again.');
@@ -158,6 +160,11 @@ function connectEvents() {
   };
   for (const name of ['job.enqueued', 'job.reserved', 'job.started', 'job.succeeded', 'job.failed', 'job.dead', 'job.cancelled']) source.addEventListener(name, onChange);
   for (const name of ['schedule.created', 'schedule.updated', 'schedule.removed', 'schedule.paused', 'schedule.resumed', 'schedule.fired']) source.addEventListener(name, onChange);
+  // A breaker of any node's writing: its row flashes (keyed apart from job and schedule ids).
+  source.addEventListener('breaker.changed', (event) => {
+    app.recent.set(`breaker:${JSON.parse(event.data).task}`, Date.now());
+    if (leaveView === null) scheduleRender(300);
+  });
 }
 
 function noteJob(name, job) {

@@ -99,7 +99,7 @@ function leadersTable(leaders, now) {
           ? h('span', { class: 'badge badge-alive' }, 'leading')
           : h(
               'span',
-              { class: 'badge badge-waiting', 'data-flag': 'stale', title: `Not renewed for more than two leases (${duration(2 * leader.leaseMs)}): its node may be gone. Another node takes over once it has seen the lease run out.` },
+              { class: 'badge badge-warn', 'data-flag': 'stale', title: `Not renewed for more than two leases (${duration(2 * leader.leaseMs)}): its node may be gone. Another node takes over once it has seen the lease run out.` },
               'stale',
             ),
     ],
@@ -152,7 +152,7 @@ function controllersTable(controllers, now, redraw) {
           'span',
           { class: 'state' },
           status.running ? badge('running', 'running') : h('span', { class: 'badge badge-gone' }, 'stopped'),
-          status.stale ? [' ', h('span', { class: 'badge badge-waiting', 'data-flag': 'stale', title: 'Nothing heard from it for 15 s (3 reports): its node may be gone' }, 'stale')] : null,
+          status.stale ? [' ', h('span', { class: 'badge badge-warn', 'data-flag': 'stale', title: 'Nothing heard from it for 15 s (3 reports): its node may be gone' }, 'stale')] : null,
         ),
         num(status.depth),
         num(status.inFlight),

@@ -1,9 +1,10 @@
 import { api, query } from './api.js';
 import { badge, h, table } from './dom.js';
 import { absolute, duration, shortId } from './format.js';
+import { flowCard } from './view-flow.js';
 import { actionButton, card, liveTime, pageHeader, statusBadge } from './view-kit.js';
 
-const statuses = ['queued', 'reserved', 'running', 'failed', 'succeeded', 'dead', 'cancelled'];
+const statuses = ['waiting', 'queued', 'reserved', 'running', 'failed', 'succeeded', 'dead', 'cancelled'];
 const finals = ['succeeded', 'dead', 'cancelled'];
 
 /** Jobs, newest first, filtered by status chips, task and schedule. */
@@ -51,7 +52,7 @@ function jobFlags(job, runnable) {
   const waiting = (job.status === 'queued' || job.status === 'failed') && runnable && !runnable.includes(job.task);
   return [
     waiting
-      ? [' ', h('span', { class: 'badge badge-waiting', 'data-flag': 'no-node', title: `No live node runs task "${job.task}" (none registers it and serves its queue): the job waits, queued, until one does` }, 'no live node runs this task')]
+      ? [' ', h('span', { class: 'badge badge-warn', 'data-flag': 'no-node', title: `No live node runs task "${job.task}" (none registers it and serves its queue): the job waits, queued, until one does` }, 'no live node runs this task')]
       : null,
     job.unreadable ? [' ', h('span', { class: 'badge badge-dead', 'data-flag': 'unreadable', title: job.unreadable.map((u) => `${u.field}: ${u.reason}`).join('\n') }, 'unreadable')] : null,
   ];
@@ -73,9 +74,14 @@ function jobTable(app, jobs, now, emptyText, runnable) {
   return table(['Job', 'Task', 'Status', 'Attempt', 'Schedule', 'Created', 'Took'], rows, emptyText);
 }
 
-/** One job: fields, actions, the attempts as a timeline, and its error with stack. */
+/** One job: fields, actions, its flow (when it has parents or children), the attempts as a timeline, and its error with stack. */
 export async function renderJob(app, id) {
-  const [job, tasks] = await Promise.all([api(`jobs/${encodeURIComponent(id)}`), api('tasks')]);
+  // The flow is secondary: the job is shown without it when it cannot be loaded.
+  const [job, tasks, flow] = await Promise.all([
+    api(`jobs/${encodeURIComponent(id)}`),
+    api('tasks'),
+    api(`jobs/${encodeURIComponent(id)}/flow`).catch((error) => ({ error })),
+  ]);
   const now = app.now();
   const isFinal = finals.includes(job.status);
   const field = (label, value) => [h('dt', null, label), h('dd', null, value)];
@@ -111,11 +117,17 @@ export async function renderJob(app, id) {
           field('Fencing token', String(job.fencingToken)),
           field('Priority', String(job.priority)),
           job.dedupeKey ? field('Dedupe key', job.dedupeKey) : null,
+          job.parents ? field('Waits for', `${job.parents.length} parent${job.parents.length === 1 ? '' : 's'} · on a parent's failure: ${job.onParentFailure ?? 'fail'}`) : null,
           job.cancelRequested ? field('Cancel', 'requested') : null,
         ),
       ),
       card('Attempts', attemptsTimeline(job, now)),
     ),
+    flow.error
+      ? job.parents
+        ? h('div', { class: 'card notice', 'data-section': 'flow' }, h('h2', null, 'Flow'), h('p', null, `The flow could not be loaded: ${flow.error.message}`))
+        : null
+      : flowCard(flow, job.id),
     lastError
       ? card(
           job.error ? 'Error' : 'Last error',

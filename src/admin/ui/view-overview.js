@@ -4,7 +4,7 @@ import { h, table } from './dom.js';
 import { describeTrigger, duration } from './format.js';
 import { card, liveTime, pageHeader, stat, statusBadge } from './view-kit.js';
 
-const statuses = ['queued', 'reserved', 'running', 'failed', 'succeeded', 'dead', 'cancelled'];
+const statuses = ['waiting', 'queued', 'reserved', 'running', 'failed', 'succeeded', 'dead', 'cancelled'];
 
 /** The overview: outcome charts, queue depth, lateness, nodes, what fires next and what failed last. */
 export async function renderOverview(app) {
@@ -18,7 +18,9 @@ export async function renderOverview(app) {
   const sum = (key) => stats.finished.reduce((total, bucket) => total + bucket[key], 0);
   const succeeded = sum('succeeded');
   const dead = sum('dead');
-  const waiting = stats.byStatus.queued + stats.byStatus.failed;
+  const due = stats.byStatus.queued + stats.byStatus.failed;
+  // Jobs of a flow whose parents have not all finished: not due, so not in the backlog.
+  const waitingForParents = stats.byStatus.waiting ?? 0;
   app.setDeadCount(stats.byStatus.dead);
 
   const upcoming = schedules.items
@@ -37,7 +39,7 @@ export async function renderOverview(app) {
       { class: 'stats' },
       stat('Succeeded · 1 h', String(succeeded), `${(succeeded / 60).toFixed(1)} per minute`, 'good'),
       stat('Dead · 1 h', String(dead), dead === 0 ? 'no failures' : 'see Dead letters', dead > 0 ? 'bad' : undefined),
-      stat('Waiting', String(waiting), `${stats.byStatus.running} running now`),
+      stat('Queued', String(due), `${stats.byStatus.running} running now${waitingForParents > 0 ? ` · ${waitingForParents} waiting for parents` : ''}`),
       stat('Lateness p50', stats.lateness.p50Ms === null ? '–' : duration(stats.lateness.p50Ms), `p99 ${stats.lateness.p99Ms === null ? '–' : duration(stats.lateness.p99Ms)} · ${stats.lateness.sample} jobs`),
       stat('Nodes alive', String(stats.nodesAlive), stats.nodesAlive === 0 ? 'no node is running' : 'reported in the last 15 s', stats.nodesAlive === 0 ? 'bad' : undefined),
     ),
@@ -77,7 +79,7 @@ export async function renderOverview(app) {
       card(
         'Queue depth',
         horizontalBars(
-          statuses.map((status) => ({ label: status, value: stats.byStatus[status], className: `fill-${status}` })),
+          statuses.map((status) => ({ label: status, value: stats.byStatus[status] ?? 0, className: `fill-${status}` })),
           'Jobs by status',
         ),
       ),

@@ -9,8 +9,9 @@ export const cancel: Command = {
   help: [
     'Usage: sundial cancel <jobId> [--store <url>] [--json]',
     '',
-    'Cancels a queued or failed job at once. For a running job, asks the node that runs it to',
-    'abort it (at its next heartbeat). A finished job is left as it is.',
+    'Cancels a waiting, queued or failed job at once (the children waiting for it follow their',
+    '`onParentFailure`). For a running job, asks the node that runs it to abort it (at its next',
+    'heartbeat). A finished job is left as it is.',
     '',
     'Options:',
     commonOptionsHelp,

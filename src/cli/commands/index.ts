@@ -1,4 +1,6 @@
 import type { Command } from '../command.ts';
+import { breakersClose, breakersOpen, breakersReset } from './breakers-force.ts';
+import { breakersLs } from './breakers-ls.ts';
 import { cancel } from './cancel.ts';
 import { demo } from './demo.ts';
 import { jobsLs } from './jobs-ls.ts';
@@ -13,4 +15,21 @@ import { serve } from './serve.ts';
 import { trigger } from './trigger.ts';
 
 /** Every command, in the order `sundial --help` lists them. */
-export const commands: readonly Command[] = [schedulesLs, jobsLs, jobsShow, trigger, pause, resume, remove, cancel, retry, migrate, serve, demo];
+export const commands: readonly Command[] = [
+  schedulesLs,
+  jobsLs,
+  jobsShow,
+  trigger,
+  pause,
+  resume,
+  remove,
+  cancel,
+  retry,
+  breakersLs,
+  breakersOpen,
+  breakersClose,
+  breakersReset,
+  migrate,
+  serve,
+  demo,
+];

@@ -8,7 +8,7 @@ export const jobsLs: Command = {
   name: 'jobs ls',
   summary: 'list jobs, newest first',
   help: [
-    'Usage: sundial jobs ls [--status <s>[,<s>]] [--task <name>] [--schedule <id>] [--limit <n>] [--store <url>] [--json]',
+    'Usage: sundial jobs ls [--status <s>[,<s>]] [--task <name>] [--schedule <id>] [--parent <id>] [--limit <n>] [--store <url>] [--json]',
     '',
     'Lists jobs, newest first.',
     '',
@@ -16,6 +16,7 @@ export const jobsLs: Command = {
     `  --status <list>   only these statuses, comma-separated: ${jobStatuses.join(', ')}`,
     '  --task <name>     only jobs of this task',
     '  --schedule <id>   only jobs of this schedule',
+    '  --parent <id>     only the children of this job (jobs of a flow that wait for it)',
     '  --limit <n>       at most n jobs (default 50)',
     commonOptionsHelp,
   ].join('\n'),
@@ -24,12 +25,13 @@ export const jobsLs: Command = {
       status: { type: 'string' },
       task: { type: 'string' },
       schedule: { type: 'string' },
+      parent: { type: 'string' },
       limit: { type: 'string' },
     });
     const status = values.status === undefined ? undefined : parseStatuses(values.status);
     const limit = parsePositiveInt(values.limit, 'limit', 50);
     const jobs = await withClient(storeUrl, (scheduler) =>
-      scheduler.listJobs({ status, task: values.task, scheduleId: values.schedule, limit }),
+      scheduler.listJobs({ status, task: values.task, scheduleId: values.schedule, parentId: values.parent, limit }),
     );
     io.out(json ? JSON.stringify(jobs, null, 2) : formatJobTable(jobs, io.nowMs()));
     return 0;

@@ -4,14 +4,18 @@ import { withClient } from '../client.ts';
 import { commonOptionsHelp, type Command } from '../command.ts';
 import { formatJobDetail } from '../format-records.ts';
 
+/** Children listed under a job; `sundial jobs ls --parent <id>` lists them all. */
+const maxChildrenShown = 50;
+
 export const jobsShow: Command = {
   name: 'jobs show',
-  summary: 'show one job: its attempts, its error and stack',
+  summary: 'show one job: its attempts, its error and stack, its parents and children',
   help: [
     'Usage: sundial jobs show <jobId> [--store <url>] [--json]',
     '',
     'Shows one job: its fields, the timeline of its attempts (node, fencing token, outcome),',
-    'and its last error with the stack.',
+    'its last error with the stack, and, in a flow, the jobs it waits for (parents) and the',
+    'jobs that wait for it (children), with their status.',
     '',
     'Options:',
     commonOptionsHelp,
@@ -19,9 +23,16 @@ export const jobsShow: Command = {
   async run(argv, io) {
     const { positionals, storeUrl, json } = parseCommandArgs(this.name, argv, io.env, {}, ['jobId']);
     const id = positionals[0]!;
-    const job = await withClient(storeUrl, (scheduler) => scheduler.getJob(id));
-    if (!job) throw new JobNotFoundError(`No job with id "${id}" (see \`sundial jobs ls\` for ids)`);
-    io.out(json ? JSON.stringify(job, null, 2) : formatJobDetail(job, io.nowMs()));
+    const found = await withClient(storeUrl, async (scheduler) => {
+      const job = await scheduler.getJob(id);
+      if (!job) return null;
+      // A flow's neighbours, so that an operator sees what a waiting job waits for and what waits for it.
+      const parents = await Promise.all((job.parents ?? []).map(async (parentId) => (await scheduler.getJob(parentId)) ?? parentId));
+      const children = await scheduler.listJobs({ parentId: job.id, limit: maxChildrenShown + 1 });
+      return { job, family: { parents, children: children.slice(0, maxChildrenShown), moreChildren: children.length > maxChildrenShown } };
+    });
+    if (!found) throw new JobNotFoundError(`No job with id "${id}" (see \`sundial jobs ls\` for ids)`);
+    io.out(json ? JSON.stringify(found.job, null, 2) : formatJobDetail(found.job, io.nowMs(), found.family));
     return 0;
   },
 };

@@ -1,0 +1,37 @@
+import { InvalidArgumentError } from '../../index.ts';
+import { parseCommandArgs } from '../args.ts';
+import { withClient } from '../client.ts';
+import { commonOptionsHelp, type Command } from '../command.ts';
+import { formatBreakerTable } from '../format-breakers.ts';
+
+export const breakersLs: Command = {
+  name: 'breakers',
+  summary: "list every task's circuit breaker",
+  help: [
+    'Usage: sundial breakers [--store <url>] [--json]',
+    '       sundial breakers open|close|reset <task>',
+    '',
+    "Lists every task's circuit breaker as the store holds it: its state (closed, open,",
+    'half-open), whether an operator forced it, the calls it counted (failed/total), and until',
+    'when it stays open before it lets probes through.',
+    '',
+    'Subcommands:',
+    '  open <task>    hold it open: no job of the task starts on any node',
+    '  close <task>   hold it closed: its jobs start whatever fails',
+    '  reset <task>   hand it back to the automatic rules (closed, fresh window)',
+    '',
+    'Options:',
+    commonOptionsHelp,
+  ].join('\n'),
+  async run(argv, io) {
+    // `sundial breakers opne x` would otherwise read as "takes no arguments".
+    const word = argv[0];
+    if (word !== undefined && !word.startsWith('-')) {
+      throw new InvalidArgumentError(`Unknown subcommand "breakers ${word}": expected open, close or reset; see \`sundial breakers --help\``);
+    }
+    const { storeUrl, json } = parseCommandArgs(this.name, argv, io.env, {});
+    const breakers = await withClient(storeUrl, (scheduler) => scheduler.breakers());
+    io.out(json ? JSON.stringify(breakers, null, 2) : formatBreakerTable(breakers, io.nowMs()));
+    return 0;
+  },
+};
