@@ -96,11 +96,8 @@ export class GatedClaims {
   /** When this node should claim again for its gates: a rate-limited task's next token, a breaker's next step. */
   wakeAtMs(nowMs: number): number | null {
     let earliest: number | null = this.breakers?.wakeAtMs() ?? null;
-    for (const [task, atMs] of this.#retryAtMs) {
-      // Passed: the wake it asked for has happened; the next claim of the task decides again.
-      if (atMs <= nowMs) this.#retryAtMs.delete(task);
-      else if (earliest === null || atMs < earliest) earliest = atMs;
-    }
+    // A token that came due since the last claim: claim again at once (the claim drops the entry).
+    for (const atMs of this.#retryAtMs.values()) earliest = Math.min(earliest ?? atMs, Math.max(atMs, nowMs + 1));
     return earliest;
   }
 
@@ -117,6 +114,7 @@ export class GatedClaims {
     }
     // After the check's round trips: the claim's instant is the job's start.
     const nowMs = now();
+    for (const [task, atMs] of this.#retryAtMs) if (atMs <= nowMs) this.#retryAtMs.delete(task);
     const claimed: ClaimedJob[] = [];
     for (const task of this.gated) {
       if (free <= 0) break;
@@ -126,12 +124,13 @@ export class GatedClaims {
       const rate = this.#rates.get(task);
       const taskBucket = rate && rate.key === null ? rate : null;
       if (taskBucket) {
-        const retryAtMs = this.#retryAtMs.get(task);
-        if (retryAtMs !== undefined && retryAtMs > nowMs) continue;
+        if (this.#retryAtMs.has(task)) continue; // its bucket has no token before that instant
         const [tokens] = await store.takeRateTokens([{ key: rateBucketKey(task), nowMs, intervalMs: taskBucket.intervalMs, burst: taskBucket.burst, want }]);
         want = tokens!.granted;
         if (want < 1) {
-          this.#retryAtMs.set(task, Math.ceil(tokens!.retryAtMs));
+          // At least a millisecond on: a token due within this one must still wake the node, not
+          // be taken for a wake-up already past (which would leave it to the poll interval).
+          this.#retryAtMs.set(task, Math.max(nowMs + 1, Math.ceil(tokens!.retryAtMs)));
           continue;
         }
         this.#retryAtMs.delete(task);

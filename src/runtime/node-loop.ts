@@ -407,8 +407,7 @@ export class NodeLoop {
     // A gate's next step (a rate-limited task's next token, a breaker's end) may come sooner.
     const nowMs = this.#options.clock.now();
     const gateWakeAtMs = this.#gates?.wakeAtMs(nowMs) ?? null;
-    // One already passed was this pass's to act on (or waits for a slot, which wakes the loop).
-    return gateWakeAtMs === null || gateWakeAtMs <= nowMs ? delayMs : Math.min(delayMs, gateWakeAtMs - nowMs);
+    return gateWakeAtMs === null ? delayMs : Math.max(1, Math.min(delayMs, gateWakeAtMs - nowMs));
   }
 
   async #storeSleepMs(): Promise<number> {

@@ -28,6 +28,17 @@ describe.each(storeFactories)('rate limits and cluster caps on the %s store', (_
     expect((await h.scheduler.listJobs({ status: 'succeeded', limit: 100 })).length).toBe(20);
   });
 
+  test('at 1,000/s the node wakes for every next token, never waiting out a poll interval', async () => {
+    let started = 0;
+    h = createHarness(makeStore, { concurrency: 50, tasks: [task('fast-api', { rateLimit: { limit: 1000, per: '1s', burst: 10 }, run: () => void started++ })] });
+    await h.scheduler.enqueueMany(Array.from({ length: 300 }, () => ({ task: 'fast-api' })));
+    await h.scheduler.start();
+    for (let i = 0; i < 40; i++) await h.clock.advance('5ms');
+    // 10 at once, then one per millisecond: 210 by 200 ms (the harness polls only every hour).
+    expect(started).toBeGreaterThanOrEqual(200);
+    expect(started).toBeLessThanOrEqual(211);
+  });
+
   test('a limit per key gives each key its own bucket; jobs over it start later with one attempt', async () => {
     const started: Array<[string, number]> = [];
     h = createHarness(makeStore, {
