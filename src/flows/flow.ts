@@ -1,8 +1,9 @@
 import { assertIdentifier } from '../domain/identifier.ts';
 import { InvalidArgumentError } from '../errors.ts';
 
-/** The most parents one job may wait for (each is an edge the store resolves on completion). */
-export const maxParents = 100;
+import { maxParents } from '../store/new-job-parents.ts';
+
+export { maxParents };
 /** The most jobs one `flow()` creates (one atomic store step). */
 export const maxFlowSize = 1_000;
 

@@ -1,14 +1,11 @@
-import { parentFailurePolicies } from '../domain/job.ts';
 import type { NewJob } from '../domain/job.ts';
+import { checkedParents, checkedPolicy } from '../store/new-job-parents.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import type { EnqueueResult } from '../store/store.ts';
 import { decodeJob } from './codecs.ts';
 import type { FlatHash } from './codecs.ts';
 import { pushNewJobArgs } from './store-args.ts';
 import type { StoreCalls } from './store-calls.ts';
-
-/** `NewJob.parents`' bound: a flow's fan-in, not a way to join thousands of jobs. */
-const maxParents = 100;
 
 /** Per job: 1 (created as given), [id, record, 1] (created with parents), [id, record] (blocked by it). */
 type EnqueueRow = 1 | [string, FlatHash] | [string, FlatHash, 1];
@@ -59,22 +56,7 @@ function pushParentArgs(args: string[], job: NewJob): void {
     args.push('', '', '0');
     return;
   }
-  const policy = job.onParentFailure ?? 'fail';
-  if (!parentFailurePolicies.includes(policy)) {
-    throw new InvalidArgumentError(`Expected \`onParentFailure\` of job "${job.id}" to be one of ${parentFailurePolicies.join(', ')}, got "${String(policy)}"`);
-  }
+  const policy = checkedPolicy(job);
   args.push(JSON.stringify(parents), policy, String(parents.length), ...parents);
 }
 
-/** The parents as given, refused when they break `NewJob.parents`' rules (a duplicate would never be counted down). */
-function checkedParents(job: NewJob): readonly string[] {
-  const parents = job.parents ?? [];
-  if (parents.length > maxParents) {
-    throw new InvalidArgumentError(`Expected job "${job.id}" to have at most ${maxParents} parents, got ${parents.length}`);
-  }
-  if (new Set(parents).size !== parents.length) {
-    const twice = parents.find((id, i) => parents.indexOf(id) !== i);
-    throw new InvalidArgumentError(`Expected the parents of job "${job.id}" to be distinct, got "${String(twice)}" twice`);
-  }
-  return parents;
-}

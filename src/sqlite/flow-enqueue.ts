@@ -6,14 +6,9 @@ import { blockingJob } from './job-writes.ts';
 import { rowToJob } from './row-mapping.ts';
 import type { Row } from './row-mapping.ts';
 import type { Statements } from './statements.ts';
+import { checkedParents, checkedPolicy, hasParents } from '../store/new-job-parents.ts';
 
-/** `NewJob.parents`' bound: a flow's fan-in, not a way to join thousands of jobs. */
-const maxParents = 100;
-
-/** Whether `job` is part of a flow (absent, null or empty parents: it is not). */
-export function hasParents(job: NewJob): boolean {
-  return job.parents !== undefined && job.parents !== null && job.parents.length > 0;
-}
+export { hasParents };
 
 /**
  * Creates one job with parents inside the caller's transaction (see Store.enqueueJobs): blocked
@@ -26,7 +21,7 @@ export function enqueueWithParents(s: Statements, job: NewJob): EnqueueResult {
   const existing = blockingJob(s, job) ?? (s.getJob.get(job.id) as Row | undefined);
   if (existing) return { created: false, job: rowToJob(existing) };
   const parents = checkedParents(job);
-  const policy = job.onParentFailure ?? 'fail';
+  const policy = checkedPolicy(job);
   const statuses = parents.map((parentId): JobStatus => {
     const row = s.parentStatus.get(parentId) as Row | undefined;
     if (row === undefined) {
@@ -80,16 +75,3 @@ export function enqueueWithParents(s: Statements, job: NewJob): EnqueueResult {
   return { created: true, job: rowToJob(row) };
 }
 
-/** The parents as given, refused when they break `NewJob.parents`' rules (a duplicate would never be counted down). */
-function checkedParents(job: NewJob): readonly string[] {
-  const parents = job.parents ?? [];
-  if (parents.length > maxParents) {
-    throw new InvalidArgumentError(`Expected job "${job.id}" to have at most ${maxParents} parents, got ${parents.length}`);
-  }
-  const seen = new Set<string>();
-  for (const parentId of parents) {
-    if (seen.has(parentId)) throw new InvalidArgumentError(`Expected the parents of job "${job.id}" to be distinct, got "${parentId}" twice`);
-    seen.add(parentId);
-  }
-  return parents;
-}

@@ -1,4 +1,4 @@
-import type { JobAttempt, JobError, JobOrigin, JobRecord, JobStatus } from '../domain/job.ts';
+import { parentFailurePolicies, type JobAttempt, type JobError, type JobOrigin, type JobRecord, type JobStatus, type ParentFailurePolicy } from '../domain/job.ts';
 import type { JsonValue } from '../domain/json.ts';
 import type { NodeRecord } from '../domain/node.ts';
 import { jobAttemptsProblem, jobErrorProblem, jobStatusProblem, oneOfProblem, stringArrayProblem, triggerProblem } from '../domain/record-shapes.ts';
@@ -150,4 +150,20 @@ export function sqlRowToLeader(row: SqlRow): LeaderRecord {
 export function traceContextOf(row: SqlRow): { traceContext?: string } {
   const value = row.trace_context;
   return typeof value === 'string' && value !== '' ? { traceContext: value } : {};
+}
+
+/**
+ * A flow job's `parents` and `onParentFailure` added to its record (NULL columns, and absent
+ * fields, for a job without parents). A damaged value is flagged `unreadable` like any other
+ * field, so the job is quarantined rather than run; the stores resolve children through their
+ * edge tables, never through this value.
+ */
+export function sqlWithParents(job: JobRecord, row: SqlRow, decode: SqlValueDecoder): JobRecord {
+  if (row.parents === null || row.parents === undefined) return job;
+  const f = new FieldReader();
+  const parents = f.json<string[]>('parents', row.parents, decode.json, { absent: [], fallback: [], problem: stringArrayProblem });
+  const onParentFailure = f.text<ParentFailurePolicy>('onParentFailure', row.on_parent_failure, oneOfProblem(parentFailurePolicies), 'fail');
+  const { unreadable, ...fields } = job;
+  const all = [...(unreadable ?? []), ...f.unreadable];
+  return { ...fields, parents, onParentFailure, ...(all.length > 0 ? { unreadable: all } : {}) };
 }
