@@ -9,6 +9,8 @@ interface VirtualTimer {
 
 /** How many event-loop turns `settle()` lets pass: enough for chains of store calls and handlers that do no real I/O. */
 const settleTurns = 20;
+/** How many times one `settle()` waits for tracked real I/O before it gives up (a loop that never rests). */
+const maxIoWaits = 10_000;
 
 /**
  * A clock that only moves when told to. Give it to a `Scheduler` (option `clock`) and drive time
@@ -20,11 +22,16 @@ const settleTurns = 20;
  * const scheduler = new Scheduler({ store: new MemoryStore(), tasks, clock });
  * await scheduler.start();
  * await clock.advance('5m');
+ *
+ * A store that talks to a server (PostgreSQL, Redis) answers after real I/O, which no number of
+ * event-loop turns waits for: hand it to the scheduler through `clock.trackStore(store)`, and the
+ * clock waits for every call in flight before it moves on.
  */
 export class VirtualClock implements Clock {
   #nowMs: number;
   #seq = 0;
   #timers: VirtualTimer[] = [];
+  readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(start: Date | number = Date.UTC(2026, 0, 1)) {
     this.#nowMs = start instanceof Date ? start.getTime() : start;
@@ -38,6 +45,35 @@ export class VirtualClock implements Clock {
     const timer: VirtualTimer = { atMs: this.#nowMs + Math.max(0, delayMs), seq: this.#seq++, callback };
     this.#timers.push(timer);
     return { cancel: () => this.#remove(timer) };
+  }
+
+  /**
+   * Counts real work outside the clock (a store call to a server) as pending: `settle()`, and so
+   * `advance()`, waits for it before the clock moves on. Returns the promise, unchanged.
+   */
+  track<T>(promise: Promise<T>): Promise<T> {
+    this.#inFlight.add(promise);
+    const done = () => void this.#inFlight.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+
+  /**
+   * The store as the scheduler should see it under this clock: every call it makes is tracked
+   * (see `track`), so `advance()` fires the next timer only once the store has answered the last
+   * call. Needed for PostgreSQL and Redis; the in-process stores answer without real I/O.
+   */
+  trackStore<S extends object>(store: S): S {
+    return new Proxy(store, {
+      get: (target, property) => {
+        const value = Reflect.get(target, property, target) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return result instanceof Promise ? this.track(result) : result;
+        };
+      },
+    });
   }
 
   /** Timers not yet fired. */
@@ -69,9 +105,15 @@ export class VirtualClock implements Clock {
    * and immediates several turns of the event loop.
    */
   async settle(): Promise<void> {
+    let ioWaits = 0;
     for (let turn = 0; turn < settleTurns; turn++) {
       this.#fireDue();
       await new Promise<void>((resolve) => setImmediate(resolve));
+      // Tracked real I/O under way: wait for it, then give what it resumes its turns again.
+      if (this.#inFlight.size > 0 && ioWaits++ < maxIoWaits) {
+        await Promise.allSettled(this.#inFlight);
+        turn = -1;
+      }
     }
   }
 
