@@ -34,6 +34,17 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
         get: { summary: 'One schedule, with its next 5 fire times', parameters: [id], responses: { 200: ok('ScheduleDetail'), ...errors, ...notFound } },
         delete: { summary: 'Remove a schedule (its jobs stay)', parameters: [id], responses: { 200: { description: 'Removed' }, ...errors, ...notFound } },
       },
+      '/schedules/{id}/next': {
+        get: {
+          summary: "The schedule's next N nominal fire times (jitter not added), from its next fire, as every node computes them; empty once it has ended",
+          parameters: [id, q('count', 'How many fire times: an integer from 1 to 100 (default 10)')],
+          responses: {
+            200: { description: 'Fire times, oldest first', content: { 'application/json': { schema: { type: 'object', required: ['fireAtMs'], properties: { fireAtMs: { type: 'array', items: { type: 'integer' } } } } } } },
+            ...errors,
+            ...notFound,
+          },
+        },
+      },
       '/schedules/{id}/pause': action('Pause a schedule', 'Schedule'),
       '/schedules/{id}/resume': action('Resume a schedule from now', 'Schedule'),
       '/schedules/{id}/trigger': { post: { summary: 'Run the schedule once now (a manual job)', parameters: [id], responses: { 201: { description: 'The job created' }, ...errors, ...notFound } } },
@@ -159,7 +170,7 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
           description: 'Present only when the store could not decode these fields (they hold stand-ins); the record is quarantined',
           items: { type: 'object', properties: { field: { type: 'string' }, reason: { type: 'string' } } },
         },
-        Trigger: { type: 'object', required: ['type'], properties: { type: { enum: ['date', 'interval', 'cron'] } }, additionalProperties: true },
+        Trigger: { type: 'object', required: ['type'], properties: { type: { enum: ['date', 'interval', 'cron', 'calendar'] } }, additionalProperties: true },
         Schedule: {
           type: 'object',
           properties: {

@@ -1,4 +1,4 @@
-import type { JobError, JobRecord, ScheduleRecord, TriggerSpec } from '../index.ts';
+import type { CalendarTriggerSpec, JobError, JobRecord, ScheduleRecord, TriggerSpec } from '../index.ts';
 import { formatTable } from './format-table.ts';
 import { formatLocalTime, formatSpan, formatTime } from './format-time.ts';
 
@@ -7,7 +7,7 @@ export function shortId(id: string): string {
   return id.length > 8 ? id.slice(-8) : id;
 }
 
-/** `every 3s`, `cron 0 3 * * * (Europe/Berlin)`, `at 2026-05-01 10:00:00`. */
+/** `every 3s`, `cron 0 3 * * * (Europe/Berlin)`, `at 2026-05-01 10:00:00`, `every month on day 31 at 09:00 (Europe/Berlin)`. */
 export function describeTrigger(trigger: TriggerSpec): string {
   switch (trigger.type) {
     case 'date':
@@ -16,7 +16,42 @@ export function describeTrigger(trigger: TriggerSpec): string {
       return `every ${formatSpan(trigger.everyMs)}${trigger.jitterMs > 0 ? ` ±${formatSpan(trigger.jitterMs)}` : ''}`;
     case 'cron':
       return `cron ${trigger.expr} (${trigger.tz ?? 'UTC'})`;
+    case 'calendar':
+      return `${describeCalendar(trigger)}${trigger.jitterMs > 0 ? ` ±${formatSpan(trigger.jitterMs)}` : ''}`;
   }
+}
+
+const weekdays = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const monthNames = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * `every month on day 31 at 09:00 (Europe/Berlin)`, `every 2 weeks on Monday at 07:30 (UTC)`,
+ * `every year on Feb 29 at 12:00 (UTC)`, `every 3 days at 06:00:30 (UTC)`. The day comes from
+ * `startAt` (its date in the zone); without one, the schedule's creation day decides and is not shown.
+ */
+export function describeCalendar(trigger: CalendarTriggerSpec): string {
+  const tz = trigger.tz ?? 'UTC';
+  const units = (
+    [
+      [trigger.years, 'year'],
+      [trigger.months, 'month'],
+      [trigger.weeks, 'week'],
+      [trigger.days, 'day'],
+    ] as const
+  ).filter(([n]) => n > 0);
+  const every = units.length === 1 && units[0]![0] === 1 ? units[0]![1] : units.map(([n, unit]) => `${n} ${unit}${n === 1 ? '' : 's'}`).join(' ');
+  let on = '';
+  if (trigger.startAtMs !== null) {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(trigger.startAtMs);
+    const field = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+    const [year, month, day] = [field('year'), field('month'), field('day')];
+    const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+    if (trigger.years > 0 && trigger.months === 0 && trigger.weeks === 0 && trigger.days === 0) on = ` on ${monthNames[month - 1]} ${day}`;
+    else if (trigger.years > 0 || trigger.months > 0) on = ` on day ${day}`;
+    else if (trigger.days % 7 === 0) on = ` on ${weekdays[weekday]}`;
+  }
+  const at = trigger.at.endsWith(':00') && trigger.at.length === 8 ? trigger.at.slice(0, 5) : trigger.at;
+  return `every ${every}${on} at ${at} (${tz})`;
 }
 
 export function formatScheduleTable(schedules: readonly ScheduleRecord[], nowMs: number): string {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.ts';
+import { calendar } from '../triggers/calendar.ts';
 import { cron } from '../triggers/cron.ts';
 import type { TriggerSpec } from './trigger.ts';
 
@@ -10,7 +11,7 @@ import type { TriggerSpec } from './trigger.ts';
  */
 export function assertTriggerSpec(value: unknown, what: string): TriggerSpec {
   if (value === null || typeof value !== 'object') {
-    throw new InvalidArgumentError(`Expected ${what} to be made by at(), every() or cron(), got ${String(value)}`);
+    throw new InvalidArgumentError(`Expected ${what} to be made by at(), every(), cron() or calendar(), got ${String(value)}`);
   }
   const spec = value as Record<string, unknown>;
   switch (spec.type) {
@@ -41,16 +42,49 @@ export function assertTriggerSpec(value: unknown, what: string): TriggerSpec {
       const jitterMs = optionalFinite(spec.jitterMs, `${what}.jitterMs`) ?? 0;
       // cron() checks the expression, the time zone (InvalidCronError / UnknownTimeZoneError), the
       // dst policy and the window, and spells them canonically.
-      return cron(spec.expr, {
+      const { nextFires: _preview, ...plain } = cron(spec.expr, {
         ...(typeof spec.tz === 'string' ? { tz: spec.tz } : {}),
         ...(spec.dst === undefined || spec.dst === null ? {} : { dst: spec.dst as 'vixie' }),
         ...(startAtMs === null ? {} : { startAt: startAtMs }),
         ...(endAtMs === null ? {} : { endAt: endAtMs }),
         jitter: jitterMs,
       });
+      return plain;
+    }
+    case 'calendar': {
+      for (const field of ['years', 'months', 'weeks', 'days'] as const) {
+        if (spec[field] !== undefined && spec[field] !== null && typeof spec[field] !== 'number') {
+          throw new InvalidArgumentError(`Expected ${what}.${field} to be a whole number, got ${JSON.stringify(spec[field])}`);
+        }
+      }
+      if (typeof spec.at !== 'string') {
+        throw new InvalidArgumentError(`Expected ${what}.at to be a time of day 'HH:MM' or 'HH:MM:SS', got ${JSON.stringify(spec.at)}`);
+      }
+      if (spec.tz !== undefined && spec.tz !== null && typeof spec.tz !== 'string') {
+        throw new InvalidArgumentError(`Expected ${what}.tz to be an IANA time zone name or null, got ${JSON.stringify(spec.tz)}`);
+      }
+      const startAtMs = optionalFinite(spec.startAtMs, `${what}.startAtMs`);
+      const endAtMs = optionalFinite(spec.endAtMs, `${what}.endAtMs`);
+      const jitterMs = optionalFinite(spec.jitterMs, `${what}.jitterMs`) ?? 0;
+      // calendar() checks the interval, `at`, the time zone (UnknownTimeZoneError), the window and
+      // the jitter, and spells them canonically.
+      const { nextFires: _calendarPreview, ...plainCalendar } = calendar({
+        years: spec.years as number | undefined,
+        months: spec.months as number | undefined,
+        weeks: spec.weeks as number | undefined,
+        days: spec.days as number | undefined,
+        at: spec.at,
+        ...(typeof spec.tz === 'string' ? { tz: spec.tz } : {}),
+        ...(startAtMs === null ? {} : { startAt: startAtMs }),
+        ...(endAtMs === null ? {} : { endAt: endAtMs }),
+        jitter: jitterMs,
+      });
+      return plainCalendar;
     }
     default:
-      throw new InvalidArgumentError(`Expected ${what}.type to be 'date', 'interval' or 'cron', got ${JSON.stringify(spec.type)}`);
+      throw new InvalidArgumentError(
+        `Expected ${what}.type to be 'date', 'interval', 'cron' or 'calendar', got ${JSON.stringify(spec.type)}`,
+      );
   }
 }
 

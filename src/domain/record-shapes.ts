@@ -50,8 +50,8 @@ function kindOf(value: unknown): string {
 }
 
 /**
- * Whether a stored trigger is one `at`, `every` or `cron` could have made (fields of the right
- * kind, cron expression parsed, time zone known). Stores check it on every read of a schedule,
+ * Whether a stored trigger is one `at`, `every`, `cron` or `calendar` could have made (fields of
+ * the right kind, cron expression parsed, calendar interval and time of day valid, time zone known). Stores check it on every read of a schedule,
  * so the verdict for a cron expression and zone is remembered.
  */
 export function triggerProblem(value: unknown): string | null {

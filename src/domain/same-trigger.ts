@@ -1,3 +1,4 @@
+import { parseTimeOfDay } from '../triggers/calendar-math.ts';
 import type { TriggerSpec } from './trigger.ts';
 
 /**
@@ -23,6 +24,19 @@ export function sameTrigger(a: TriggerSpec, b: TriggerSpec): boolean {
         a.expr.trim().split(/\s+/).join(' ') === b.expr.trim().split(/\s+/).join(' ') &&
         nullable(a.tz) === nullable(b.tz) &&
         (a.dst ?? 'vixie') === (b.dst ?? 'vixie') &&
+        nullable(a.startAtMs) === nullable(b.startAtMs) &&
+        nullable(a.endAtMs) === nullable(b.endAtMs) &&
+        (a.jitterMs ?? 0) === (b.jitterMs ?? 0)
+      );
+    case 'calendar':
+      return (
+        b.type === 'calendar' &&
+        (a.years ?? 0) === (b.years ?? 0) &&
+        (a.months ?? 0) === (b.months ?? 0) &&
+        (a.weeks ?? 0) === (b.weeks ?? 0) &&
+        (a.days ?? 0) === (b.days ?? 0) &&
+        parseTimeOfDay(a.at) === parseTimeOfDay(b.at) &&
+        nullable(a.tz) === nullable(b.tz) &&
         nullable(a.startAtMs) === nullable(b.startAtMs) &&
         nullable(a.endAtMs) === nullable(b.endAtMs) &&
         (a.jitterMs ?? 0) === (b.jitterMs ?? 0)

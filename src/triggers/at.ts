@@ -1,5 +1,6 @@
 import type { DateTriggerSpec } from '../domain/trigger.ts';
 import { type Instant, parseInstant } from './instant.ts';
+import { type PreviewableTrigger, withPreview } from './preview.ts';
 
 /**
  * A trigger that fires once, at `when`.
@@ -11,11 +12,12 @@ import { type Instant, parseInstant } from './instant.ts';
  * @param when A `Date`, epoch milliseconds, or an ISO 8601 date-time with an offset
  *   (`'2026-05-01T10:00:00Z'`). A string without an offset is refused, because JavaScript would
  *   read it in each server's local time zone.
+ * @returns The spec (plain JSON), with a non-enumerable `nextFires(count)` to preview it.
  * @throws InvalidArgumentError when `when` is not a valid instant.
  *
  * @example
  * await scheduler.schedule({ id: 'reminder:42', task: 'send-reminder', data: { userId: 42 }, trigger: at('2026-05-01T09:00:00+02:00') });
  */
-export function at(when: Instant): DateTriggerSpec {
-  return { type: 'date', runAtMs: parseInstant(when, 'at') };
+export function at(when: Instant): PreviewableTrigger<DateTriggerSpec> {
+  return withPreview({ type: 'date', runAtMs: parseInstant(when, 'at') });
 }

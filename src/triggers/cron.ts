@@ -3,6 +3,7 @@ import { InvalidArgumentError, InvalidCronError, UnknownTimeZoneError } from '..
 import { type Duration, parseDuration } from '../time/duration.ts';
 import { cronFor } from './croner-cache.ts';
 import { type Instant, parseWindow } from './instant.ts';
+import { type PreviewableTrigger, withPreview } from './preview.ts';
 
 export interface CronOptions {
   /**
@@ -43,6 +44,8 @@ export interface CronOptions {
  * @param expr 5 fields (`minute hour day-of-month month day-of-week`) or 6 with seconds first,
  *   in croner's syntax (`L`, `W`, `#`, names such as `MON` and `JAN` are accepted). Day-of-month and
  *   day-of-week are OR-ed, as in Vixie cron.
+ * @returns The spec (plain JSON), with a non-enumerable `nextFires(count)` to preview it:
+ *   `cron('0 9 * * 1-5', { tz: 'Europe/Berlin' }).nextFires(5)`.
  * @throws InvalidCronError for an expression croner cannot parse, or one that never fires
  *   (`0 0 31 2 *`). UnknownTimeZoneError for a `tz` the runtime does not know.
  *   InvalidArgumentError for a bad jitter, startAt or endAt.
@@ -50,7 +53,7 @@ export interface CronOptions {
  * @example
  * await scheduler.schedule({ id: 'nightly-report', task: 'report', trigger: cron('0 3 * * *', { tz: 'Europe/Berlin' }) });
  */
-export function cron(expr: string, options?: CronOptions): CronTriggerSpec {
+export function cron(expr: string, options?: CronOptions): PreviewableTrigger<CronTriggerSpec> {
   if (typeof expr !== 'string') {
     throw new InvalidCronError(`Expected \`cron\` to be a cron expression string, got a value of type ${typeof expr}`);
   }
@@ -89,7 +92,7 @@ export function cron(expr: string, options?: CronOptions): CronTriggerSpec {
   if (dst !== 'vixie' && dst !== 'strict') {
     throw new InvalidArgumentError(`Expected \`dst\` to be 'vixie' or 'strict', got ${JSON.stringify(dst)}`);
   }
-  return { type: 'cron', expr: normalized, tz, dst, startAtMs, endAtMs, jitterMs };
+  return withPreview({ type: 'cron', expr: normalized, tz, dst, startAtMs, endAtMs, jitterMs });
 }
 
 /**

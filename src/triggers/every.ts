@@ -2,6 +2,7 @@ import type { IntervalTriggerSpec } from '../domain/trigger.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { type Duration, parseDuration } from '../time/duration.ts';
 import { type Instant, parseWindow } from './instant.ts';
+import { type PreviewableTrigger, withPreview } from './preview.ts';
 
 export interface EveryOptions {
   /**
@@ -29,13 +30,14 @@ export interface EveryOptions {
  * A trigger that fires every `interval`.
  *
  * @param interval A positive {@link Duration}: `'30s'`, `'1h30m'`, or milliseconds.
+ * @returns The spec (plain JSON), with a non-enumerable `nextFires(count)` to preview it.
  * @throws InvalidArgumentError for a non-positive interval, an `endAt` not after `startAt`, or a
  * jitter that is negative or not smaller than the interval.
  *
  * @example
  * await scheduler.schedule({ id: 'inventory', task: 'sync-inventory', trigger: every('5m') });
  */
-export function every(interval: Duration, options?: EveryOptions): IntervalTriggerSpec {
+export function every(interval: Duration, options?: EveryOptions): PreviewableTrigger<IntervalTriggerSpec> {
   const everyMs = parseDuration(interval, 'every');
   const { startAtMs, endAtMs } = parseWindow(options);
   const jitterMs = options?.jitter === undefined ? 0 : parseDuration(options.jitter, 'jitter', { allowZero: true });
@@ -44,5 +46,5 @@ export function every(interval: Duration, options?: EveryOptions): IntervalTrigg
       `Expected \`jitter\` to be smaller than the interval (${everyMs}ms), got ${JSON.stringify(options?.jitter)} (${jitterMs}ms)`,
     );
   }
-  return { type: 'interval', everyMs, startAtMs, endAtMs, jitterMs };
+  return withPreview({ type: 'interval', everyMs, startAtMs, endAtMs, jitterMs });
 }

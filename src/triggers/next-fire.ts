@@ -3,25 +3,36 @@
  * every store computes the same fire times.
  *
  * **Cron and daylight saving time.** Cron expressions are evaluated by croner in the trigger's
- * time zone (UTC when none), under the trigger's `dst` policy (see `DstPolicy`):
+ * time zone (UTC when none), under the trigger's `dst` policy (see `DstPolicy`; the corrections to
+ * croner are in cron-dst.ts). A *gap* is a span of wall times that does not exist (the offset
+ * grows: spring forward); a *repeat* is a span that happens twice (the offset drops: fall back).
+ * Both rules hold for a shift of any size (30 min on Lord Howe Island, 1 h, 2 h in
+ * Antarctica/Troll) and for a gap or repeat that crosses midnight.
  *
  * - `vixie` (default), as classic cron. *Fixed-time* expressions have no wildcard or step in
  *   seconds, minutes and hours (`0 30 2 * * *`, `30 2,14 * * *`). A wall time that does not exist
- *   (spring forward) fires once, at the first valid instant after the gap on the same day: in
- *   Europe/Berlin on 2026-03-29, `0 30 2 * * *` fires at 03:00 CEST (01:00Z). A wall time that
- *   happens twice (fall back) fires once, at its first occurrence: on 2026-10-25 at 02:30 CEST
- *   (00:30Z), not again at 02:30 CET. Other expressions (`0 0 * * * *`, `*\/15 * * * *`) follow
- *   real time: wall times in a gap do not fire (an hourly expression fires 23 times on 2026-03-29 in
- *   Berlin) and repeated wall times fire on both occurrences (25 times on 2026-10-25).
- * - `strict` (OCPS 1.4 §4.3.1): no expression fires at a wall time that does not exist, and a
- *   wall time that happens twice fires once, at its first occurrence: a daily `0 30 2 * * *` does
- *   not fire on the spring-forward day, and an hourly expression fires 24 times, not 25, on the
- *   fall-back day.
+ *   fires once, at the first valid instant after the gap (the change instant): in Europe/Berlin on
+ *   2026-03-29, `0 30 2 * * *` fires at 03:00 CEST (01:00Z); in America/Nuuk, where 2024-03-30
+ *   23:00 -02 jumps to 2024-03-31 00:00 -01 (01:00Z), `30 23 * * *` fires at 00:00 -01 on the next
+ *   day (and again at 23:30 that day). A wall time that happens twice fires once, at its first
+ *   occurrence: on 2026-10-25 at 02:30 CEST (00:30Z), not again at 02:30 CET. Other expressions
+ *   (`0 0 * * * *`, `*\/15 * * * *`) follow real time: wall times in a gap do not fire (an hourly
+ *   expression fires 23 times on 2026-03-29 in Berlin) and repeated wall times fire on both
+ *   occurrences (25 times on 2026-10-25).
+ * - `strict` (OCPS 1.4 §4.3.1): no expression fires at a wall time that does not exist (not even a
+ *   fixed-time one after the gap, so the Nuuk fire above does not happen), and a wall time that
+ *   happens twice fires once, at its first occurrence: a daily `0 30 2 * * *` does not fire on the
+ *   spring-forward day, an hourly expression fires 24 times, not 25, on the fall-back day, and an
+ *   every-minute or every-second expression fires through the first occurrence, then not at all
+ *   during the repeat, then again from its end (Berlin: 02:59 CEST, then 03:00 CET). The repeat is
+ *   skipped in one step, and a schedule created during it gets its first fire at the repeat's end.
+ *   A strict expression whose every match is skipped (`30 2 * 3 0L` in Berlin) has no fires.
  *
  * Croner works to the second: fire times of cron triggers are always whole seconds.
  */
 import type { CronTriggerSpec, TriggerSpec } from '../domain/trigger.ts';
-import { cronFor } from './croner-cache.ts';
+import { calendarFirstFireAtMs, calendarNextFireAfterMs } from './calendar-math.ts';
+import { cronFiresAtOrBeforeMs as cronFiresAtOrBeforeMsUnderPolicy, cronNextAfterMs } from './cron-dst.ts';
 
 /**
  * The first fire of a newly created schedule, or null when the trigger has none left.
@@ -47,6 +58,8 @@ export function firstFireAtMs(trigger: TriggerSpec, nowMs: number): number | nul
     }
     case 'cron':
       return cronNextAfterMs(trigger, nowMs);
+    case 'calendar':
+      return calendarFirstFireAtMs(trigger, nowMs);
   }
 }
 
@@ -74,74 +87,18 @@ export function nextFireAfterMs(trigger: TriggerSpec, previousFireMs: number, af
     }
     case 'cron':
       return cronNextAfterMs(trigger, afterMs);
+    case 'calendar':
+      return calendarNextFireAfterMs(trigger, previousFireMs, afterMs);
   }
 }
 
 /**
- * Up to `count` cron fires at or before `atOrBeforeMs` (and not before `startAtMs`), oldest first.
- * Used to find the newest fires after a downtime too long to enumerate from its start.
+ * Up to `count` cron fires at or before `atOrBeforeMs` (and not before `startAtMs`), oldest first,
+ * under the trigger's DST policy. Used to find the newest fires after a downtime too long to
+ * enumerate from its start.
  */
 export function cronFiresAtOrBeforeMs(trigger: CronTriggerSpec, atOrBeforeMs: number, count: number): number[] {
-  // croner's previousRuns is strictly before the given instant, and newest first.
-  const runs = cronFor(trigger.expr, trigger.tz).previousRuns(count, new Date(atOrBeforeMs + 1));
-  const startAtMs = trigger.startAtMs ?? Number.NEGATIVE_INFINITY;
-  return runs
-    .map((date) => date.getTime())
-    .filter((ms) => ms >= startAtMs && ms <= atOrBeforeMs && !skippedByDstPolicy(trigger, ms))
-    .reverse();
-}
-
-/** A strict trigger can skip a few croner runs in a row (one per DST change): more is a bug. */
-const maxSkippedRuns = 16;
-
-function cronNextAfterMs(trigger: CronTriggerSpec, afterMs: number): number | null {
-  const cron = cronFor(trigger.expr, trigger.tz);
-  // `startAtMs - 1` so that a match exactly at startAtMs counts (croner's nextRun is strictly after).
-  let fromMs = trigger.startAtMs === null ? afterMs : Math.max(afterMs, trigger.startAtMs - 1);
-  for (let skipped = 0; skipped <= maxSkippedRuns; skipped++) {
-    const next = cron.nextRun(new Date(fromMs));
-    if (next === null) return null;
-    const fireMs = next.getTime();
-    if (trigger.endAtMs !== null && fireMs > trigger.endAtMs) return null;
-    if (!skippedByDstPolicy(trigger, fireMs)) return fireMs;
-    fromMs = fireMs;
-  }
-  return null;
-}
-
-/**
- * Under the `strict` policy, croner runs that classic cron makes but OCPS 1.4 does not: a run whose
- * wall time does not match the expression (moved past a gap), and the second occurrence of a
- * repeated wall time.
- */
-function skippedByDstPolicy(trigger: CronTriggerSpec, fireMs: number): boolean {
-  if (trigger.dst !== 'strict' || trigger.tz === null) return false;
-  const cron = cronFor(trigger.expr, trigger.tz);
-  if (!cron.match(new Date(fireMs))) return true;
-  const wall = wallTime(trigger.tz, fireMs);
-  // DST shifts are an hour almost everywhere, half an hour on Lord Howe Island.
-  return wallTime(trigger.tz, fireMs - 3_600_000) === wall || wallTime(trigger.tz, fireMs - 1_800_000) === wall;
-}
-
-const wallTimeFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** The local date and time of an instant in `tz`, to the second, as a comparable string. */
-function wallTime(tz: string, ms: number): string {
-  let format = wallTimeFormats.get(tz);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    wallTimeFormats.set(tz, format);
-  }
-  return format.format(ms);
+  return cronFiresAtOrBeforeMsUnderPolicy(trigger, atOrBeforeMs, count);
 }
 
 /**

@@ -26,12 +26,12 @@ describe('assertTriggerSpec', () => {
   });
 
   it.each([null, undefined, 42, 'every 5m', true])('refuses %j: not an object', (value) => {
-    expect(refusal(value).message).toBe(`Expected body.trigger to be made by at(), every() or cron(), got ${String(value)}`);
+    expect(refusal(value).message).toBe(`Expected body.trigger to be made by at(), every(), cron() or calendar(), got ${String(value)}`);
   });
 
   it('refuses an unknown type, naming it', () => {
-    expect(refusal({ type: 'weekly' }).message).toBe(`Expected body.trigger.type to be 'date', 'interval' or 'cron', got "weekly"`);
-    expect(refusal({}).message).toBe(`Expected body.trigger.type to be 'date', 'interval' or 'cron', got undefined`);
+    expect(refusal({ type: 'weekly' }).message).toBe(`Expected body.trigger.type to be 'date', 'interval', 'cron' or 'calendar', got "weekly"`);
+    expect(refusal({}).message).toBe(`Expected body.trigger.type to be 'date', 'interval', 'cron' or 'calendar', got undefined`);
   });
 
   it.each([undefined, '1000', Number.NaN, Number.POSITIVE_INFINITY])('refuses a date trigger whose runAtMs is %j', (runAtMs) => {

@@ -65,8 +65,39 @@ export function describeTrigger(trigger) {
   if (trigger.type === 'date') return `once at ${absolute(trigger.runAtMs)}`;
   const jitter = trigger.jitterMs > 0 ? ` ± ${duration(trigger.jitterMs)}` : '';
   if (trigger.type === 'interval') return `every ${span(trigger.everyMs)}${jitter}`;
+  if (trigger.type === 'calendar') return `${describeCalendar(trigger)}${jitter}`;
   const zone = trigger.tz && trigger.tz !== 'UTC' ? ` (${trigger.tz})` : ' (UTC)';
   return `${describeCron(trigger.expr)}${zone}${jitter}`;
+}
+
+const weekdayNames = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const monthNames = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * A calendar trigger in words: "every month on day 31 at 09:00 (Europe/Berlin)", "every 2 weeks on
+ * Monday at 07:30 (UTC)", "every year on Feb 29 at 12:00 (UTC)". The day is startAt's date in the zone.
+ */
+export function describeCalendar(trigger) {
+  const tz = trigger.tz || 'UTC';
+  const units = [
+    [trigger.years, 'year'],
+    [trigger.months, 'month'],
+    [trigger.weeks, 'week'],
+    [trigger.days, 'day'],
+  ].filter(([n]) => n > 0);
+  const every = units.length === 1 && units[0][0] === 1 ? units[0][1] : units.map(([n, unit]) => `${n} ${unit}${n === 1 ? '' : 's'}`).join(' ');
+  let on = '';
+  if (trigger.startAtMs !== null && trigger.startAtMs !== undefined) {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(trigger.startAtMs);
+    const field = (type) => Number(parts.find((p) => p.type === type)?.value);
+    const [year, month, day] = [field('year'), field('month'), field('day')];
+    const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+    if (trigger.years > 0 && !trigger.months && !trigger.weeks && !trigger.days) on = ` on ${monthNames[month - 1]} ${day}`;
+    else if (trigger.years > 0 || trigger.months > 0) on = ` on day ${day}`;
+    else if (trigger.days % 7 === 0) on = ` on ${weekdayNames[weekday]}`;
+  }
+  const at = /^\d\d:\d\d:00$/.test(trigger.at) ? trigger.at.slice(0, 5) : trigger.at;
+  return `every ${every}${on} at ${at} (${tz})`;
 }
 
 /** The common cron shapes in words; anything else as the expression itself. */

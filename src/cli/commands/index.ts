@@ -11,12 +11,14 @@ import { remove } from './remove.ts';
 import { resume } from './resume.ts';
 import { retry } from './retry.ts';
 import { schedulesLs } from './schedules-ls.ts';
+import { schedulesNext } from './schedules-next.ts';
 import { serve } from './serve.ts';
 import { trigger } from './trigger.ts';
 
 /** Every command, in the order `sundial --help` lists them. */
 export const commands: readonly Command[] = [
   schedulesLs,
+  schedulesNext,
   jobsLs,
   jobsShow,
   trigger,
