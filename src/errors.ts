@@ -62,6 +62,27 @@ export class JobNotFoundError extends SundialError {
   override readonly code = 'JOB_NOT_FOUND';
 }
 
+/**
+ * `Scheduler.trigger(id)` refused to start a job: the schedule already has `maxRunning` active
+ * jobs. `trigger(id, { overlap: 'allow' })` starts one anyway.
+ */
+export class ScheduleBusyError extends SundialError {
+  override readonly code = 'SCHEDULE_BUSY';
+  readonly scheduleId: string;
+  /** The schedule's active jobs found (queued, running, failed awaiting retry, or reserved and due). */
+  readonly activeJobs: number;
+  readonly maxRunning: number;
+  constructor(scheduleId: string, activeJobs: number, maxRunning: number, options?: ErrorOptions) {
+    super(
+      `Schedule "${scheduleId}" already has ${activeJobs} active job${activeJobs === 1 ? '' : 's'} (maxRunning ${maxRunning}); trigger it with { overlap: 'allow' } to start one anyway`,
+      options,
+    );
+    this.scheduleId = scheduleId;
+    this.activeJobs = activeJobs;
+    this.maxRunning = maxRunning;
+  }
+}
+
 /** A job's state does not allow the requested change (retrying a job that is still running, …). */
 export class InvalidJobStateError extends SundialError {
   override readonly code = 'INVALID_JOB_STATE';

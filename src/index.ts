@@ -1,6 +1,6 @@
 // The public API of `sundial`. Stores live in their own entry points (sundial/memory,
 // sundial/sqlite, …) so an application loads only the driver it uses.
-export { Scheduler, type ScheduleInput, type EnqueueInput, type SchedulerHealth } from './runtime/scheduler.ts';
+export { Scheduler, type ScheduleInput, type EnqueueInput, type SchedulerHealth, type TriggerOptions, type BackfillRange, type BackfillResult } from './runtime/scheduler.ts';
 export type { FlowStep } from './runtime/scheduler-inputs.ts';
 export type { ParentJob } from './flows/parent-job.ts';
 export type { BreakerOptions } from './breaker/breaker-options.ts';
@@ -14,8 +14,8 @@ export { task, type TaskDefinition, type TaskContext, type TaskOptions, type Job
 export { Task, type TaskClassOptions, type TaskClass } from './tasks/task-decorator.ts';
 export { resolveService, type ServiceProvider, type ServiceToken } from './tasks/services.ts';
 export type { StandardSchemaV1 } from './tasks/standard-schema.ts';
-export { at, every, cron } from './triggers/index.ts';
-export type { TriggerSpec, DateTriggerSpec, IntervalTriggerSpec, CronTriggerSpec } from './domain/trigger.ts';
+export { at, every, cron, calendar, nextFires, type CalendarOptions, type NextFiresOptions, type PreviewableTrigger } from './triggers/index.ts';
+export type { TriggerSpec, DateTriggerSpec, IntervalTriggerSpec, CronTriggerSpec, CalendarTriggerSpec } from './domain/trigger.ts';
 export type { ScheduleRecord, CoalescePolicy } from './domain/schedule.ts';
 export { jobStatuses, type ParentFailurePolicy, type JobRecord, type JobSnapshot, type JobStatus, type JobAttempt, type JobError, type JobOrigin } from './domain/job.ts';
 export type { JsonValue } from './domain/json.ts';

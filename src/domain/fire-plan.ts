@@ -1,5 +1,5 @@
 import { cronFiresAtOrBeforeMs, nextFireAfterMs } from '../triggers/next-fire.ts';
-import type { ScheduleRecord } from './schedule.ts';
+import { defaultCatchUpLimit, type ScheduleRecord } from './schedule.ts';
 
 /** What to do with a schedule's due fires. Every list holds nominal fire times, oldest first. */
 export interface FirePlan {
@@ -36,8 +36,8 @@ export interface PlanFiresInput {
   /** The schedule's jobs in queued, running or failed status (as `acquireDueSchedules` reports). */
   activeJobs: number;
   /**
-   * Most due fires considered one by one after a downtime.
-   * @defaultValue 1000
+   * Most due fires considered one by one after a downtime; overrides the schedule's own.
+   * @defaultValue the schedule's `catchUpLimit` (1000 when it has none)
    */
   maxCatchUp?: number | undefined;
   /** The look-ahead: fires within this long after `nowMs` are planned too (`ahead`). @defaultValue 0 */
@@ -46,7 +46,8 @@ export interface PlanFiresInput {
   maxAhead?: number | undefined;
 }
 
-export const defaultMaxCatchUp = 1000;
+/** The catch-up limit of a schedule without one (see `ScheduleRecord.catchUpLimit`). */
+export const defaultMaxCatchUp = defaultCatchUpLimit;
 export const defaultMaxAhead = 100;
 
 /**
@@ -57,7 +58,8 @@ export const defaultMaxAhead = 100;
  *    `nextFireAtMs` and `lastFireAtMs` (`end` is true only when `nextFireAtMs` is null). Otherwise
  *    the due fires are `nextFireAtMs` and the following ones (`nextFireAfterMs(trigger, f, f)`)
  *    while `<= nowMs`.
- * 2. **Catch-up cap.** When more than `maxCatchUp` fires are due, only the newest `maxCatchUp` are
+ * 2. **Catch-up cap.** `maxCatchUp` is the schedule's `catchUpLimit` unless the input gives one.
+ *    When more than `maxCatchUp` fires are due, only the newest `maxCatchUp` are
  *    considered (the window); the older ones are missed and counted in `missedUnlisted`, never
  *    listed. Keeping the newest (not the oldest) means a `latest` schedule back from a long
  *    downtime still runs its most recent fire. Interval triggers find the window and the count in
@@ -103,7 +105,7 @@ export function planFires(input: PlanFiresInput): FirePlan {
 
 function planDueFires(input: PlanFiresInput): FirePlan {
   const { schedule, nowMs, activeJobs } = input;
-  const maxCatchUp = Math.max(1, Math.floor(input.maxCatchUp ?? defaultMaxCatchUp));
+  const maxCatchUp = Math.max(1, Math.floor(input.maxCatchUp ?? schedule.catchUpLimit ?? defaultMaxCatchUp));
   const firstDueMs = schedule.nextFireAtMs;
   if (firstDueMs === null || firstDueMs > nowMs) {
     return {
@@ -191,6 +193,13 @@ function dueWindow(
     return { window, missedUnlisted: dueCount - windowCount };
   }
 
+  if (trigger.type === 'calendar') {
+    // At most one fire a day: even years of downtime enumerate quickly, and exactly.
+    const due: number[] = [];
+    for (let fireMs: number | null = firstDueMs; fireMs !== null && fireMs <= nowMs; fireMs = nextFireAfterMs(trigger, fireMs, fireMs)) due.push(fireMs);
+    const window = due.slice(-maxCatchUp);
+    return { window, missedUnlisted: due.length - window.length };
+  }
   const enumerated: number[] = [];
   let fireMs: number | null = firstDueMs;
   while (fireMs !== null && fireMs <= nowMs && enumerated.length <= maxCatchUp) {

@@ -9,6 +9,9 @@ import type { UnreadableField } from './unreadable.ts';
  */
 export type CoalescePolicy = 'latest' | 'earliest' | 'all';
 
+/** The catch-up limit of a schedule written without one (`ScheduleWrite.catchUpLimit`). */
+export const defaultCatchUpLimit = 1000;
+
 /** A schedule as a store holds it. */
 export interface ScheduleRecord {
   id: string;
@@ -22,6 +25,12 @@ export interface ScheduleRecord {
   /** A fire later than this past its time is missed, not run. Null = no limit. */
   misfireGraceMs: number | null;
   coalesce: CoalescePolicy;
+  /**
+   * Most due fires considered one by one after a downtime (see `planFires`): older ones are
+   * counted missed without being listed. A positive integer; 1,000 for a schedule written before
+   * the field existed.
+   */
+  catchUpLimit: number;
   paused: boolean;
   /** The next nominal fire time; null once the trigger has no more fires. */
   nextFireAtMs: number | null;
@@ -58,6 +67,11 @@ export interface ScheduleWrite {
   maxRunning: number | null;
   misfireGraceMs: number | null;
   coalesce: CoalescePolicy;
+  /**
+   * Most due fires considered one by one after a downtime (`ScheduleRecord.catchUpLimit`); no part
+   * of the definition that reservations depend on. Absent: 1,000 (`defaultCatchUpLimit`).
+   */
+  catchUpLimit?: number;
   /** Null keeps the stored flag (a new schedule starts unpaused): an operator's pause made meanwhile stands. */
   paused: boolean | null;
   nextFireAtMs: number | null;

@@ -1,7 +1,7 @@
 import { isFinalJobStatus } from '../domain/job.ts';
 import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import type { NodeRecord } from '../domain/node.ts';
-import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
+import { defaultCatchUpLimit, type ScheduleRecord, type ScheduleWrite } from '../domain/schedule.ts';
 import { sameTrigger } from '../domain/same-trigger.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import type {
@@ -91,6 +91,7 @@ export class MemoryStore implements Store {
       maxRunning: write.maxRunning,
       misfireGraceMs: write.misfireGraceMs,
       coalesce: write.coalesce,
+      catchUpLimit: write.catchUpLimit ?? defaultCatchUpLimit,
       paused: write.paused ?? existing?.paused ?? false,
       nextFireAtMs: keepNext ? existing.nextFireAtMs : write.nextFireAtMs,
       lastFireAtMs: existing?.lastFireAtMs ?? null,

@@ -1,5 +1,5 @@
 import type { NewJob } from '../domain/job.ts';
-import type { ScheduleWrite } from '../domain/schedule.ts';
+import { defaultCatchUpLimit, type ScheduleWrite } from '../domain/schedule.ts';
 import type { CompleteJobRequest, ReleaseScheduleRequest } from '../store/store.ts';
 
 // The batch writes send their rows as one jsonb array (read by jsonb_to_recordset), each row
@@ -70,6 +70,7 @@ export function scheduleWriteParams(writes: readonly ScheduleWrite[]): string {
       max_running: write.maxRunning,
       misfire_grace_ms: write.misfireGraceMs,
       coalesce_policy: write.coalesce,
+      catch_up_limit: write.catchUpLimit ?? defaultCatchUpLimit,
       paused: write.paused,
       next_fire_at_ms: write.nextFireAtMs,
       now_ms: write.nowMs,

@@ -1,5 +1,5 @@
 import type { NewJob } from '../domain/job.ts';
-import type { ScheduleWrite } from '../domain/schedule.ts';
+import { defaultCatchUpLimit, type ScheduleWrite } from '../domain/schedule.ts';
 import type { ClaimJobsRequest, CompleteJobRequest, ReleaseScheduleRequest } from '../store/store.ts';
 import { optionalNumberArg } from './codecs.ts';
 
@@ -97,7 +97,7 @@ export function claimArgs(request: ClaimJobsRequest): string[] {
   ];
 }
 
-/** Appends a ScheduleWrite as the 13 arguments upsert-schedule.lua reads per write. */
+/** Appends a ScheduleWrite as the 14 arguments upsert-schedule.lua reads per write. */
 export function pushScheduleWriteArgs(args: string[], write: ScheduleWrite): void {
   args.push(
     String(write.nowMs),
@@ -113,5 +113,6 @@ export function pushScheduleWriteArgs(args: string[], write: ScheduleWrite): voi
     optionalNumberArg(write.nextFireAtMs),
     write.keepNextFire ? '1' : '0',
     traceContextArg(write.traceContext),
+    String(write.catchUpLimit ?? defaultCatchUpLimit),
   );
 }

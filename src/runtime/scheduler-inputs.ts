@@ -6,7 +6,7 @@ import { parentFailurePolicies, type NewJob, type ParentFailurePolicy } from '..
 import { checkAfter } from '../flows/flow.ts';
 import { assertJsonPayload, validatePayload } from '../domain/payload.ts';
 import { defaultRetryPolicy } from '../domain/retry.ts';
-import type { CoalescePolicy, ScheduleWrite } from '../domain/schedule.ts';
+import { defaultCatchUpLimit, type CoalescePolicy, type ScheduleWrite } from '../domain/schedule.ts';
 import type { TriggerSpec } from '../domain/trigger.ts';
 import { InvalidArgumentError, UnknownTaskError } from '../errors.ts';
 import type { JobQuery, ScheduleQuery } from '../store/store.ts';
@@ -37,6 +37,15 @@ export interface ScheduleInput<Input = JsonValue> {
   misfireGrace?: Duration | null;
   /** Which overdue fires run after downtime. @defaultValue 'latest' */
   coalesce?: CoalescePolicy;
+  /**
+   * Most due fires considered one by one after a downtime (for misfire grace, coalescing and
+   * `maxRunning`); older ones are counted in `missedCount` without being listed. A positive integer.
+   * @defaultValue 1000
+   * @example
+   * // An every-second schedule back from a day offline plans at most its last hour of fires.
+   * await scheduler.schedule({ id: 'tick', task: 'tick', trigger: every('1s'), coalesce: 'all', catchUpLimit: 3600 });
+   */
+  catchUpLimit?: number;
   /** Create it paused. @defaultValue false for a new schedule; an existing one keeps its state */
   paused?: boolean;
 }
@@ -96,6 +105,10 @@ export class SchedulerInputs {
     if (!['latest', 'earliest', 'all'].includes(coalesce)) {
       throw new InvalidArgumentError(`Expected \`coalesce\` to be 'latest', 'earliest' or 'all', got ${JSON.stringify(coalesce)}`);
     }
+    const catchUpLimit = input.catchUpLimit === undefined ? defaultCatchUpLimit : input.catchUpLimit;
+    if (typeof catchUpLimit !== 'number' || !Number.isSafeInteger(catchUpLimit) || catchUpLimit < 1) {
+      throw new InvalidArgumentError(`Expected \`catchUpLimit\` of schedule "${id}" to be a positive integer, got ${typeof catchUpLimit === 'string' ? JSON.stringify(catchUpLimit) : String(catchUpLimit)}`);
+    }
     return {
       id,
       task: taskName,
@@ -105,6 +118,7 @@ export class SchedulerInputs {
       maxRunning,
       misfireGraceMs: input.misfireGrace == null ? null : parseDuration(input.misfireGrace, 'misfireGrace', { allowZero: true }),
       coalesce,
+      catchUpLimit,
       paused: input.paused,
     };
   }

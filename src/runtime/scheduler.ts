@@ -1,12 +1,13 @@
 import type { JsonValue } from '../domain/json.ts';
-import { newJobRecord, snapshotOf, type JobRecord, type NewJob } from '../domain/job.ts';
+import { snapshotOf, type JobRecord, type NewJob } from '../domain/job.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
-import { InvalidArgumentError, ScheduleNotFoundError, SchedulerStateError } from '../errors.ts';
+import { InvalidArgumentError, ScheduleBusyError, ScheduleNotFoundError, SchedulerStateError } from '../errors.ts';
 import type { JobQuery, ScheduleQuery, Store, WriteOptions } from '../store/store.ts';
 import { TaskRegistry } from '../tasks/task-registry.ts';
 import type { Clock } from '../time/clock.ts';
 import { parseDuration, type Duration } from '../time/duration.ts';
 import { firstFireAtMs, nextFireAfterMs } from '../triggers/next-fire.ts';
+import { backfillFireTimes, checkBackfillRange, type BackfillRange, type BackfillResult } from './schedule-backfill.ts';
 import { sameTrigger } from '../domain/same-trigger.ts';
 import { assertIdentifier } from '../domain/identifier.ts';
 import { SchedulerEventEmitter, type SchedulerEventListener, type SchedulerEventName, type SchedulerEvents } from './events.ts';
@@ -18,6 +19,7 @@ import { resolveSchedulerOptions, type ResolvedSchedulerOptions, type SchedulerO
 import { assertJobQuery, assertScheduleQuery, SchedulerInputs, type EnqueueInput, type FlowStep, type ScheduleInput } from './scheduler-inputs.ts';
 import { ClusterHub } from '../cluster/cluster-hub.ts';
 import { produce, withTraceContext } from './instrumentation.ts';
+import { JobWriter } from './job-writer.ts';
 import type { HostedService } from '../controllers/hosted-service.ts';
 import { orderFlowSteps } from '../flows/flow.ts';
 import { forceBreaker } from '../breaker/breakers.ts';
@@ -25,6 +27,19 @@ import type { BreakerForce, BreakerRecord } from '../store/gate-types.ts';
 import { isClusterEventName, type ClusterEventListener, type ClusterEventName } from '../cluster/cluster-events.ts';
 
 export type { EnqueueInput, ScheduleInput } from './scheduler-inputs.ts';
+export type { BackfillRange, BackfillResult } from './schedule-backfill.ts';
+
+/** Options of `Scheduler.trigger()`. */
+export interface TriggerOptions {
+  /**
+   * `limit`: refuse (`ScheduleBusyError`) when the schedule already has `maxRunning` active jobs;
+   * `allow`: start the job whatever runs.
+   * @defaultValue 'limit'
+   * @example
+   * await scheduler.trigger('nightly-report', { overlap: 'allow' });
+   */
+  overlap?: 'limit' | 'allow';
+}
 
 /** What `Scheduler.health()` reports. */
 export interface SchedulerHealth {
@@ -56,6 +71,7 @@ export class Scheduler<Services = unknown> implements HostedService {
   readonly #loop: NodeLoop;
   readonly #connector: StoreConnector;
   readonly #cluster: ClusterHub;
+  readonly #jobs: JobWriter;
   /** The first start()'s work, shared by later calls; cleared when it fails for good. */
   #starting: Promise<void> | null = null;
   #stopping: Promise<void> | null = null;
@@ -78,6 +94,13 @@ export class Scheduler<Services = unknown> implements HostedService {
       onInterestChange: () => this.#loop.reportSoon(),
     });
     this.#loop = new NodeLoop(this.#options, this.#registry, this.#events, { clusterInterest: () => this.#cluster.interest() });
+    this.#jobs = new JobWriter({
+      store: this.#options.store,
+      inputs: this.#inputs,
+      events: this.#events,
+      instrumentation: this.#options.instrumentation,
+      wake: () => this.#loop.wake(),
+    });
     this.#connector = new StoreConnector({
       store: this.#options.store,
       clock: this.#options.clock,
@@ -391,22 +414,69 @@ export class Scheduler<Services = unknown> implements HostedService {
     return schedule;
   }
 
-  /** Runs the schedule once now, as a job with origin 'manual'; its next fire stays as it was. */
-  async trigger(id: string): Promise<JobRecord> {
+  /**
+   * Runs the schedule once now, as a job with origin 'manual'; its next fire stays as it was.
+   *
+   * It respects the schedule's `maxRunning` as its fires do: when the schedule already has
+   * `maxRunning` active jobs (queued, running, failed awaiting retry, or reserved and due), no job
+   * is created and it throws `ScheduleBusyError` (with the count). `{ overlap: 'allow' }` starts
+   * one anyway (what `trigger` did before 0.2).
+   *
+   * The count is read through the store (`listJobs`), then the job is created in a second call:
+   * not one atomic step. A fire planned by another node between the two (or another `trigger`)
+   * may still start beside it, so `maxRunning` can be exceeded by the jobs created in that window
+   * (a round trip or two). Fires reserved ahead and not due yet do not count: their node judges
+   * `maxRunning` again when each comes due, and skips it then if this job still runs.
+   *
+   * @example
+   * try {
+   *   await scheduler.trigger('nightly-report');
+   * } catch (error) {
+   *   if (error instanceof ScheduleBusyError) console.log(`still ${error.activeJobs} running`);
+   *   else throw error;
+   * }
+   */
+  async trigger(id: string, options: TriggerOptions = {}): Promise<JobRecord> {
+    const overlap = options.overlap ?? 'limit';
+    if (overlap !== 'limit' && overlap !== 'allow') {
+      throw new InvalidArgumentError(`Expected \`overlap\` to be 'limit' or 'allow', got ${JSON.stringify(overlap)}`);
+    }
     await this.#ready();
     const schedule = await this.getScheduleOrThrow(id);
     if (schedule.unreadable) throw corruptRecordError('schedule', id, schedule.unreadable);
-    const nowMs = this.clock.now();
-    const untraced = this.#inputs.newJob(schedule.task, schedule.data, nowMs, { origin: 'manual', scheduleId: id, priority: schedule.priority, runAtMs: nowMs });
-    let newJob = untraced;
-    const [result] = await produce(this.#options.instrumentation, () => ({ kind: 'trigger', task: schedule.task, count: 1, scheduleId: id }), (traceContext) =>
-      this.store.enqueueJobs([(newJob = withTraceContext(untraced, traceContext))]),
-    );
-    const job = result!.created ? newJobRecord(newJob) : result!.job;
-    this.#events.emit('schedule.fired', { scheduleId: id, fireAtMs: null, job: snapshotOf(job) });
-    this.#events.emit('job.enqueued', { job: snapshotOf(job) });
-    this.#loop.wake();
-    return job;
+    if (overlap === 'limit' && schedule.maxRunning !== null) {
+      const active = await this.#jobs.activeJobsOf(id, schedule.maxRunning, this.clock.now());
+      if (active >= schedule.maxRunning) throw new ScheduleBusyError(id, active, schedule.maxRunning);
+    }
+    return this.#jobs.manualFire(schedule, this.clock.now());
+  }
+
+  /**
+   * Creates the fires the schedule's trigger had in the past range `[from, to]` (both included;
+   * `to` not after now; at most 10,000 fires, else `InvalidArgumentError` and nothing is created):
+   * one job each, with origin 'schedule', its `fireAtMs`, and the schedule's task, data and
+   * priority, due at once (they run oldest first, as any node claims them).
+   *
+   * Each fire exists once: the store creates a schedule's job for a fire time only when none
+   * exists (see `Store.enqueueJobs`), so a fire that already ran live, or was backfilled before, is
+   * counted in `existing` and left as it was — a backfill can be retried or overlap another.
+   * (Jobs removed by `purgeJobs` no longer exist: backfilling their range creates them again.)
+   *
+   * It is no fire of the live schedule: its `nextFireAtMs`, `lastFireAtMs` and counters
+   * (`firedCount`, `skippedCount`, `missedCount`) are not touched, and neither `maxRunning`,
+   * the misfire grace nor coalescing applies. A paused schedule can be backfilled.
+   *
+   * @example
+   * // The nightly report missed last week: create its seven fires.
+   * const { created, existing } = await scheduler.backfill('nightly-report', { from: Date.now() - 7 * 86_400_000, to: Date.now() });
+   */
+  async backfill(id: string, range: BackfillRange): Promise<BackfillResult> {
+    assertIdentifier(id, 'schedule id');
+    await this.#ready();
+    const { fromMs, toMs } = checkBackfillRange(range, this.clock.now());
+    const schedule = await this.getScheduleOrThrow(id);
+    if (schedule.unreadable) throw corruptRecordError('schedule', id, schedule.unreadable);
+    return this.#jobs.backfill(schedule, backfillFireTimes(schedule, fromMs, toMs), this.clock.now());
   }
 
   /**
@@ -453,25 +523,9 @@ export class Scheduler<Services = unknown> implements HostedService {
     return Object.fromEntries(ordered.map((step, index) => [step.key, records[index]!]));
   }
 
-  async #writeJobs(initial: NewJob[], options: WriteOptions): Promise<JobRecord[]> {
-    let jobs = initial;
+  async #writeJobs(jobs: NewJob[], options: WriteOptions): Promise<JobRecord[]> {
     await this.#ready();
-    const produced = () => ({ kind: 'enqueue', task: jobs[0]?.task ?? '', count: jobs.length, scheduleId: null }) as const;
-    const results = await produce(this.#options.instrumentation, produced, (traceContext) => {
-      if (traceContext !== null) jobs = jobs.map((job) => withTraceContext(job, traceContext));
-      return this.store.enqueueJobs(jobs, options);
-    });
-    // Inside a caller's transaction the jobs are not visible yet: the store's notification (sent
-    // at commit) wakes the nodes, and `job.enqueued` would announce a job that may be rolled back.
-    // A created job with parents comes back with the status the store gave it (waiting, mostly).
-    const records = results.map((result, i) => result.job ?? newJobRecord(jobs[i]!));
-    if (options.tx === undefined) {
-      if (this.#events.has('job.enqueued')) {
-        results.forEach((result, i) => result.created && this.#events.emit('job.enqueued', { job: snapshotOf(records[i]!) }));
-      }
-      this.#loop.wake();
-    }
-    return records;
+    return this.#jobs.enqueue(jobs, options);
   }
 
   async getSchedule(id: string): Promise<ScheduleRecord | null> {

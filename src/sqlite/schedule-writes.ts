@@ -1,4 +1,4 @@
-import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
+import { defaultCatchUpLimit, type ScheduleRecord, type ScheduleWrite } from '../domain/schedule.ts';
 import type { AcquiredSchedule, AcquireSchedulesRequest, SchedulePatch } from '../store/store.ts';
 import { rowToSchedule } from './row-mapping.ts';
 import type { Row } from './row-mapping.ts';
@@ -33,6 +33,7 @@ export function upsertOne(s: Statements, write: ScheduleWrite): ScheduleRecord {
     maxRunning: write.maxRunning,
     misfireGraceMs: write.misfireGraceMs,
     coalesce: write.coalesce,
+    catchUpLimit: write.catchUpLimit ?? defaultCatchUpLimit,
     paused: write.paused === null ? null : write.paused ? 1 : 0,
     nextFireAtMs: write.nextFireAtMs,
     keepNextFire: write.keepNextFire ? 1 : 0,

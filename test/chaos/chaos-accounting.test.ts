@@ -18,6 +18,7 @@ function schedule(id: string, overrides: Partial<ScheduleRecord> = {}): Schedule
     maxRunning: 1,
     misfireGraceMs: null,
     coalesce: 'latest',
+    catchUpLimit: 1000,
     paused: false,
     nextFireAtMs: startAtMs + 5 * intervalMs,
     lastFireAtMs: startAtMs + 4 * intervalMs,

@@ -3,6 +3,7 @@ import { type FirePlan, missedTotal, planFires } from '../../src/domain/fire-pla
 import type { ScheduleRecord } from '../../src/domain/schedule.ts';
 import { cron } from '../../src/triggers/cron.ts';
 import { every } from '../../src/triggers/every.ts';
+import { calendar } from '../../src/triggers/calendar.ts';
 
 const minute = 60_000;
 
@@ -16,6 +17,7 @@ function schedule(patch: Partial<ScheduleRecord>): ScheduleRecord {
     maxRunning: null,
     misfireGraceMs: null,
     coalesce: 'all',
+    catchUpLimit: 1000,
     paused: false,
     nextFireAtMs: 0,
     lastFireAtMs: null,
@@ -236,5 +238,15 @@ describe('planFires', () => {
     const plan = planFires({ schedule: schedule({ trigger, nextFireAtMs: 7_000 }), nowMs: 7_000 + 2 * minute, activeJobs: 0 });
     expect(plan.run).toEqual([7_000, 7_000 + minute, 7_000 + 2 * minute]);
     expect(plan.nextFireAtMs).toBe(7_000 + 3 * minute);
+  });
+
+  it('a calendar trigger after a downtime longer than its catch-up limit runs the newest fires and counts the rest', () => {
+    const day = 86_400_000;
+    const start = Date.UTC(2026, 0, 1, 9);
+    const trigger = calendar({ days: 1, at: '09:00', startAt: start });
+    const plan = planFires({ schedule: schedule({ trigger, nextFireAtMs: start, coalesce: 'all', catchUpLimit: 3 }), nowMs: start + 9 * day + 1, activeJobs: 0 });
+    expect(plan.run).toEqual([start + 7 * day, start + 8 * day, start + 9 * day]);
+    expect(plan.missedUnlisted).toBe(7);
+    expect(plan.nextFireAtMs).toBe(start + 10 * day);
   });
 });

@@ -18,8 +18,8 @@ const migration = (name: string) => readFileSync(new URL(`../../src/sqlite/migra
 const schema1 = migration('0001_init.sql');
 
 describe('SqliteStore schema upgrade', () => {
-  test('the latest schema is 7', () => {
-    expect(latestSchemaVersion()).toBe(7);
+  test('the latest schema is 8', () => {
+    expect(latestSchemaVersion()).toBe(8);
   });
 
   test('a file at schema 1 upgrades to the latest and keeps its jobs; nodes, the change feed and claims by task work', async () => {
@@ -247,9 +247,39 @@ describe('SqliteStore schema upgrade', () => {
     await store.close();
 
     const check = new DatabaseSync(path, { readOnly: true });
-    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('7');
+    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe(String(latestSchemaVersion()));
     const tables = check.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).all().map((r) => r.name);
     expect(tables).toEqual(expect.arrayContaining(['job_edges', 'breakers', 'breaker_calls', 'rate_limits']));
+    check.close();
+  });
+
+  test('a file at schema 7 upgrades to 8: its schedules get catchUpLimit 1000, and a new write stores its own', async () => {
+    const path = join(directory, 'v7.db');
+    const db = new DatabaseSync(path);
+    for (let version = 1; version <= 7; version++) {
+      const name = readdirSync(new URL('../../src/sqlite/migrations/', import.meta.url)).find((file) => file.startsWith(`000${version}_`));
+      db.exec(migration(name!));
+    }
+    db.exec(`INSERT INTO sundial_meta (key, value) VALUES ('schema_version', '7')`);
+    db.exec(`INSERT INTO schedules (id, task, data, trigger_spec, priority, max_running, misfire_grace_ms, coalesce_policy, paused,
+        next_fire_at_ms, created_at_ms, updated_at_ms)
+      VALUES ('old', 'task-a', 'null', '{"type":"interval","everyMs":1000,"startAtMs":null,"endAtMs":null,"jitterMs":0}', 0, 1, NULL, 'latest', 0, 10, 5, 5)`);
+    db.close();
+
+    const store = new SqliteStore(path);
+    await store.open();
+    const old = await store.getSchedule('old');
+    expect([old?.catchUpLimit, old?.unreadable]).toEqual([1000, undefined]);
+    const written = await store.upsertSchedule({
+      id: 'old', task: 'task-a', data: null, trigger: old!.trigger, priority: 0, maxRunning: 1, misfireGraceMs: null, coalesce: 'latest',
+      catchUpLimit: 5, paused: null, nextFireAtMs: 10, keepNextFire: true, nowMs: 6,
+    });
+    expect(written.catchUpLimit).toBe(5);
+    await store.close();
+
+    const check = new DatabaseSync(path, { readOnly: true });
+    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('8');
+    expect(check.prepare(`SELECT catch_up_limit FROM schedules WHERE id = 'old'`).get()?.catch_up_limit).toBe(5);
     check.close();
   });
 

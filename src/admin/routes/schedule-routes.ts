@@ -1,15 +1,18 @@
 import { Hono } from 'hono';
-import type { ScheduleRecord, TriggerSpec } from '../../index.ts';
+import { ScheduleBusyError, type ScheduleRecord, type TriggerSpec } from '../../index.ts';
 import { nextFireAfterMs } from '../../triggers/next-fire.ts';
 import type { AdminContext } from '../admin-context.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { ApiError } from '../api-error.ts';
-import { limitParam, optionalBoolean, optionalString } from '../query-params.ts';
+import { invalid, limitParam, optionalBoolean, optionalString } from '../query-params.ts';
 
 /** How many upcoming fires a schedule's detail lists. */
 const upcomingCount = 5;
+/** `/:id/next?count=`: default and most. */
+const defaultNextCount = 10;
+const maxNextCount = 100;
 
-/** `/schedules`: list, detail with upcoming fires, and the operator's actions. */
+/** `/schedules`: list, detail with upcoming fires, the next N fires, and the operator's actions. */
 export function scheduleRoutes(ctx: AdminContext): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>();
 
@@ -31,9 +34,26 @@ export function scheduleRoutes(ctx: AdminContext): Hono<AdminEnv> {
     return c.json({ ...publicSchedule(schedule), upcomingFireAtMs: upcomingFires(schedule.trigger, schedule.nextFireAtMs, upcomingCount) });
   });
 
+  // The schedule's next `count` nominal fire times (no jitter), from its stored next fire, as every
+  // node computes them: empty once it has ended.
+  app.get('/:id/next', async (c) => {
+    const count = countParam(c.req.query('count'));
+    const schedule = await ctx.scheduler.getSchedule(c.req.param('id'));
+    if (!schedule) throw notFound(c.req.param('id'));
+    return c.json({ fireAtMs: upcomingFires(schedule.trigger, schedule.nextFireAtMs, count) });
+  });
+
   app.post('/:id/pause', async (c) => c.json(publicSchedule(await ctx.scheduler.pause(c.req.param('id')))));
   app.post('/:id/resume', async (c) => c.json(publicSchedule(await ctx.scheduler.resume(c.req.param('id')))));
-  app.post('/:id/trigger', async (c) => c.json({ job: await ctx.scheduler.trigger(c.req.param('id')) }, 201));
+  app.post('/:id/trigger', async (c) => {
+    try {
+      return c.json({ job: await ctx.scheduler.trigger(c.req.param('id')) }, 201);
+    } catch (error) {
+      // At its maxRunning: a conflict with the schedule's state, not a server error.
+      if (error instanceof ScheduleBusyError) throw new ApiError(409, error.code, error.message);
+      throw error;
+    }
+  });
   app.delete('/:id', async (c) => {
     if (!(await ctx.scheduler.unschedule(c.req.param('id')))) throw notFound(c.req.param('id'));
     return c.json({ removed: true });
@@ -57,6 +77,16 @@ export function upcomingFires(trigger: TriggerSpec, nextFireAtMs: number | null,
     fireMs = nextFireAfterMs(trigger, fireMs, fireMs);
   }
   return fires;
+}
+
+/** `count`: 1 to 100, default 10. */
+function countParam(value: string | undefined): number {
+  if (value === undefined) return defaultNextCount;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > maxNextCount) {
+    throw invalid(`Expected \`count\` to be an integer from 1 to ${maxNextCount}, got ${JSON.stringify(value)}`);
+  }
+  return n;
 }
 
 function notFound(id: string): ApiError {

@@ -18,6 +18,7 @@ import { defineLifecycleTests } from './lifecycle.ts';
 import { defineNodeTests } from './nodes.ts';
 import { defineQueryTests } from './queries.ts';
 import { defineScheduleLeaseTests } from './schedule-leases.ts';
+import { defineScheduleOptionTests } from './schedule-options.ts';
 import type { DamageRecord } from './damage.ts';
 import { defineQuarantineTests } from './quarantine.ts';
 import { defineRateTokenTests } from './rate-tokens.ts';
@@ -159,5 +160,6 @@ export function defineStoreConformanceSuite(storeName: string, options: StoreCon
     defineClaimCapTests(api);
     defineBreakerTests(api);
     defineRateTokenTests(api);
+    defineScheduleOptionTests(api);
   });
 }

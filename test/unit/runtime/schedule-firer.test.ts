@@ -20,7 +20,7 @@ const minute = 60_000;
 function schedule(patch: Partial<ScheduleRecord>): ScheduleRecord {
   return {
     id: 's1', task: 'report', data: { region: 'eu' }, trigger: every('1m', { startAt: t0 }), priority: 7, maxRunning: null,
-    misfireGraceMs: null, coalesce: 'all', paused: false, nextFireAtMs: t0, lastFireAtMs: null, createdAtMs: t0, updatedAtMs: t0,
+    misfireGraceMs: null, coalesce: 'all', catchUpLimit: 1000, paused: false, nextFireAtMs: t0, lastFireAtMs: null, createdAtMs: t0, updatedAtMs: t0,
     leaseOwner: null, leaseExpiresAtMs: null, leaseToken: 0, firedCount: 0, skippedCount: 0, missedCount: 0, ...patch,
   };
 }
