@@ -18,6 +18,7 @@ import { cronFor } from './croner-cache.ts';
 
 const secondMs = 1_000;
 const dayMs = 86_400_000;
+const weekMs = 7 * dayMs;
 /** The widest possible offset change: from UTC-12 to UTC+14. */
 const maxOffsetChangeMs = 26 * 3_600_000;
 /**
@@ -120,10 +121,19 @@ export function cronFiresAtOrBeforeMs(trigger: CronTriggerSpec, atOrBeforeMs: nu
  * in seconds, minutes and hours. A 5-field expression has seconds `0`.
  */
 export function isFixedTime(expr: string): boolean {
-  const fields = expr.trim().split(/\s+/);
-  const timeFields = fields.length === 6 ? fields.slice(0, 3) : fields.slice(0, 2);
-  return timeFields.every((field) => !/[*?/]/.test(field));
+  let fixed = fixedTimeByExpr.get(expr);
+  if (fixed === undefined) {
+    const fields = expr.trim().split(/\s+/);
+    const timeFields = fields.length === 6 ? fields.slice(0, 3) : fields.slice(0, 2);
+    fixed = timeFields.every((field) => !/[*?/]/.test(field));
+    // Bounded like croner-cache: a node holds a few thousand distinct expressions at most.
+    if (fixedTimeByExpr.size >= 10_000) fixedTimeByExpr.clear();
+    fixedTimeByExpr.set(expr, fixed);
+  }
+  return fixed;
 }
+
+const fixedTimeByExpr = new Map<string, boolean>();
 
 /**
  * When `fireMs` is the second occurrence of its wall time, the offset drop that repeats it (`atMs`
@@ -163,6 +173,9 @@ export function offsetChangesIn(tz: string, fromMs: number, toMs: number): Offse
   const changes: OffsetChange[] = [];
   let lowMs = fromMs;
   let lowOffsetMs = offsetMs(tz, lowMs);
+  // The common case, a daily or weekly expression between two runs with the same offset: no zone
+  // changes its offset twice within a week, so there is no change in between.
+  if (toMs - fromMs <= weekMs && offsetMs(tz, toMs) === lowOffsetMs) return changes;
   while (lowMs < toMs) {
     const highMs = Math.min(lowMs + dayMs, toMs);
     const highOffsetMs = offsetMs(tz, highMs);
