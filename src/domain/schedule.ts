@@ -9,6 +9,21 @@ import type { UnreadableField } from './unreadable.ts';
  */
 export type CoalescePolicy = 'latest' | 'earliest' | 'all';
 
+/**
+ * What a fire does when it comes due while the schedule has `maxRunning` active jobs (Temporal
+ * Schedules' overlap policies):
+ * - `skip`: it is skipped (counted in `skippedCount`).
+ * - `bufferOne`: it is kept as one buffered job (status `waiting`, its parents the active jobs)
+ *   that starts once they have ended; while one is buffered, later fires are skipped.
+ * - `bufferAll`: every such fire is buffered, in fire order, each waiting for the active and the
+ *   earlier buffered jobs: they run one after another.
+ * - `cancelOther`: the active jobs are cancelled (running ones asked to abort) and the fire is
+ *   created waiting for them, so it starts once they have ended.
+ */
+export type OverlapPolicy = 'skip' | 'bufferOne' | 'bufferAll' | 'cancelOther';
+
+export const overlapPolicies = ['skip', 'bufferOne', 'bufferAll', 'cancelOther'] as const satisfies readonly OverlapPolicy[];
+
 /** The catch-up limit of a schedule written without one (`ScheduleWrite.catchUpLimit`). */
 export const defaultCatchUpLimit = 1000;
 
@@ -31,6 +46,8 @@ export interface ScheduleRecord {
    * the field existed.
    */
   catchUpLimit: number;
+  /** What a fire does while `maxRunning` jobs are active ('skip' for a schedule written before the field existed). */
+  overlap: OverlapPolicy;
   paused: boolean;
   /** The next nominal fire time; null once the trigger has no more fires. */
   nextFireAtMs: number | null;
@@ -72,6 +89,11 @@ export interface ScheduleWrite {
    * of the definition that reservations depend on. Absent: 1,000 (`defaultCatchUpLimit`).
    */
   catchUpLimit?: number;
+  /**
+   * What a fire does while `maxRunning` jobs are active (`ScheduleRecord.overlap`); no part of the
+   * definition that reservations depend on. Absent: 'skip'.
+   */
+  overlap?: OverlapPolicy;
   /** Null keeps the stored flag (a new schedule starts unpaused): an operator's pause made meanwhile stands. */
   paused: boolean | null;
   nextFireAtMs: number | null;

@@ -92,6 +92,7 @@ export class MemoryStore implements Store {
       misfireGraceMs: write.misfireGraceMs,
       coalesce: write.coalesce,
       catchUpLimit: write.catchUpLimit ?? defaultCatchUpLimit,
+      overlap: write.overlap ?? 'skip',
       paused: write.paused ?? existing?.paused ?? false,
       nextFireAtMs: keepNext ? existing.nextFireAtMs : write.nextFireAtMs,
       lastFireAtMs: existing?.lastFireAtMs ?? null,
@@ -211,7 +212,7 @@ export class MemoryStore implements Store {
     }
     schedule.nextFireAtMs = request.nextFireAtMs;
     schedule.lastFireAtMs = request.lastFireAtMs;
-    schedule.firedCount += created.length;
+    schedule.firedCount += created.length + (request.buffered ?? 0);
     schedule.skippedCount += request.skipped;
     schedule.missedCount += request.missed;
     schedule.leaseOwner = null;

@@ -67,7 +67,7 @@ export function scheduleStatements(s: string) {
     release: `
       WITH r AS (
         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, schedule_id text, lease_token bigint, now_ms bigint,
-          next_fire_at_ms bigint, last_fire_at_ms bigint, skipped bigint, missed bigint, is_end boolean,
+          next_fire_at_ms bigint, last_fire_at_ms bigint, skipped bigint, missed bigint, buffered bigint, is_end boolean,
           reserve_node text, reserve_lease_ms bigint)),
       held AS (
         SELECT sc.id, r.i FROM ${s}.schedules sc JOIN r ON r.schedule_id = sc.id AND r.lease_token = sc.lease_token
@@ -112,7 +112,7 @@ export function scheduleStatements(s: string) {
       fired AS (SELECT schedule_id, count(*) AS n FROM created GROUP BY schedule_id),
       released AS (
         UPDATE ${s}.schedules sc SET next_fire_at_ms = r.next_fire_at_ms, last_fire_at_ms = r.last_fire_at_ms,
-          fired_count = sc.fired_count + COALESCE(fired.n, 0),
+          fired_count = sc.fired_count + COALESCE(fired.n, 0) + COALESCE(r.buffered, 0),
           skipped_count = sc.skipped_count + r.skipped, missed_count = sc.missed_count + r.missed,
           lease_owner = NULL, lease_expires_at_ms = NULL, updated_at_ms = r.now_ms
         FROM r LEFT JOIN fired ON fired.schedule_id = r.schedule_id

@@ -4,7 +4,7 @@ import type { ClaimedJob, JobStats } from '../store/store.ts';
 import { addFinished, emptyJobStats, setStatusCount } from '../store/job-stats-buckets.ts';
 import type { JobStatsRange } from '../store/job-stats-buckets.ts';
 import type { JsonValue } from '../domain/json.ts';
-import { defaultCatchUpLimit, type CoalescePolicy, type ScheduleRecord } from '../domain/schedule.ts';
+import { defaultCatchUpLimit, overlapPolicies, type CoalescePolicy, type OverlapPolicy, type ScheduleRecord } from '../domain/schedule.ts';
 import { jobAttemptsProblem, jobErrorProblem, jobStatusProblem, oneOfProblem, stringArrayProblem, triggerProblem } from '../domain/record-shapes.ts';
 import { FieldReader } from '../store/field-reader.ts';
 
@@ -156,7 +156,8 @@ export function decodeClaimedRows(row: readonly ReplyValue[]): ClaimedJob[] {
 /**
  * A schedule hash → ScheduleRecord. Fields: task, data, trig, pri, maxr, grace, coal, paused, next,
  * last, cat, uat, lo, lx, lt, fired, skip, miss, tc (trace context of the last write; only when it
- * had one), cul (catch-up limit; absent from a hash written before it existed: 1000). Unreadable fields as in `decodeJob`.
+ * had one), cul (catch-up limit; absent from a hash written before it existed: 1000), ovl (overlap policy;
+ * absent: 'skip'). Unreadable fields as in `decodeJob`.
  */
 export function decodeSchedule(id: string, flat: FlatHash): ScheduleRecord {
   const f = toMap(flat);
@@ -175,6 +176,7 @@ export function decodeSchedule(id: string, flat: FlatHash): ScheduleRecord {
     misfireGraceMs: r.numberOrNull('misfireGraceMs', f.get('grace')),
     coalesce: r.text<CoalescePolicy>('coalesce', f.get('coal') ?? 'latest', oneOfProblem(['latest', 'earliest', 'all']), 'latest'),
     catchUpLimit: r.number('catchUpLimit', f.get('cul') ?? String(defaultCatchUpLimit), defaultCatchUpLimit),
+    overlap: r.text<OverlapPolicy>('overlap', f.get('ovl') ?? 'skip', oneOfProblem(overlapPolicies), 'skip'),
     paused: f.get('paused') === '1',
     nextFireAtMs: r.numberOrNull('nextFireAtMs', f.get('next')),
     lastFireAtMs: r.numberOrNull('lastFireAtMs', f.get('last')),

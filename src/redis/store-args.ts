@@ -76,10 +76,11 @@ export function pushNewJobArgs(args: string[], job: NewJob): void {
   );
 }
 
-/** Appends a release request as release-schedules.lua reads it: 11 arguments, then 12 per job. */
+/** Appends a release request as release-schedules.lua reads it: 12 arguments, then 12 per job. */
 export function pushReleaseArgs(args: string[], r: ReleaseScheduleRequest): void {
   args.push(r.scheduleId, String(r.leaseToken), String(r.nowMs), optionalNumberArg(r.nextFireAtMs), optionalNumberArg(r.lastFireAtMs));
-  args.push(String(r.skipped), String(r.missed), r.end ? '1' : '0', r.reserve?.nodeId ?? '', String(r.reserve?.leaseMs ?? 0), String(r.jobs.length));
+  args.push(String(r.skipped), String(r.missed), r.end ? '1' : '0', r.reserve?.nodeId ?? '', String(r.reserve?.leaseMs ?? 0), String(r.buffered ?? 0),
+    String(r.jobs.length));
   for (const job of r.jobs) pushNewJobArgs(args, job);
 }
 
@@ -97,7 +98,7 @@ export function claimArgs(request: ClaimJobsRequest): string[] {
   ];
 }
 
-/** Appends a ScheduleWrite as the 14 arguments upsert-schedule.lua reads per write. */
+/** Appends a ScheduleWrite as the 15 arguments upsert-schedule.lua reads per write. */
 export function pushScheduleWriteArgs(args: string[], write: ScheduleWrite): void {
   args.push(
     String(write.nowMs),
@@ -114,5 +115,6 @@ export function pushScheduleWriteArgs(args: string[], write: ScheduleWrite): voi
     write.keepNextFire ? '1' : '0',
     traceContextArg(write.traceContext),
     String(write.catchUpLimit ?? defaultCatchUpLimit),
+    write.overlap ?? 'skip',
   );
 }

@@ -312,9 +312,11 @@ export class NodeLoop {
       if (reaped >= reapBatchSize) this.#fullPassRequested = true;
     }
     if (this.#options.runsSchedules && this.#state === 'running') {
-      const { handled, reserved } = await fireDueSchedules(this.#firer);
+      const { handled, idle, reserved } = await fireDueSchedules(this.#firer);
       this.#holdAll(reserved);
-      progressed = handled > 0 || progressed;
+      // A schedule leased early but planned without look-ahead (an overlap policy) is no progress:
+      // looking again at once would lease it again until it is due.
+      progressed = handled > idle || progressed;
       // A full batch: more may be due right now, so the next round looks at everything again
       // rather than only claiming for the next 20 ms.
       if (handled >= scheduleBatchSize) this.#fullPassRequested = true;

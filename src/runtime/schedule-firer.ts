@@ -1,14 +1,15 @@
 import { missedTotal, planFires, type FirePlan } from '../domain/fire-plan.ts';
 import { newId } from '../domain/ids.ts';
-import type { JobSnapshot, NewJob } from '../domain/job.ts';
+import { snapshotOf, type JobSnapshot, type NewJob } from '../domain/job.ts';
 import { defaultRetryPolicy } from '../domain/retry.ts';
 import type { ScheduleRecord } from '../domain/schedule.ts';
 import type { AcquiredSchedule, ClaimedJob, ReleaseScheduleRequest, Store } from '../store/store.ts';
 import type { TaskRegistry } from '../tasks/task-registry.ts';
 import type { Clock } from '../time/clock.ts';
 import { jitterOffsetMs } from '../triggers/next-fire.ts';
-import type { SchedulerEventEmitter } from './events.ts';
+import { toError, type SchedulerEventEmitter } from './events.ts';
 import type { FirePolicy } from './held-job.ts';
+import { bufferOverlapping, type OverlapOutcome } from './overlap-buffer.ts';
 import { corruptRecordError } from './quarantine.ts';
 
 export interface ScheduleFirerContext {
@@ -52,8 +53,14 @@ export interface FiredJob {
  * The lease token makes a slow node's late release a no-op, and the store's (schedule, fire time)
  * uniqueness makes a fire create at most one job. Returns the schedules handled and the jobs this
  * node now holds.
+ *
+ * A schedule whose overlap policy is not `skip` is planned without look-ahead (horizon 0): a fire
+ * reserved ahead is judged again at its start, where it could only be discarded, never buffered.
+ * Its due fires that `maxRunning` would skip are decided here, under its lease and before its
+ * release (`bufferOverlapping`); the release counts those that got a job as fired (`buffered`).
+ * `idle` counts the schedules leased within the look-ahead that had nothing to do yet.
  */
-export async function fireDueSchedules(ctx: ScheduleFirerContext): Promise<{ handled: number; reserved: FiredJob[] }> {
+export async function fireDueSchedules(ctx: ScheduleFirerContext): Promise<{ handled: number; idle: number; reserved: FiredJob[] }> {
   const nowMs = ctx.clock.now();
   const reserving = ctx.reserveLeaseMs !== null;
   // A node that reserves looks ahead only as far as it has room for what it reserves.
@@ -67,7 +74,15 @@ export async function fireDueSchedules(ctx: ScheduleFirerContext): Promise<{ han
   });
   const acquired = leased.filter(({ schedule }) => schedule.unreadable === undefined);
   await quarantineSchedules(ctx, leased, nowMs);
-  const plans = acquired.map(({ schedule, activeJobs }) => ({ schedule, activeJobs, plan: planFires({ schedule, nowMs, activeJobs, horizonMs }) }));
+  const planned = acquired.map(({ schedule, activeJobs }) => ({
+    schedule,
+    activeJobs,
+    plan: planFires({ schedule, nowMs, activeJobs, horizonMs: schedule.overlap === 'skip' ? horizonMs : 0 }),
+  }));
+  const overlaps = await Promise.all(planned.map(({ schedule, plan }) => applyOverlap(ctx, schedule, plan, nowMs)));
+  const plans = planned.map((entry, index) => ({ ...entry, plan: overlaps[index]!.plan }));
+  // Leased within the look-ahead but planned without it, not due yet: nothing done, no progress.
+  const idle = plans.filter(({ plan }, index) => !plan.end && overlaps[index]!.buffered === 0 && plan.run.length + plan.ahead.length + plan.skipped.length + missedTotal(plan) === 0).length;
   // Fires beyond what this node may reserve are created queued, for any node to claim or reserve:
   // in all (`reservable`), and per instant (`perInstant`) when other nodes share the work.
   let room = reserving ? ctx.reservable() : 0;
@@ -99,6 +114,7 @@ export async function fireDueSchedules(ctx: ScheduleFirerContext): Promise<{ han
         jobs,
         skipped: plan.skipped.length,
         missed: missedTotal(plan),
+        ...(overlaps[index]!.buffered > 0 ? { buffered: overlaps[index]!.buffered } : {}),
         end: plan.end,
         ...(reserve ? { reserve: { nodeId: ctx.nodeId, leaseMs: ctx.reserveLeaseMs! } } : {}),
       };
@@ -121,8 +137,30 @@ export async function fireDueSchedules(ctx: ScheduleFirerContext): Promise<{ han
       });
     }
     emitFireEvents(ctx, { schedule, activeJobs, plan }, result.created);
+    emitBufferedEvents(ctx, schedule, overlaps[index]!);
   });
-  return { handled: leased.length, reserved };
+  return { handled: leased.length, idle, reserved };
+}
+
+/**
+ * The schedule's overlap policy applied to the fires its plan skipped (see `bufferOverlapping`).
+ * A store call that fails leaves them skipped, as under `skip`, and is reported.
+ */
+async function applyOverlap(ctx: ScheduleFirerContext, schedule: ScheduleRecord, plan: FirePlan, nowMs: number): Promise<OverlapOutcome> {
+  try {
+    return await bufferOverlapping({ store: ctx.store, jobForFire: (s, fireAtMs, atMs) => jobForFire(ctx, s, fireAtMs, atMs) }, schedule, plan, nowMs);
+  } catch (error) {
+    ctx.events.emit('error', { error: toError(error), during: `buffering the overlapping fires of schedule ${schedule.id}` });
+    return { plan, buffered: 0, created: [] };
+  }
+}
+
+function emitBufferedEvents(ctx: ScheduleFirerContext, schedule: ScheduleRecord, { created }: OverlapOutcome): void {
+  for (const record of created) {
+    const job = snapshotOf(record);
+    ctx.events.emit('schedule.fired', { scheduleId: schedule.id, fireAtMs: record.fireAtMs, job });
+    ctx.events.emit('job.enqueued', { job });
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { parentFailurePolicies, type NewJob, type ParentFailurePolicy } from '..
 import { checkAfter } from '../flows/flow.ts';
 import { assertJsonPayload, validatePayload } from '../domain/payload.ts';
 import { defaultRetryPolicy } from '../domain/retry.ts';
-import { defaultCatchUpLimit, type CoalescePolicy, type ScheduleWrite } from '../domain/schedule.ts';
+import { defaultCatchUpLimit, overlapPolicies, type CoalescePolicy, type OverlapPolicy, type ScheduleWrite } from '../domain/schedule.ts';
 import type { TriggerSpec } from '../domain/trigger.ts';
 import { InvalidArgumentError, UnknownTaskError } from '../errors.ts';
 import type { JobQuery, ScheduleQuery } from '../store/store.ts';
@@ -46,6 +46,19 @@ export interface ScheduleInput<Input = JsonValue> {
    * await scheduler.schedule({ id: 'tick', task: 'tick', trigger: every('1s'), coalesce: 'all', catchUpLimit: 3600 });
    */
   catchUpLimit?: number;
+  /**
+   * What a fire does when it comes due while the schedule has `maxRunning` active jobs: `skip` it
+   * (counted in `skippedCount`); `bufferOne`: keep one buffered job that starts once an active one
+   * has ended (later fires are skipped while it waits); `bufferAll`: buffer every such fire, run
+   * one after another in fire order; `cancelOther`: cancel the active jobs (a running handler's
+   * signal aborts) and start this fire once they have ended. A schedule with a policy other than
+   * `skip` is not reserved ahead by a node's look-ahead (its fires are decided when due).
+   * @defaultValue 'skip'
+   * @example
+   * // A report that must not run twice at once, but whose missed turn runs right after.
+   * await scheduler.schedule({ id: 'report', task: 'report', trigger: every('5m'), maxRunning: 1, overlap: 'bufferOne' });
+   */
+  overlap?: OverlapPolicy;
   /** Create it paused. @defaultValue false for a new schedule; an existing one keeps its state */
   paused?: boolean;
 }
@@ -109,6 +122,12 @@ export class SchedulerInputs {
     if (typeof catchUpLimit !== 'number' || !Number.isSafeInteger(catchUpLimit) || catchUpLimit < 1) {
       throw new InvalidArgumentError(`Expected \`catchUpLimit\` of schedule "${id}" to be a positive integer, got ${typeof catchUpLimit === 'string' ? JSON.stringify(catchUpLimit) : String(catchUpLimit)}`);
     }
+    const overlap = input.overlap === undefined ? 'skip' : input.overlap;
+    if (!(overlapPolicies as readonly unknown[]).includes(overlap)) {
+      throw new InvalidArgumentError(
+        `Expected \`overlap\` of schedule "${id}" to be 'skip', 'bufferOne', 'bufferAll' or 'cancelOther', got ${typeof overlap === 'string' ? JSON.stringify(overlap) : String(overlap)}`,
+      );
+    }
     return {
       id,
       task: taskName,
@@ -119,6 +138,7 @@ export class SchedulerInputs {
       misfireGraceMs: input.misfireGrace == null ? null : parseDuration(input.misfireGrace, 'misfireGrace', { allowZero: true }),
       coalesce,
       catchUpLimit,
+      overlap,
       paused: input.paused,
     };
   }

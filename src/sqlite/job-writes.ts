@@ -147,7 +147,7 @@ export function releaseOne(s: Statements, request: ReleaseScheduleRequest): Rele
       id: request.scheduleId,
       nextFireAtMs: request.nextFireAtMs,
       lastFireAtMs: request.lastFireAtMs,
-      fired: created.length,
+      fired: created.length + (request.buffered ?? 0),
       skipped: request.skipped,
       missed: request.missed,
       nowMs: request.nowMs,

@@ -9,12 +9,13 @@ export const scheduleSql = {
   // write's own: a write without one clears it.
   upsertSchedule: `
     INSERT INTO schedules (id, task, data, trigger_spec, priority, max_running, misfire_grace_ms, coalesce_policy,
-      catch_up_limit, paused, next_fire_at_ms, created_at_ms, updated_at_ms, trace_context)
+      catch_up_limit, overlap_policy, paused, next_fire_at_ms, created_at_ms, updated_at_ms, trace_context)
     VALUES (:id, :task, :data, :trigger, :priority, :maxRunning, :misfireGraceMs, :coalesce,
-      :catchUpLimit, COALESCE(:paused, 0), :nextFireAtMs, :nowMs, :nowMs, :traceContext)
+      :catchUpLimit, :overlap, COALESCE(:paused, 0), :nextFireAtMs, :nowMs, :nowMs, :traceContext)
     ON CONFLICT (id) DO UPDATE SET task = excluded.task, data = excluded.data, trigger_spec = excluded.trigger_spec,
       priority = excluded.priority, max_running = excluded.max_running, misfire_grace_ms = excluded.misfire_grace_ms,
-      coalesce_policy = excluded.coalesce_policy, catch_up_limit = excluded.catch_up_limit, paused = COALESCE(:paused, schedules.paused),
+      coalesce_policy = excluded.coalesce_policy, catch_up_limit = excluded.catch_up_limit,
+      overlap_policy = excluded.overlap_policy, paused = COALESCE(:paused, schedules.paused),
       next_fire_at_ms = CASE WHEN :keepNextFire AND schedules.trigger_spec = excluded.trigger_spec
         THEN schedules.next_fire_at_ms ELSE excluded.next_fire_at_ms END,
       updated_at_ms = excluded.updated_at_ms, trace_context = excluded.trace_context

@@ -34,6 +34,7 @@ export function upsertOne(s: Statements, write: ScheduleWrite): ScheduleRecord {
     misfireGraceMs: write.misfireGraceMs,
     coalesce: write.coalesce,
     catchUpLimit: write.catchUpLimit ?? defaultCatchUpLimit,
+    overlap: write.overlap ?? 'skip',
     paused: write.paused === null ? null : write.paused ? 1 : 0,
     nextFireAtMs: write.nextFireAtMs,
     keepNextFire: write.keepNextFire ? 1 : 0,

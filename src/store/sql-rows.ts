@@ -2,7 +2,7 @@ import { parentFailurePolicies, type JobAttempt, type JobError, type JobOrigin, 
 import type { JsonValue } from '../domain/json.ts';
 import type { NodeRecord } from '../domain/node.ts';
 import { jobAttemptsProblem, jobErrorProblem, jobStatusProblem, oneOfProblem, stringArrayProblem, triggerProblem } from '../domain/record-shapes.ts';
-import { defaultCatchUpLimit, type CoalescePolicy, type ScheduleRecord } from '../domain/schedule.ts';
+import { defaultCatchUpLimit, overlapPolicies, type CoalescePolicy, type OverlapPolicy, type ScheduleRecord } from '../domain/schedule.ts';
 import type { TriggerSpec } from '../domain/trigger.ts';
 import { FieldReader } from './field-reader.ts';
 import type { LeaderRecord } from './leadership-types.ts';
@@ -46,6 +46,8 @@ export function sqlRowToSchedule(row: SqlRow, decode: SqlValueDecoder): Schedule
     coalesce: f.text<CoalescePolicy>('coalesce', row.coalesce_policy, oneOfProblem(coalescePolicies), 'latest'),
     // Absent only from a row read without the column (a schema before SQLite 8 / PostgreSQL 11).
     catchUpLimit: f.number('catchUpLimit', row.catch_up_limit ?? defaultCatchUpLimit, defaultCatchUpLimit),
+    // Absent only from a row read without the column (a schema before SQLite 9 / PostgreSQL 12).
+    overlap: f.text<OverlapPolicy>('overlap', row.overlap_policy ?? 'skip', oneOfProblem(overlapPolicies), 'skip'),
     paused: decode.bool(row.paused),
     nextFireAtMs: f.numberOrNull('nextFireAtMs', row.next_fire_at_ms),
     lastFireAtMs: f.numberOrNull('lastFireAtMs', row.last_fire_at_ms),

@@ -111,6 +111,11 @@ export interface ReleaseScheduleRequest {
   jobs: readonly NewJob[];
   skipped: number;
   missed: number;
+  /**
+   * Fires whose jobs the caller created before this release (`enqueueJobs`: an overlap policy's
+   * buffered jobs), added to `firedCount` with the jobs this release creates. @defaultValue 0
+   */
+  buffered?: number;
   end: boolean;
   /**
    * Reserve the created jobs for this node at once (it will start each at its runAtMs from a

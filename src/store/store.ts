@@ -124,7 +124,7 @@ export interface Store {
    * not undo the rest), and only if the schedule is still leased under `leaseToken` (else
    * `released: false` and nothing changes for it; a schedule removed meanwhile is refused too):
    * creates `jobs` (a job whose (scheduleId, fireAtMs) exists already is not created again),
-   * sets nextFireAtMs and lastFireAtMs, adds `fired` (= jobs actually created), `skipped` and
+   * sets nextFireAtMs and lastFireAtMs, adds `fired` (= jobs actually created, plus `buffered`), `skipped` and
    * `missed` to the counters, clears the lease, and deletes the schedule when `end` is true.
    * With `reserve`, each created job is reserved by that node at once (see `ClaimJobsRequest`:
    * status reserved, fencing token 1, lease until runAtMs + leaseMs); else it is queued.

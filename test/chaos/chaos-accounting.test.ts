@@ -19,6 +19,7 @@ function schedule(id: string, overrides: Partial<ScheduleRecord> = {}): Schedule
     misfireGraceMs: null,
     coalesce: 'latest',
     catchUpLimit: 1000,
+    overlap: 'skip',
     paused: false,
     nextFireAtMs: startAtMs + 5 * intervalMs,
     lastFireAtMs: startAtMs + 4 * intervalMs,

@@ -252,13 +252,37 @@ describe.skipIf(!available)('migrations', () => {
     await admin.query(`INSERT INTO "${schema}".schedules (id, task, data, trigger_spec, priority, coalesce_policy, paused, next_fire_at_ms, created_at_ms, updated_at_ms)
       VALUES ('sched-1', 'task-a', 'null', '{"type":"interval","everyMs":1000,"startAtMs":null,"endAtMs":null,"jitterMs":0}', 0, 'latest', false, 2200, 1000, 1000)`);
 
-    expect(await migrate({ poolConfig: pgEnv, schema })).toEqual({ fromVersion: 10, toVersion: 11, applied: ['0011_catch_up_limit.sql'] });
+    expect(await migrate({ poolConfig: pgEnv, schema })).toEqual({ fromVersion: 10, toVersion: latest, applied: ['0011_catch_up_limit.sql', '0012_overlap_policy.sql'] });
     const store = new PostgresStore({ poolConfig: pgEnv, schema, migrate: false });
     await store.open();
     try {
       expect(await store.getSchedule('sched-1')).toMatchObject({ catchUpLimit: 1000, nextFireAtMs: 2200 });
       await store.upsertSchedule(scheduleWrite('sched-1', { catchUpLimit: 12, nowMs: 3000 }));
       expect((await store.getSchedule('sched-1'))?.catchUpLimit).toBe(12);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("a schema at version 11 is upgraded to 12: its schedule reads overlap 'skip', and a write stores its own", async () => {
+    const schema = freshSchema();
+    const eleven = loadMigrations().slice(0, 11);
+    await admin.query(`CREATE SCHEMA "${schema}"; SET search_path TO "${schema}"; ${eleven.map((migration) => migration.sql).join(';\n')}; RESET search_path`);
+    await admin.query(`CREATE TABLE "${schema}".sundial_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    for (const migration of eleven) {
+      await admin.query(`INSERT INTO "${schema}".sundial_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+    }
+    await admin.query(`INSERT INTO "${schema}".schedules (id, task, data, trigger_spec, priority, coalesce_policy, catch_up_limit, paused, next_fire_at_ms, created_at_ms, updated_at_ms)
+      VALUES ('sched-1', 'task-a', 'null', '{"type":"interval","everyMs":1000,"startAtMs":null,"endAtMs":null,"jitterMs":0}', 0, 'latest', 7, false, 2200, 1000, 1000)`);
+
+    expect(latest).toBe(12);
+    expect(await migrate({ poolConfig: pgEnv, schema })).toEqual({ fromVersion: 11, toVersion: 12, applied: ['0012_overlap_policy.sql'] });
+    const store = new PostgresStore({ poolConfig: pgEnv, schema, migrate: false });
+    await store.open();
+    try {
+      expect(await store.getSchedule('sched-1')).toMatchObject({ overlap: 'skip', catchUpLimit: 7, nextFireAtMs: 2200 });
+      await store.upsertSchedule(scheduleWrite('sched-1', { overlap: 'bufferOne', catchUpLimit: 7, nowMs: 3000 }));
+      expect(await store.getSchedule('sched-1')).toMatchObject({ overlap: 'bufferOne', catchUpLimit: 7 });
     } finally {
       await store.close();
     }

@@ -50,7 +50,7 @@ function schedule(overrides: Partial<ScheduleRecord> = {}): ScheduleRecord {
   return {
     id: 'heartbeat-every-3s', task: 'heartbeat', data: null,
     trigger: { type: 'interval', everyMs: 3_000, startAtMs: null, endAtMs: null, jitterMs: 0 },
-    priority: 0, maxRunning: 1, misfireGraceMs: null, coalesce: 'latest', catchUpLimit: 1000, paused: false,
+    priority: 0, maxRunning: 1, misfireGraceMs: null, coalesce: 'latest', catchUpLimit: 1000, overlap: 'skip', paused: false,
     nextFireAtMs: nowMs + 4_000, lastFireAtMs: nowMs - 180_000, createdAtMs: nowMs - 600_000, updatedAtMs: nowMs,
     leaseOwner: null, leaseExpiresAtMs: null, leaseToken: 0, firedCount: 7, skippedCount: 1, missedCount: 0,
     ...overrides,

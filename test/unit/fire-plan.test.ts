@@ -18,6 +18,7 @@ function schedule(patch: Partial<ScheduleRecord>): ScheduleRecord {
     misfireGraceMs: null,
     coalesce: 'all',
     catchUpLimit: 1000,
+    overlap: 'skip',
     paused: false,
     nextFireAtMs: 0,
     lastFireAtMs: null,

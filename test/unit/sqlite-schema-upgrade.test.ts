@@ -18,8 +18,8 @@ const migration = (name: string) => readFileSync(new URL(`../../src/sqlite/migra
 const schema1 = migration('0001_init.sql');
 
 describe('SqliteStore schema upgrade', () => {
-  test('the latest schema is 8', () => {
-    expect(latestSchemaVersion()).toBe(8);
+  test('the latest schema is 9', () => {
+    expect(latestSchemaVersion()).toBe(9);
   });
 
   test('a file at schema 1 upgrades to the latest and keeps its jobs; nodes, the change feed and claims by task work', async () => {
@@ -253,7 +253,7 @@ describe('SqliteStore schema upgrade', () => {
     check.close();
   });
 
-  test('a file at schema 7 upgrades to 8: its schedules get catchUpLimit 1000, and a new write stores its own', async () => {
+  test('a file at schema 7 upgrades to the latest: its schedules get catchUpLimit 1000, and a new write stores its own', async () => {
     const path = join(directory, 'v7.db');
     const db = new DatabaseSync(path);
     for (let version = 1; version <= 7; version++) {
@@ -278,8 +278,38 @@ describe('SqliteStore schema upgrade', () => {
     await store.close();
 
     const check = new DatabaseSync(path, { readOnly: true });
-    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('8');
+    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('9');
     expect(check.prepare(`SELECT catch_up_limit FROM schedules WHERE id = 'old'`).get()?.catch_up_limit).toBe(5);
+    check.close();
+  });
+
+  test("a file at schema 8 upgrades to 9: its schedules get overlap 'skip', and a new write stores its own", async () => {
+    const path = join(directory, 'v8.db');
+    const db = new DatabaseSync(path);
+    for (let version = 1; version <= 8; version++) {
+      const name = readdirSync(new URL('../../src/sqlite/migrations/', import.meta.url)).find((file) => file.startsWith(`000${version}_`));
+      db.exec(migration(name!));
+    }
+    db.exec(`INSERT INTO sundial_meta (key, value) VALUES ('schema_version', '8')`);
+    db.exec(`INSERT INTO schedules (id, task, data, trigger_spec, priority, max_running, misfire_grace_ms, coalesce_policy, catch_up_limit, paused,
+        next_fire_at_ms, created_at_ms, updated_at_ms)
+      VALUES ('old', 'task-a', 'null', '{"type":"interval","everyMs":1000,"startAtMs":null,"endAtMs":null,"jitterMs":0}', 0, 1, NULL, 'latest', 7, 0, 10, 5, 5)`);
+    db.close();
+
+    const store = new SqliteStore(path);
+    await store.open();
+    const old = await store.getSchedule('old');
+    expect([old?.overlap, old?.catchUpLimit, old?.unreadable]).toEqual(['skip', 7, undefined]);
+    const written = await store.upsertSchedule({
+      id: 'old', task: 'task-a', data: null, trigger: old!.trigger, priority: 0, maxRunning: 1, misfireGraceMs: null, coalesce: 'latest',
+      catchUpLimit: 7, overlap: 'cancelOther', paused: null, nextFireAtMs: 10, keepNextFire: true, nowMs: 6,
+    });
+    expect(written.overlap).toBe('cancelOther');
+    await store.close();
+
+    const check = new DatabaseSync(path, { readOnly: true });
+    expect(check.prepare(`SELECT value FROM sundial_meta WHERE key = 'schema_version'`).get()?.value).toBe('9');
+    expect(check.prepare(`SELECT overlap_policy FROM schedules WHERE id = 'old'`).get()?.overlap_policy).toBe('cancelOther');
     check.close();
   });
 

@@ -7,7 +7,8 @@
 -- ARGV[1]  key base `{p}:`     ARGV[2]  instance id
 -- then per request, in order: scheduleId, leaseToken, nowMs, nextFireAtMs ('' = null),
 --   lastFireAtMs ('' = null), skipped, missed, end ('1'/'0'), reserve nodeId ('' = create
---   queued), reserve leaseMs, n (jobs), then 12 arguments per job (create_job in _jobs.lua)
+--   queued), reserve leaseMs, buffered (fires created before the release, counted as fired),
+--   n (jobs), then 12 arguments per job (create_job in _jobs.lua)
 -- Touches: s:<id>, schedules, sdue, slease, and per created job what create_job touches.
 -- Returns { {released 0/1, {created jobs, 19 values each (claimed_reply), flat}}, ... };
 -- publishes when queued jobs were created.
@@ -18,8 +19,9 @@ local any = false
 while i <= #ARGV do
   local id, token, now = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   local nextFire, lastFire, skipped, missed = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
-  local ending, reserveNode, reserveLease, n = ARGV[i + 7] == '1', ARGV[i + 8], tonumber(ARGV[i + 9]), tonumber(ARGV[i + 10])
-  local jobsAt = i + 11
+  local ending, reserveNode, reserveLease, n = ARGV[i + 7] == '1', ARGV[i + 8], tonumber(ARGV[i + 9]), tonumber(ARGV[i + 11])
+  local buffered = tonumber(ARGV[i + 10])
+  local jobsAt = i + 12
   i = jobsAt + 12 * n
   local key = base .. 's:' .. id
   local s = hmap(key)
@@ -29,15 +31,15 @@ while i <= #ARGV do
     local reserve = nil
     if reserveNode ~= '' then reserve = { node = reserveNode, leaseMs = reserveLease, now = now } end
     local created = {}
-    local fired = 0
+    local fired = buffered
     for k = 0, n - 1 do
       local j, jobId = create_job(base, ARGV, jobsAt + 12 * k, reserve)
       if j ~= nil then
         fired = fired + 1
+        any = any or reserve == nil
         claimed_reply(created, jobId, j)
       end
     end
-    if fired > 0 and reserve == nil then any = true end
     if ending then
       delete_schedule(base, id)
     else

@@ -20,7 +20,7 @@ const minute = 60_000;
 function schedule(patch: Partial<ScheduleRecord>): ScheduleRecord {
   return {
     id: 's1', task: 'report', data: { region: 'eu' }, trigger: every('1m', { startAt: t0 }), priority: 7, maxRunning: null,
-    misfireGraceMs: null, coalesce: 'all', catchUpLimit: 1000, paused: false, nextFireAtMs: t0, lastFireAtMs: null, createdAtMs: t0, updatedAtMs: t0,
+    misfireGraceMs: null, coalesce: 'all', catchUpLimit: 1000, overlap: 'skip', paused: false, nextFireAtMs: t0, lastFireAtMs: null, createdAtMs: t0, updatedAtMs: t0,
     leaseOwner: null, leaseExpiresAtMs: null, leaseToken: 0, firedCount: 0, skippedCount: 0, missedCount: 0, ...patch,
   };
 }
@@ -93,7 +93,7 @@ describe('fireDueSchedules', () => {
     const nowMs = t0 + 2 * minute + 5;
     const { store, calls } = fakeStore([{ schedule: schedule({}) }]);
     const { ctx } = firer(store, nowMs);
-    expect(await fireDueSchedules(ctx)).toEqual({ handled: 1, reserved: [] });
+    expect(await fireDueSchedules(ctx)).toEqual({ handled: 1, idle: 0, reserved: [] });
     expect(calls.acquire).toEqual([{ nodeId: 'node-1', nowMs, leaseMs: 4_000, limit: 25 }]);
     expect(calls.release).toHaveLength(1);
     const [release] = calls.release[0]!;
@@ -160,7 +160,7 @@ describe('fireDueSchedules', () => {
   it('emits nothing for a schedule the store did not release (the lease ran out meanwhile)', async () => {
     const { store } = fakeStore([{ schedule: schedule({ misfireGraceMs: 1, coalesce: 'latest' }) }], false);
     const { ctx, seen } = firer(store, t0 + 5 * minute);
-    expect(await fireDueSchedules(ctx)).toEqual({ handled: 1, reserved: [] });
+    expect(await fireDueSchedules(ctx)).toEqual({ handled: 1, idle: 0, reserved: [] });
     expect(seen).toEqual([]);
   });
 
