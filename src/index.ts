@@ -12,11 +12,11 @@ export type { ClusterEvents, ClusterEventName, ClusterEventListener, ClusterEven
 export { consoleLogger, silentLogger, type Logger, type LogLevel } from './runtime/logger.ts';
 export { task, type TaskDefinition, type TaskContext, type TaskOptions, type JobInfo, type TaskLogger } from './tasks/task.ts';
 export { Task, type TaskClassOptions, type TaskClass } from './tasks/task-decorator.ts';
-export { resolveService, type ServiceProvider, type ServiceToken } from './tasks/services.ts';
+export { resolveService, withServiceScope, type ServiceProvider, type ServiceToken, type ScopedServiceProvider, type ServiceScope } from './tasks/services.ts';
 export type { StandardSchemaV1 } from './tasks/standard-schema.ts';
 export { at, every, cron, calendar, nextFires, type CalendarOptions, type NextFiresOptions, type PreviewableTrigger } from './triggers/index.ts';
 export type { TriggerSpec, DateTriggerSpec, IntervalTriggerSpec, CronTriggerSpec, CalendarTriggerSpec } from './domain/trigger.ts';
-export type { ScheduleRecord, CoalescePolicy } from './domain/schedule.ts';
+export type { ScheduleRecord, CoalescePolicy, OverlapPolicy } from './domain/schedule.ts';
 export { jobStatuses, type ParentFailurePolicy, type JobRecord, type JobSnapshot, type JobStatus, type JobAttempt, type JobError, type JobOrigin } from './domain/job.ts';
 export type { JsonValue } from './domain/json.ts';
 export type { RetryOptions } from './domain/retry.ts';

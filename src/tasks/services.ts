@@ -41,3 +41,66 @@ function describeToken(token: ServiceToken): string {
   if (typeof token === 'function') return `class ${token.name}`;
   return typeof token === 'symbol' ? token.toString() : `"${token}"`;
 }
+
+/**
+ * A service provider that opens a fresh scope per attempt (a unit of work): when the scheduler's
+ * `services` has `createScope()`, a `@Task` class's `inject` tokens are resolved from a new scope
+ * for every attempt, and the scope is disposed when the attempt ends (succeeded, failed or
+ * aborted) through its `[Symbol.asyncDispose]()` or `dispose()`, if it has one. Scoped
+ * registrations (a database transaction, a per-job logger, a request-style cache) then live
+ * exactly as long as one attempt.
+ *
+ * awilix's `container.createScope()` and tsyringe's `container.createChildContainer()` fit with a
+ * few-line adapter (see docs/dependency-injection.md).
+ *
+ * @example
+ * const services: ScopedServiceProvider = {
+ *   get: (token) => container.resolve(nameOf(token)),
+ *   createScope() {
+ *     const scope = container.createScope();
+ *     return { get: (token) => scope.resolve(nameOf(token)), dispose: () => scope.dispose() };
+ *   },
+ * };
+ */
+export interface ScopedServiceProvider {
+  /** A new scope for one attempt: a `ServiceProvider` or a plain object, optionally disposable. */
+  createScope(): ServiceScope;
+}
+
+/** What `createScope()` returns: resolved like `services` is; disposed after the attempt when it can be. */
+export type ServiceScope = (ServiceProvider | object) & {
+  dispose?(): unknown;
+  [Symbol.asyncDispose]?(): PromiseLike<void>;
+};
+
+/**
+ * Runs `run` with the services of one attempt: a fresh scope when `services` is a
+ * `ScopedServiceProvider` (disposed once `run` settles, even when it throws), else `services`
+ * itself. An error of the disposal is thrown only when `run` succeeded; otherwise `run`'s error wins.
+ */
+export async function withServiceScope<R>(services: unknown, run: (scoped: unknown) => R | PromiseLike<R>): Promise<R> {
+  if (!isScopedServiceProvider(services)) return run(services);
+  const scope = services.createScope();
+  let result: R;
+  try {
+    result = await run(scope);
+  } catch (error) {
+    await disposeScope(scope).catch((disposeError: unknown) => {
+      throw new AggregateError([error, disposeError], 'The attempt failed, then disposing its service scope failed', { cause: error });
+    });
+    throw error;
+  }
+  await disposeScope(scope);
+  return result;
+}
+
+function isScopedServiceProvider(value: unknown): value is ScopedServiceProvider {
+  return value !== null && typeof value === 'object' && typeof (value as { createScope?: unknown }).createScope === 'function';
+}
+
+async function disposeScope(scope: ServiceScope): Promise<void> {
+  if (scope === null || typeof scope !== 'object') return;
+  const asyncDispose = scope[Symbol.asyncDispose];
+  if (typeof asyncDispose === 'function') await asyncDispose.call(scope);
+  else if (typeof scope.dispose === 'function') await scope.dispose();
+}

@@ -1,11 +1,15 @@
 import { InvalidArgumentError } from '../errors.ts';
-import { resolveService, type ServiceToken } from './services.ts';
+import { resolveService, withServiceScope, type ServiceToken } from './services.ts';
 import { defineTask, type AnyTaskDefinition, type TaskContext, type TaskOptions } from './task.ts';
 
 export interface TaskClassOptions<Data, Services> extends Omit<TaskOptions<Data, Services>, 'run'> {
   /**
    * Constructor arguments, resolved from the scheduler's `services` on every run: the class is
    * instantiated fresh for each attempt, so it never carries state (or a stale connection) between runs.
+   * When `services` is a `ScopedServiceProvider` (it has `createScope()`), they are resolved from a
+   * new scope per attempt, disposed when the attempt's `run` settles.
+   *
+   * @defaultValue `[]`
    */
   inject?: readonly ServiceToken[];
 }
@@ -35,8 +39,11 @@ export function Task<Data = unknown, Services = unknown>(name: string, options: 
     const definition = defineTask(name, {
       ...(taskOptions as TaskOptions<unknown, unknown>),
       run(runContext) {
-        const args = inject.map((token) => resolveService(runContext.services, token));
-        return new target(...args).run(runContext as TaskContext<Data, Services>);
+        if (inject.length === 0) return new target().run(runContext as TaskContext<Data, Services>);
+        return withServiceScope(runContext.services, (scoped) => {
+          const args = inject.map((token) => resolveService(scoped, token));
+          return new target(...args).run(runContext as TaskContext<Data, Services>);
+        });
       },
     });
     definitionsByClass.set(target, definition);
