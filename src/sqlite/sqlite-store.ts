@@ -3,7 +3,7 @@ import { finalJobStatuses } from '../domain/job.ts';
 import type { JobRecord, JobStatus, NewJob } from '../domain/job.ts';
 import type { NodeRecord } from '../domain/node.ts';
 import type { ScheduleRecord, ScheduleWrite } from '../domain/schedule.ts';
-import { InvalidArgumentError, StoreUnavailableError } from '../errors.ts';
+import { StoreUnavailableError } from '../errors.ts';
 import type {
   AcquiredSchedule,
   AcquireSchedulesRequest,
@@ -33,7 +33,7 @@ import type { AcquireLeadershipRequest, LeaderRecord, ReleaseLeadershipRequest, 
 import type { BreakerRecord, RateTokens, ReadBreakersRequest, RecordBreakerCallsRequest, TakeRateTokensRequest, WriteBreakerRequest } from '../store/gate-types.ts';
 import { readJobStats } from './job-stats.ts';
 import { buildJobListQuery, buildScheduleListQuery } from './list-queries.ts';
-import { openDatabase } from './open-database.ts';
+import { isMemoryPath, openDatabase } from './open-database.ts';
 import { nodeParams, rowToJob, rowToNode, rowToSchedule } from './row-mapping.ts';
 import type { Row } from './row-mapping.ts';
 import { toStoreError } from './sqlite-errors.ts';
@@ -49,6 +49,8 @@ import { appendEvents, eventCursor, readEvents, trimEvents } from './event-log.t
 import { readBreakers, recordBreakerCalls, writeBreaker } from './breakers.ts';
 import { takeRateTokens } from './rate-tokens.ts';
 import { prepareStatements } from './statements.ts';
+import { callerConnection, writeInCallerTransaction } from './caller-transaction.ts';
+import { WriteLock } from './write-lock.ts';
 import type { Statements } from './statements.ts';
 
 export interface SqliteStoreOptions {
@@ -56,7 +58,8 @@ export interface SqliteStoreOptions {
   path: string;
   /**
    * How long a write waits for another connection's (or process's) write lock before failing
-   * with `StoreUnavailableError`. node:sqlite is synchronous: the waiting blocks the event loop.
+   * with `StoreUnavailableError`. The store's own writes wait without blocking the event loop
+   * (pauses of 1–25 ms between attempts); reads and `open()` use SQLite's blocking busy handler.
    * @defaultValue 5000
    */
   busyTimeoutMs?: number | undefined;
@@ -75,7 +78,9 @@ const defaultWatchIntervalMs = 50;
 /**
  * The embedded default store: one SQLite file (WAL mode) through `node:sqlite`. Several processes
  * may share the file: every write runs in one BEGIN IMMEDIATE transaction, so writers take turns
- * and a claim is a single `UPDATE … RETURNING`.
+ * and a claim is a single `UPDATE … RETURNING`. `upsertSchedule(s)` and `enqueueJobs` can join
+ * the caller's transaction: `{ tx: db }`, your own `DatabaseSync` on the same file inside
+ * `BEGIN IMMEDIATE` (see caller-transaction.ts).
  *
  * @example
  * const store = new SqliteStore('./sundial.db');
@@ -91,6 +96,7 @@ export class SqliteStore implements Store {
   #db: DatabaseSync | null = null;
   #statements: Statements | null = null;
   #enqueueStatements: EnqueueStatements | null = null;
+  #writeLock: WriteLock | null = null;
   #builtStatements = new Map<string, StatementSync>();
 
   constructor(pathOrOptions: string | SqliteStoreOptions, options?: Omit<SqliteStoreOptions, 'path'>) {
@@ -98,7 +104,8 @@ export class SqliteStore implements Store {
     this.path = resolved.path;
     this.busyTimeoutMs = resolved.busyTimeoutMs ?? defaultBusyTimeoutMs;
     this.watchIntervalMs = resolved.watchIntervalMs ?? defaultWatchIntervalMs;
-    this.capabilities = { multiProcess: true, pushWakeups: this.watchIntervalMs > 0, transactionalWrites: false };
+    // A ':memory:' database lives in this store's connection alone: no caller's connection can share it.
+    this.capabilities = { multiProcess: true, pushWakeups: this.watchIntervalMs > 0, transactionalWrites: !isMemoryPath(this.path) };
   }
 
   async open(): Promise<void> {
@@ -106,6 +113,7 @@ export class SqliteStore implements Store {
     const db = openDatabase(this.path, this.busyTimeoutMs);
     this.#statements = prepareStatements(db);
     this.#enqueueStatements = new EnqueueStatements(db);
+    this.#writeLock = new WriteLock(db, this.#statements.begin, this.busyTimeoutMs);
     this.#db = db;
   }
 
@@ -117,6 +125,7 @@ export class SqliteStore implements Store {
     this.#db = null;
     this.#statements = null;
     this.#enqueueStatements = null;
+    this.#writeLock = null;
     this.#builtStatements.clear();
     db.close();
   }
@@ -145,15 +154,15 @@ export class SqliteStore implements Store {
   // ---- schedules ----------------------------------------------------------------------------
 
   async upsertSchedule(write: ScheduleWrite, options?: WriteOptions): Promise<ScheduleRecord> {
-    refuseTransaction(options);
-    return this.#write('upsertSchedule', (s) => upsertOne(s, write));
+    const tx = this.#callerConnection('upsertSchedule', options);
+    return this.#writeOn(tx, 'upsertSchedule', (s) => upsertOne(s, write));
   }
 
   /** Many upserts in one transaction: one commit for thousands of schedules. */
   async upsertSchedules(writes: readonly ScheduleWrite[], options?: WriteOptions): Promise<ScheduleRecord[]> {
-    refuseTransaction(options);
+    const tx = this.#callerConnection('upsertSchedules', options);
     if (writes.length === 0) return [];
-    return this.#write('upsertSchedules', (s) => writes.map((write) => upsertOne(s, write)));
+    return this.#writeOn(tx, 'upsertSchedules', (s) => writes.map((write) => upsertOne(s, write)));
   }
 
   async getSchedule(id: string): Promise<ScheduleRecord | null> {
@@ -192,9 +201,9 @@ export class SqliteStore implements Store {
   // ---- jobs ---------------------------------------------------------------------------------
 
   async enqueueJobs(jobs: readonly NewJob[], options?: WriteOptions): Promise<EnqueueResult[]> {
-    refuseTransaction(options);
+    const tx = this.#callerConnection('enqueueJobs', options);
     if (jobs.length === 0) return [];
-    return this.#write('enqueueJobs', (s) => enqueueJobs(s, this.#enqueueStatements!, jobs));
+    return this.#writeOn(tx, 'enqueueJobs', (s, bulk) => enqueueJobs(s, bulk, jobs));
   }
 
   async claimJobs(request: ClaimJobsRequest): Promise<ClaimedJob[]> {
@@ -279,7 +288,7 @@ export class SqliteStore implements Store {
 
   async recordBreakerCalls(request: RecordBreakerCallsRequest): Promise<void> {
     if (request.calls.length === 0) return;
-    this.#write('recordBreakerCalls', (s) => recordBreakerCalls(s, request));
+    await this.#write('recordBreakerCalls', (s) => recordBreakerCalls(s, request));
   }
 
   async writeBreaker(request: WriteBreakerRequest): Promise<boolean> {
@@ -294,11 +303,11 @@ export class SqliteStore implements Store {
   // ---- nodes --------------------------------------------------------------------------------
 
   async upsertNode(node: NodeRecord): Promise<void> {
-    this.#write('upsertNode', (s) => s.upsertNode.run(nodeParams(node)));
+    await this.#write('upsertNode', (s) => s.upsertNode.run(nodeParams(node)));
   }
 
   async removeNode(id: string): Promise<void> {
-    this.#write('removeNode', (s) => s.removeNode.run(id));
+    await this.#write('removeNode', (s) => s.removeNode.run(id));
   }
 
   async listNodes(query: { seenAfterMs?: number } = {}): Promise<NodeRecord[]> {
@@ -331,7 +340,7 @@ export class SqliteStore implements Store {
 
   async appendEvents(events: readonly ClusterEventWrite[]): Promise<void> {
     if (events.length === 0) return;
-    this.#write('appendEvents', (s) => appendEvents(s, events));
+    await this.#write('appendEvents', (s) => appendEvents(s, events));
   }
 
   async readEvents(request: ReadEventsRequest): Promise<ReadEventsResult> {
@@ -372,14 +381,42 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Runs `body` in one BEGIN IMMEDIATE transaction: writers on the same file take turns. */
-  #write<T>(operation: string, body: (s: Statements) => T): T {
+  /** The caller's connection of `options.tx`, checked before anything is written (see caller-transaction.ts); null for none. */
+  #callerConnection(operation: string, options: WriteOptions | undefined): DatabaseSync | null {
+    this.#statementsOrThrow(operation);
+    return callerConnection(options, this.#db!, this.path);
+  }
+
+  /** On the caller's connection inside its transaction (no BEGIN, no COMMIT), else in the store's own transaction. */
+  #writeOn<T>(tx: DatabaseSync | null, operation: string, body: (s: Statements, bulk: EnqueueStatements) => T): T | Promise<T> {
+    if (tx !== null) return writeInCallerTransaction(tx, this.path, operation, body);
+    return this.#write(operation, (s) => body(s, this.#enqueueStatements!));
+  }
+
+  /**
+   * Runs `body` in one BEGIN IMMEDIATE transaction: writers on the same file take turns. While
+   * another connection holds the lock the wait yields the event loop (see WriteLock); the
+   * transaction itself, once begun, runs synchronously to its COMMIT.
+   */
+  #write<T>(operation: string, body: (s: Statements) => T): T | Promise<T> {
     const s = this.#statementsOrThrow(operation);
+    let waiting: Promise<void> | undefined;
     try {
-      s.begin.run();
+      waiting = this.#writeLock!.acquire(() => this.#statements === s);
     } catch (error) {
       throw toStoreError(error, this.path, operation);
     }
+    if (waiting === undefined) return this.#inTransaction(s, operation, body);
+    return waiting.then(
+      () => this.#inTransaction(s, operation, body),
+      (error: unknown) => {
+        throw toStoreError(error, this.path, operation);
+      },
+    );
+  }
+
+  /** `body` and COMMIT in the transaction just begun, or ROLLBACK. */
+  #inTransaction<T>(s: Statements, operation: string, body: (s: Statements) => T): T {
     try {
       const result = body(s);
       s.commit.run();
@@ -397,14 +434,5 @@ export class SqliteStore implements Store {
       }
       throw toStoreError(error, this.path, operation);
     }
-  }
-}
-
-/** SQLite writes run in the store's own connection: refuse a caller's transaction rather than ignore it (see WriteOptions). */
-function refuseTransaction(options: WriteOptions | undefined): void {
-  if (options?.tx !== undefined) {
-    throw new InvalidArgumentError(
-      "The sqlite store cannot join a caller's transaction (options.tx); use PostgresStore for transactional enqueue",
-    );
   }
 }

@@ -69,6 +69,15 @@ describe('examples', () => {
     ]);
   });
 
+  it('sqlite-transaction.ts commits an order with its expiry job, and rolls another back with its job', async () => {
+    const run = await runExample('sqlite-transaction.ts');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('rolled back: payment for kettle declined');
+    expect(run.stdout).toContain('order 1 expired');
+    expect(run.stdout).toContain(`jobs: [ 'expire-order {"orderId":1} succeeded' ]`);
+  });
+
   // Decorators are not erasable syntax: Node cannot strip them, so this file is only type-checked
   // (`npm run typecheck` includes examples/).
   it.skip('task-class.ts: type-checked only, Node cannot run decorators without a compiler', () => {});
