@@ -16,7 +16,10 @@ export class InvalidArgumentError extends SundialError {
   override readonly code: string = 'INVALID_ARGUMENT';
 }
 
-/** A cron expression that croner could not parse. */
+/**
+ * A cron expression that is not valid: the message names the wrong field, quotes the expression
+ * and gives a valid example; `cause` holds the parser's own finding.
+ */
 export class InvalidCronError extends InvalidArgumentError {
   override readonly code = 'INVALID_CRON';
 }
@@ -29,6 +32,21 @@ export class UnknownTimeZoneError extends InvalidArgumentError {
 /** A payload that is not plain JSON (functions, class instances, cycles, NaN, …). */
 export class PayloadNotSerializableError extends InvalidArgumentError {
   override readonly code = 'PAYLOAD_NOT_SERIALIZABLE';
+}
+
+/**
+ * A payload (job data, or a handler's result) whose UTF-8 JSON is larger than the scheduler's
+ * `maxPayloadBytes`. `bytes` is its size, `limitBytes` the limit.
+ */
+export class PayloadTooLargeError extends InvalidArgumentError {
+  override readonly code = 'PAYLOAD_TOO_LARGE';
+  readonly bytes: number;
+  readonly limitBytes: number;
+  constructor(message: string, bytes: number, limitBytes: number, options?: ErrorOptions) {
+    super(message, options);
+    this.bytes = bytes;
+    this.limitBytes = limitBytes;
+  }
 }
 
 /** A payload that the task's Standard Schema validator rejected; `issues` holds its findings. */
@@ -127,6 +145,15 @@ export class CorruptRecordError extends SundialError {
 /** The store could not be reached or answered with an error. */
 export class StoreUnavailableError extends SundialError {
   override readonly code = 'STORE_UNAVAILABLE';
+}
+
+/**
+ * The store's configuration cannot work as given (a SQLite path whose folder cannot be created, a
+ * path that is a folder, no permission): retrying will not help. The message names the path and
+ * the fix; `cause` holds the system error.
+ */
+export class StoreConfigError extends SundialError {
+  override readonly code = 'STORE_CONFIG';
 }
 
 /** A method was called in a lifecycle state that does not allow it (schedule() after stop(), …). */

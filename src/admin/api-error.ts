@@ -2,6 +2,7 @@ import {
   InvalidArgumentError,
   InvalidJobStateError,
   JobNotFoundError,
+  PayloadTooLargeError,
   ScheduleNotFoundError,
   SchedulerStateError,
   StoreUnavailableError,
@@ -48,6 +49,7 @@ export function toErrorResponse(error: unknown, report: (error: unknown) => void
 function statusOf(error: SundialError): ApiStatus {
   // A task is a resource the API names, like a schedule or a job (`POST /jobs` with an unknown task).
   if (error instanceof ScheduleNotFoundError || error instanceof JobNotFoundError || error instanceof UnknownTaskError) return 404;
+  if (error instanceof PayloadTooLargeError) return 413;
   if (error instanceof InvalidArgumentError) return 400;
   if (error instanceof InvalidJobStateError) return 409;
   if (error instanceof SchedulerStateError || error instanceof StoreUnavailableError) return 503;

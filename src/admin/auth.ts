@@ -18,7 +18,9 @@ import { sessionCookieValues } from './session-cookie.ts';
  */
 export type AdminAuth =
   | { tokens: ReadonlyArray<{ token: string; role: AdminRole }> }
-  | { authorize: (request: Request) => AdminRole | null | Promise<AdminRole | null> }
+  | {
+      /** Your check of a request (a session, an SSO proxy's header, …): its role, or null to answer 401. */
+      authorize: (request: Request) => AdminRole | null | Promise<AdminRole | null> }
   | { open: 'loopback-dev' };
 
 /** Sent by the dashboard on every state-changing request: a custom header a cross-site form cannot add. */

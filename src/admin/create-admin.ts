@@ -22,6 +22,12 @@ import { systemRoutes } from './routes/system-routes.ts';
 import { serveUiFile } from './static-ui.ts';
 import { InvalidArgumentError } from '../index.ts';
 
+/**
+ * The options of `createAdmin`: what to show (a scheduler, or a store), who may use it (`auth`), and where.
+ *
+ * @example
+ * createAdmin({ scheduler, auth: { tokens: [{ token: process.env.SUNDIAL_ADMIN_TOKEN!, role: 'operate' }] } })
+ */
 export interface AdminOptions {
   /** The store to show. With `scheduler`, its store is used and this may be omitted. */
   store?: Store;
@@ -36,7 +42,7 @@ export interface AdminOptions {
   auth: AdminAuth;
   /**
    * What `GET /api/healthz` and `/api/readyz` (liveness and readiness probes, no credentials
-   * needed) report: a `Host` from `sundial/controllers` (every service of the process), or
+   * needed) report: a `Host` from `sundial-scheduler/controllers` (every service of the process), or
    * anything with `health(): { live, ready }`. @defaultValue the scheduler
    */
   health?: HealthSource;
@@ -59,6 +65,7 @@ export interface AdminOptions {
   onError?: (error: unknown) => void;
 }
 
+/** What `createAdmin` returns: the admin as a Hono app and a fetch handler, and `close()` to end it. */
 export interface Admin {
   /** The Hono app: mount it in another Hono app, or serve it. */
   readonly app: Hono;

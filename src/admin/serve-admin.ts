@@ -3,6 +3,9 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createAdmin, type Admin, type AdminOptions } from './create-admin.ts';
 
+/**
+ * The options of `serveAdmin`: those of `createAdmin`, and the address to listen on (loopback by default).
+ */
 export interface ServeAdminOptions extends AdminOptions {
   /** @defaultValue 4680 (0 picks a free port) */
   port?: number;
@@ -10,6 +13,7 @@ export interface ServeAdminOptions extends AdminOptions {
   host?: string;
 }
 
+/** A running admin server (see `serveAdmin`): its admin, its address and `close()`. */
 export interface AdminServer {
   readonly admin: Admin;
   /** `http://host:port` plus the base path, with a trailing slash: the dashboard. */

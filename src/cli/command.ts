@@ -5,6 +5,13 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   /** Epoch milliseconds; the shell passes the system clock, tests a fixed instant. */
   nowMs(): number;
+  /** Whether stdout is a terminal (`--watch` clears the screen then). @defaultValue false */
+  readonly isTty?: boolean;
+  /**
+   * Waits `ms`, or less when `signal` aborts (then resolves too), keeping the process alive
+   * meanwhile: `--watch` redraws with it. @defaultValue a wait on the system clock
+   */
+  wait?(ms: number, signal: AbortSignal): Promise<void>;
 }
 
 /** One CLI command: `sundial <name> …`. `run` gets the arguments after the name and returns the exit code. */

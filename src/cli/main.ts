@@ -14,4 +14,14 @@ process.exitCode = await runCli(process.argv.slice(2), {
   err: (text) => void process.stderr.write(`${text}\n`),
   env: process.env,
   nowMs: () => systemClock.now(),
+  isTty: process.stdout.isTTY === true,
+  // A timer that keeps the process alive (the system clock's do not): `--watch` waits with it.
+  wait: (ms, signal) => new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  }),
 });

@@ -1,8 +1,9 @@
 import { SundialError } from '../index.ts';
 import type { CliIo, Command } from './command.ts';
+import { AmbiguousIdError } from './ambiguous-id-error.ts';
 import { commands } from './commands/index.ts';
 
-/** Exit codes: 0 done, 1 the command failed (bad id, bad store, …), 2 usage error, 70 internal error. */
+/** Exit codes: 0 done, 1 the command failed (unknown id, bad store, …), 2 usage error (an ambiguous id too), 70 internal error. */
 export const exitCodes = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
 
 export function mainHelp(): string {
@@ -67,7 +68,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (error instanceof SundialError) {
       io.err(`sundial ${command.name}: ${error.message.split('\n')[0]} (${error.code})`);
-      return error.code === 'INVALID_ARGUMENT' && isUsageError(error) ? exitCodes.usage : exitCodes.failed;
+      const usage = error instanceof AmbiguousIdError || (error.code === 'INVALID_ARGUMENT' && isUsageError(error));
+      return usage ? exitCodes.usage : exitCodes.failed;
     }
     io.err(`sundial ${command.name}: internal error, please report it:`);
     io.err(error instanceof Error ? (error.stack ?? error.message) : String(error));

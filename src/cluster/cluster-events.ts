@@ -22,7 +22,12 @@ export interface ClusterEventMeta {
   atMs: number;
 }
 
+/** The name of a cluster event: a key of `ClusterEvents`. */
 export type ClusterEventName = keyof ClusterEvents;
+/**
+ * A listener of the cluster event `E`, called with its payload and where it came from
+ * (`scheduler.on(event, listener, { scope: 'cluster' })`).
+ */
 export type ClusterEventListener<E extends ClusterEventName> = (payload: ClusterEvents[E], meta: ClusterEventMeta) => void;
 
 /**

@@ -15,7 +15,9 @@ export interface ControllerEvents {
   'controller.resynced': { controller: string; keys: number };
 }
 
+/** The name of a controller event: a key of `ControllerEvents`. */
 export type ControllerEventName = keyof ControllerEvents;
+/** A listener of the controller event `E`, called with its payload (see `Controller.on`). */
 export type ControllerEventListener<E extends ControllerEventName> = (payload: ControllerEvents[E]) => void;
 
 /**

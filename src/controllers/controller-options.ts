@@ -19,6 +19,13 @@ export interface ReconcileContext {
   logger: Logger;
 }
 
+/**
+ * The options of `controller(options)`: its name, its `reconcile`, and how many keys it works on at once
+ * and how failures are retried.
+ *
+ * @example
+ * controller({ name: 'invoices', list: () => db.invoiceIds(), reconcile: async (id) => { await syncInvoice(id); } })
+ */
 export interface ControllerOptions {
   /** Names the controller in status, events, logs and `Host.health()`. */
   name: string;
@@ -51,7 +58,7 @@ export interface ControllerOptions {
    * @defaultValue a fresh `defaultControllerRateLimiter(clock)` on every start
    */
   rateLimiter?: RateLimiter | (() => RateLimiter);
-  /** @defaultValue the system clock; tests pass a `VirtualClock` from `sundial/testing`. */
+  /** @defaultValue the system clock; tests pass a `VirtualClock` from `sundial-scheduler/testing`. */
   clock?: Clock;
   /**
    * A logger, or the level for a console logger.

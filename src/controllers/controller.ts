@@ -212,6 +212,7 @@ export class Controller implements HostedService {
     return run.stopping;
   }
 
+  /** Same as `stop()`, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
@@ -237,10 +238,15 @@ export class Controller implements HostedService {
     else await this.#link?.forward(key, delayMs);
   }
 
+  /**
+   * Listens to this controller's events (see `ControllerEvents`). A throwing listener never breaks the
+   * controller: it is logged and the other listeners still run. Returns a function that removes the listener.
+   */
   on<E extends ControllerEventName>(event: E, listener: ControllerEventListener<E>): () => void {
     return this.#events.on(event, listener);
   }
 
+  /** A snapshot of this controller now: whether it runs, its queue depth, its counts and latencies. */
   status(): ControllerStatus {
     const run = this.#run;
     return {

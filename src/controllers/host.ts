@@ -8,6 +8,7 @@ import type { HostedService } from './hosted-service.ts';
 /** Where a service is in its life, as `Host.health()` reports it. */
 export type ServiceState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
+/** The options of `new Host(options)`: the services it runs, the deadline of its stop and signal handling. */
 export interface HostOptions {
   /**
    * Started in this order, stopped in the reverse order. More can be added with `add()`.
@@ -39,7 +40,7 @@ export interface HostOptions {
    * @defaultValue 'warn'
    */
   logger?: Logger | LogLevel;
-  /** @defaultValue the system clock; tests pass a `VirtualClock` from `sundial/testing`. */
+  /** @defaultValue the system clock; tests pass a `VirtualClock` from `sundial-scheduler/testing`. */
   clock?: Clock;
 }
 
@@ -197,10 +198,15 @@ export class Host {
     return result;
   }
 
+  /** Same as `stop()`, for `await using host = new Host(…)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
 
+  /**
+   * Live when every service is live; ready when the host runs and every service is running and ready
+   * (for liveness and readiness probes), with each service's status.
+   */
   health(): HostHealth {
     const services = this.#entries.map((entry) => serviceStatus(entry));
     return {

@@ -1,5 +1,10 @@
-// sundial/controllers: control loops over a client-go style work queue, and the host that runs
-// them (and any other long-running service) in a process.
+/**
+ * Control loops over a client-go style work queue, leader election, and the host that runs them (and any
+ * other long-running service) in a process.
+ *
+ * @packageDocumentation
+ * @module sundial-scheduler/controllers
+ */
 export type { HostedService, ServiceHealth } from './hosted-service.ts';
 export { Host, HostStateError, type HostHealth, type HostOptions, type HostStopResult, type ServiceState, type ServiceStatus } from './host.ts';
 export {
@@ -22,5 +27,5 @@ export type { Percentiles } from './recent-window.ts';
 export { TerminalError } from '../errors.ts';
 export { LeaderElector, type LeaderElectorOptions, type LeaderTerm } from './leader-elector.ts';
 export type { LeaderEventMap } from './leader-events.ts';
-export { leaderOnly } from './leader-only.ts';
+export { leaderOnly, type LeaderOnlyOptions } from './leader-only.ts';
 export type { ControllerEnqueued } from './controller-options.ts';

@@ -7,6 +7,9 @@ import { parseDuration, type Duration } from '../time/duration.ts';
 import type { HostedService, ServiceHealth } from './hosted-service.ts';
 import { LeaderEvents, type LeaderEventMap } from './leader-events.ts';
 
+/**
+ * The options of `new LeaderElector(options)`: the store and election name, this node's id, and the lease timings.
+ */
 export interface LeaderElectorOptions {
   /** Where the election is held (any Sundial store; the same one the scheduler uses is fine). */
   store: Store;
@@ -155,6 +158,10 @@ export class LeaderElector implements HostedService {
     return this.#lastHolder;
   }
 
+  /**
+   * Listens to this elector's events (`leader.elected`, `leader.deposed`, `leader.changed`; see `LeaderEventMap`).
+   * Returns a function that removes the listener.
+   */
   on<E extends keyof LeaderEventMap>(event: E, listener: (payload: LeaderEventMap[E]) => void): () => void {
     return this.#events.on(event, listener);
   }
@@ -212,6 +219,7 @@ export class LeaderElector implements HostedService {
     return { live: this.#state !== 'stopped', ready: this.#state === 'candidate' || this.#state === 'leader', detail: this.leading ? `leading (term ${this.#term!.term})` : 'following' };
   }
 
+  /** Same as `stop()` (which releases leadership at once), for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }

@@ -2,6 +2,10 @@ import { systemClock, type Clock, type TimerHandle } from '../time/clock.ts';
 import type { HostedService, ServiceHealth } from './hosted-service.ts';
 import type { LeaderElector } from './leader-elector.ts';
 
+/**
+ * The options of `leaderOnly(elector, service, options)`: the clock, and the backoff (milliseconds) of a
+ * start that failed.
+ */
 export interface LeaderOnlyOptions {
   /** @defaultValue the system clock */
   clock?: Clock;

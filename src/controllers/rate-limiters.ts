@@ -15,6 +15,7 @@ export interface RateLimiter {
   retries(key: string): number;
 }
 
+/** The options of `itemExponentialRateLimiter`: the first delay and the cap, in milliseconds. */
 export interface ItemExponentialRateLimiterOptions {
   /**
    * The first delay; each further retry of the same key doubles it.
@@ -58,6 +59,7 @@ export function itemExponentialRateLimiter(options: ItemExponentialRateLimiterOp
   };
 }
 
+/** The options of `bucketRateLimiter`: the sustained rate (tokens per second) and the burst. */
 export interface BucketRateLimiterOptions {
   /**
    * Tokens added per second: the sustained rate of retries, over all keys.

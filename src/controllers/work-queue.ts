@@ -14,6 +14,7 @@ export interface WorkQueueHooks {
   onRetried?(key: string, delayMs: number): void;
 }
 
+/** The options of `new WorkQueue(options)`: its clock, its rate limiter and its hooks. All optional. */
 export interface WorkQueueOptions {
   /**
    * Drives delayed adds and the latency measurements.

@@ -18,6 +18,7 @@ import type { JsonValue } from './json.ts';
  */
 export type JobStatus = 'waiting' | 'queued' | 'reserved' | 'running' | 'succeeded' | 'failed' | 'dead' | 'cancelled';
 
+/** Every `JobStatus`, in lifecycle order (for validation, filters and UIs). */
 export const jobStatuses = ['waiting', 'queued', 'reserved', 'running', 'succeeded', 'failed', 'dead', 'cancelled'] as const satisfies readonly JobStatus[];
 
 /** Statuses a job never leaves (but for an operator's explicit retry of a dead job). */

@@ -1,4 +1,4 @@
-import { PayloadNotSerializableError, PayloadValidationError } from '../errors.ts';
+import { InvalidArgumentError, PayloadNotSerializableError, PayloadTooLargeError, PayloadValidationError } from '../errors.ts';
 import type { StandardSchemaV1 } from '../tasks/standard-schema.ts';
 import { unstorableTextReason } from './identifier.ts';
 import type { JsonValue } from './json.ts';
@@ -15,17 +15,59 @@ import type { JsonValue } from './json.ts';
  * circular references, and strings (values or property names) with a NUL character or a lone
  * UTF-16 surrogate (not every store can keep them: see `isStorableText`). The same object reached twice without a cycle is fine.
  *
+ * With `maxBytes`, also checks its size (see {@link assertPayloadSize}).
+ *
  * @throws PayloadNotSerializableError naming the first offending path.
+ * @throws PayloadTooLargeError when its JSON is larger than `maxBytes` bytes of UTF-8.
  */
-export function assertJsonPayload(value: unknown, what: string): asserts value is JsonValue {
+export function assertJsonPayload(value: unknown, what: string, maxBytes?: number): asserts value is JsonValue {
   const problem = findProblem(value, what, []);
   if (problem !== null) throw new PayloadNotSerializableError(`${problem.path}: ${problem.reason}`);
+  if (maxBytes !== undefined) assertPayloadSize(value as JsonValue, what, maxBytes);
 }
 
 /** {@link assertJsonPayload}, then returns the value, typed as JSON. */
-export function toJsonPayload(value: unknown, what: string): JsonValue {
-  assertJsonPayload(value, what);
+export function toJsonPayload(value: unknown, what: string, maxBytes?: number): JsonValue {
+  assertJsonPayload(value, what, maxBytes);
   return value;
+}
+
+/** The default of the scheduler option `maxPayloadBytes`: 1 MiB of UTF-8 JSON. */
+export const defaultMaxPayloadBytes = 1_048_576;
+
+/** The size of `value` as stored: its `JSON.stringify` text, counted in UTF-8 bytes (`é` is 2, `😀` is 4). */
+export function jsonByteLength(value: JsonValue): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
+
+/**
+ * Checks that the JSON of `value` is at most `maxBytes` bytes of UTF-8 (exactly `maxBytes` passes).
+ * `what` names it in the message.
+ *
+ * @throws PayloadTooLargeError with the size, the limit and how to raise it.
+ */
+export function assertPayloadSize(value: JsonValue, what: string, maxBytes: number): void {
+  const bytes = jsonByteLength(value);
+  if (bytes <= maxBytes) return;
+  throw new PayloadTooLargeError(
+    `${what} is ${formatBytes(bytes)} of JSON, over the limit of ${formatBytes(maxBytes)}: pass a reference (an id, a URL) to large data instead, or raise the scheduler option \`maxPayloadBytes\``,
+    bytes,
+    maxBytes,
+  );
+}
+
+/** Checks a `maxPayloadBytes` option: a positive safe integer. */
+export function checkMaxPayloadBytes(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgumentError(
+      `Expected \`maxPayloadBytes\` to be a positive integer (bytes of UTF-8 JSON), got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
+    );
+  }
+  return value;
+}
+
+function formatBytes(bytes: number): string {
+  return `${bytes.toLocaleString('en-US')} bytes`;
 }
 
 interface Problem {

@@ -28,7 +28,8 @@ export interface RetryOptions {
         /**
          * Fraction (0..1) by which each wait is randomly shortened, so failed jobs do not all come
          * back at once: the wait is multiplied by `1 - jitter * random()`.
-         * @defaultValue 0.2
+         * @defaultValue 0.2 for `exponential`; 0 for `fixed` (a fixed wait is exactly `delay` unless
+         * `jitter` is given)
          */
         jitter?: number | undefined;
       }
@@ -72,7 +73,8 @@ export function resolveRetryPolicy(options: RetryOptions | undefined, what: stri
       `Expected \`${what}.backoff.max\` (${maxMs}ms) to be at least \`${what}.backoff.delay\` (${delayMs}ms)`,
     );
   }
-  const jitter = backoff?.jitter ?? defaults.backoff.jitter;
+  // Fixed means fixed: jitter applies to it only when asked for.
+  const jitter = backoff?.jitter ?? (type === 'fixed' ? 0 : defaults.backoff.jitter);
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
     throw new InvalidArgumentError(`Expected \`${what}.backoff.jitter\` to be a number from 0 to 1, got ${describe(jitter)}`);
   }

@@ -7,6 +7,7 @@ export interface DateTriggerSpec {
   runAtMs: number;
 }
 
+/** Fires every `everyMs` milliseconds from `startAtMs`, until `endAtMs`. Build it with `every('5m')`. */
 export interface IntervalTriggerSpec {
   type: 'interval';
   everyMs: number;
@@ -36,6 +37,9 @@ export interface IntervalTriggerSpec {
  */
 export type DstPolicy = 'vixie' | 'strict';
 
+/**
+ * Fires at the instants a cron expression matches in a time zone. Build it with `cron('0 9 * * 1-5', { tz })`.
+ */
 export interface CronTriggerSpec {
   type: 'cron';
   /** 5 or 6 fields (seconds first when 6), as croner reads them. */
@@ -76,4 +80,5 @@ export interface CalendarTriggerSpec {
   jitterMs: number;
 }
 
+/** When a schedule fires: any of the trigger specs, told apart by `type`. Plain JSON, stored as is. */
 export type TriggerSpec = DateTriggerSpec | IntervalTriggerSpec | CronTriggerSpec | CalendarTriggerSpec;

@@ -26,6 +26,7 @@ export function latestSchemaVersion(): number {
  */
 const lockSql = `SELECT pg_advisory_xact_lock(hashtext('sundial-migrate:' || $1::text)::bigint)`;
 
+/** What `migrate()` did: the schema version before and after, and the migrations it applied. */
 export interface MigrationReport {
   /** The schema version before. 0 for a fresh schema. */
   fromVersion: number;

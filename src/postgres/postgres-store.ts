@@ -62,6 +62,13 @@ import { StatementRunner, txClient } from './statement-runner.ts';
 import { PostgresTaskGates } from './task-gates.ts';
 import { Wakeups } from './wakeups.ts';
 
+/**
+ * The options of `new PostgresStore(options)`: the connection (see `PostgresConnectionOptions`) and
+ * whether `open()` migrates the schema.
+ *
+ * @example
+ * new PostgresStore({ connectionString: process.env.DATABASE_URL, schema: 'sundial', migrate: false })
+ */
 export interface PostgresStoreOptions extends PostgresConnectionOptions {
   /**
    * Apply missing migrations on `open()`. With false, `open()` only checks that the schema is
@@ -165,6 +172,7 @@ export class PostgresStore implements Store {
     if (!this.#connection.userPool) await pool.end();
   }
 
+  /** Same as `close()`, for `await using store = new PostgresStore(…)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -27,12 +27,17 @@ export interface RateLimitOptions {
   key?: (data: JsonValue) => string;
 }
 
+/**
+ * `RateLimitOptions` checked and in milliseconds (`TaskDefinition.rateLimit`): a GCRA bucket of `burst`
+ * tokens, refilled at one token per `intervalMs`.
+ */
 export interface RateLimitPolicy {
   /** Milliseconds per token (per / limit; may be fractional). */
   readonly intervalMs: number;
   readonly burst: number;
   readonly limit: number;
   readonly perMs: number;
+  /** The key function of `RateLimitOptions.key` (a bucket per key), or null for one bucket per task. */
   readonly key: ((data: JsonValue) => string) | null;
 }
 

@@ -1,5 +1,11 @@
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 
+/**
+ * The options of `new RedisStore(options)`: where Redis is (or your client), the key prefix, and timeouts.
+ *
+ * @example
+ * new RedisStore({ url: process.env.REDIS_URL, prefix: 'billing' })
+ */
 export interface RedisStoreOptions {
   /**
    * Where Redis is, as an ioredis URL (`redis://user:pass@host:6379/0`, `rediss://…` for TLS).

@@ -149,6 +149,7 @@ export class RedisStore implements Store {
     else await quitClient(client, this.#onError);
   }
 
+  /** Same as `close()`, for `await using store = new RedisStore(…)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -76,7 +76,9 @@ export interface SchedulerEvents {
   error: { error: Error; during: string };
 }
 
+/** The name of a scheduler event: a key of `SchedulerEvents`. */
 export type SchedulerEventName = keyof SchedulerEvents;
+/** A listener of the scheduler event `E`, called with its payload (see `Scheduler.on`). */
 export type SchedulerEventListener<E extends SchedulerEventName> = (payload: SchedulerEvents[E]) => void;
 
 /** A tiny typed emitter. A throwing listener never breaks the scheduler: it is reported as `error`. */

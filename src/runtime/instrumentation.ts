@@ -33,6 +33,9 @@ export interface ProduceInfo {
 export interface InstrumentedScheduler {
   readonly nodeId: string;
   readonly storeName: string;
+  /**
+   * Listens to this node's scheduler events (see `SchedulerEvents`); returns a function that removes the listener.
+   */
   on<E extends SchedulerEventName>(event: E, listener: SchedulerEventListener<E>): () => void;
   /** Jobs whose handler runs on this node now. */
   runningCount(): number;
@@ -43,7 +46,7 @@ export interface InstrumentedScheduler {
 }
 
 /**
- * The scheduler's hooks for telemetry (`sundial/telemetry` implements them with OpenTelemetry;
+ * The scheduler's hooks for telemetry (`sundial-scheduler/telemetry` implements them with OpenTelemetry;
  * the core depends on no telemetry library). Every hook is optional, and a scheduler without
  * instrumentation pays nothing for them.
  */

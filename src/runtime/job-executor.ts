@@ -1,7 +1,7 @@
 import type { JobSnapshot } from '../domain/job.ts';
 import type { JsonValue } from '../domain/json.ts';
-import { assertJsonPayload, validatePayload } from '../domain/payload.ts';
-import { JobTimeoutError, LeaseLostError, StopScheduleSignal, UnknownTaskError } from '../errors.ts';
+import { assertJsonPayload, defaultMaxPayloadBytes, validatePayload } from '../domain/payload.ts';
+import { JobTimeoutError, LeaseLostError, PayloadTooLargeError, StopScheduleSignal, UnknownTaskError } from '../errors.ts';
 import type { JobCompletion } from '../store/store.ts';
 import type { AnyTaskDefinition } from '../tasks/task.ts';
 import type { TaskRegistry } from '../tasks/task-registry.ts';
@@ -34,6 +34,8 @@ export interface JobExecutorContext {
   onAttemptEnded?(task: string, succeeded: boolean, nowMs: number): void;
   /** Reads a job's parents for its handler (`context.parents`). */
   loadParents?(ids: readonly string[]): Promise<ParentJob[]>;
+  /** A handler's result larger than this (bytes of UTF-8 JSON) is stored as null. @defaultValue 1 MiB */
+  maxPayloadBytes?: number;
 }
 
 /**
@@ -78,7 +80,7 @@ export async function executeJob(ctx: JobExecutorContext, held: HeldJob, onHandl
         completion = { status: 'succeeded', result: null };
         endSchedule = true;
       } else {
-        completion = { status: 'succeeded', result: storableResult(ctx.logger, held, result) };
+        completion = { status: 'succeeded', result: storableResult(ctx, held, result) };
       }
     } catch (thrown) {
       // An abort wins over whatever the handler threw while being aborted.
@@ -204,13 +206,15 @@ function emitOutcome(ctx: JobExecutorContext, held: HeldJob, completion: JobComp
   }
 }
 
-function storableResult(logger: Logger, held: HeldJob, result: unknown): JsonValue | null {
+/** The handler's result as stored: null when it is not JSON or is larger than `maxPayloadBytes` (with a warning). */
+function storableResult(ctx: JobExecutorContext, held: HeldJob, result: unknown): JsonValue | null {
   if (result === undefined) return null;
   try {
-    assertJsonPayload(result, `result of job ${held.id}`);
+    assertJsonPayload(result, `result of job ${held.id}`, ctx.maxPayloadBytes ?? defaultMaxPayloadBytes);
     return result;
   } catch (error) {
-    logger.warn(`job ${held.id} (${held.claimed.task}) returned a value that is not JSON; stored as null`, { error: toJobError(error).message });
+    const what = error instanceof PayloadTooLargeError ? 'a value larger than `maxPayloadBytes`' : 'a value that is not JSON';
+    ctx.logger.warn(`job ${held.id} (${held.claimed.task}) returned ${what}; stored as null`, { error: toJobError(error).message });
     return null;
   }
 }

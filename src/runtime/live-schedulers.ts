@@ -1,6 +1,6 @@
 /**
  * The schedulers of this process that were started and not yet stopped, by node id. Test kits use
- * it as a leak guard (`liveSchedulers()` in sundial/testing): a test that leaves a node running
+ * it as a leak guard (`liveSchedulers()` in sundial-scheduler/testing): a test that leaves a node running
  * leaves timers, leases and open stores behind for the next one.
  */
 const live = new Set<string>();

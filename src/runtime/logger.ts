@@ -1,11 +1,16 @@
 /** The logger a scheduler writes to: console, pino and winston all fit (with `fields` as the second argument). */
 export interface Logger {
+  /** Detail for debugging; usually off in production. */
   debug(message: string, fields?: Record<string, unknown>): void;
+  /** A normal event worth recording (e.g. the store opened after several attempts). */
   info(message: string, fields?: Record<string, unknown>): void;
+  /** Something went wrong and was handled (e.g. the store is unreachable and will be retried; a durability warning). */
   warn(message: string, fields?: Record<string, unknown>): void;
+  /** A failure that needs attention (e.g. an `error` event, a record quarantined as unreadable). */
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** The least severe level a `consoleLogger` writes; `silent` writes nothing. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
@@ -25,4 +30,5 @@ export function consoleLogger(level: LogLevel = 'warn'): Logger {
   };
 }
 
+/** A `Logger` that discards every message (for tests, or to turn Sundial's logs off). */
 export const silentLogger: Logger = consoleLogger('silent');

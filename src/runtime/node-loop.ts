@@ -109,6 +109,7 @@ export class NodeLoop {
         instrumentation: options.instrumentation,
         ...(gates?.breakers ? { onAttemptEnded: (task: string, succeeded: boolean, nowMs: number) => gates.attemptEnded(task, succeeded, nowMs) } : {}),
         loadParents: (ids) => loadParents(store, ids),
+        maxPayloadBytes: options.maxPayloadBytes,
       },
       accepting: () => this.#state === 'running',
       onSlotFreed: () => this.wake('slot'),

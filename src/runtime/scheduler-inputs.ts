@@ -4,7 +4,7 @@ import { newId } from '../domain/ids.ts';
 import type { JsonValue } from '../domain/json.ts';
 import { parentFailurePolicies, type NewJob, type ParentFailurePolicy } from '../domain/job.ts';
 import { checkAfter } from '../flows/flow.ts';
-import { assertJsonPayload, validatePayload } from '../domain/payload.ts';
+import { assertJsonPayload, defaultMaxPayloadBytes, validatePayload } from '../domain/payload.ts';
 import { defaultRetryPolicy } from '../domain/retry.ts';
 import { defaultCatchUpLimit, overlapPolicies, type CoalescePolicy, type OverlapPolicy, type ScheduleWrite } from '../domain/schedule.ts';
 import type { TriggerSpec } from '../domain/trigger.ts';
@@ -21,6 +21,13 @@ import { parseDuration, type Duration } from '../time/duration.ts';
 // oxlint-disable-next-line no-explicit-any -- any payload type fits a task reference
 type TaskRef<Input> = string | TaskDefinition<Input, any, any>;
 
+/**
+ * What `scheduler.schedule(input)` takes: a stable id, the task, when it fires (`trigger`), its payload and
+ * its policies (misfire grace, coalescing, overlap).
+ *
+ * @example
+ * await scheduler.schedule({ id: 'nightly-report', task: 'report', trigger: cron('0 2 * * *', { tz: 'Europe/Berlin' }) });
+ */
 export interface ScheduleInput<Input = JsonValue> {
   /** Stable id: scheduling the same id again replaces the schedule, never duplicates it. */
   id: string;
@@ -63,6 +70,13 @@ export interface ScheduleInput<Input = JsonValue> {
   paused?: boolean;
 }
 
+/**
+ * What `scheduler.enqueue(input)` takes: one job to run now, at `runAt` or after `delay`, optionally
+ * deduplicated by `dedupeKey` or waiting for parent jobs (`after`).
+ *
+ * @example
+ * await scheduler.enqueue({ task: sendEmail, data: { to: 'a@example.com' }, delay: '10s', dedupeKey: 'welcome:42' });
+ */
 export interface EnqueueInput<Input = JsonValue> {
   task: TaskRef<Input>;
   data?: Input;
@@ -98,9 +112,12 @@ export type CheckedSchedule = Omit<ScheduleWrite, 'nextFireAtMs' | 'keepNextFire
 /** Checks the inputs of one node's API against its registry. */
 export class SchedulerInputs {
   readonly #registry: TaskRegistry;
+  /** The scheduler's `maxPayloadBytes`. */
+  readonly maxPayloadBytes: number;
 
-  constructor(registry: TaskRegistry) {
+  constructor(registry: TaskRegistry, maxPayloadBytes = defaultMaxPayloadBytes) {
     this.#registry = registry;
+    this.maxPayloadBytes = maxPayloadBytes;
   }
 
   /** A schedule input, checked: id, trigger (canonical), task, payload, policies. */
@@ -178,10 +195,10 @@ export class SchedulerInputs {
     return definition;
   }
 
-  /** A payload: plain JSON, and valid for the task's schema when it has one. */
+  /** A payload: plain JSON, at most `maxPayloadBytes`, and valid for the task's schema when it has one. */
   async payload(definition: AnyTaskDefinition | undefined, data: unknown, what: string): Promise<JsonValue> {
     const payload = data === undefined ? null : data;
-    assertJsonPayload(payload, what);
+    assertJsonPayload(payload, what, this.maxPayloadBytes);
     // The input is stored, not the schema's output: the schema runs again before every attempt.
     if (definition?.schema) await validatePayload(definition.schema, payload, what);
     return payload;

@@ -1,3 +1,4 @@
+import { checkMaxPayloadBytes, defaultMaxPayloadBytes } from '../domain/payload.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { defaultNodeId } from './node-id.ts';
 import type { Store } from '../store/store.ts';
@@ -8,6 +9,13 @@ import { parseDuration, type Duration } from '../time/duration.ts';
 import { consoleLogger, type LogLevel, type Logger } from './logger.ts';
 import type { Instrumentation } from './instrumentation.ts';
 
+/**
+ * The options of `new Scheduler(options)`: the store, the tasks this node runs, and how it claims, leases,
+ * polls and shuts down. Only `store` is required (a node without `tasks` only schedules and enqueues).
+ *
+ * @example
+ * const scheduler = new Scheduler({ store: new SqliteStore({ path: './sundial.db' }), tasks: [sendEmail] });
+ */
 export interface SchedulerOptions<Services = unknown> {
   /** Where schedules and jobs live. The scheduler opens it on first use and closes it in `stop()`. */
   store: Store;
@@ -15,7 +23,7 @@ export interface SchedulerOptions<Services = unknown> {
   tasks?: readonly TaskEntry[];
   /** Handed to every handler as `context.services` (a DI container with `get(token)`, or a plain object). */
   services?: Services;
-  /** @defaultValue the system clock; tests pass a `VirtualClock` from `sundial/testing`. */
+  /** @defaultValue the system clock; tests pass a `VirtualClock` from `sundial-scheduler/testing`. */
   clock?: Clock;
   /** Names this process in leases, logs and the admin view. @defaultValue `${hostname}:${pid}:${random}` */
   nodeId?: string;
@@ -70,11 +78,20 @@ export interface SchedulerOptions<Services = unknown> {
    */
   queues?: readonly string[];
   /**
-   * Telemetry hooks: `openTelemetry()` from `sundial/telemetry` (metrics, and spans linked
+   * Telemetry hooks: `openTelemetry()` from `sundial-scheduler/telemetry` (metrics, and spans linked
    * across nodes through the trace context stored with each job), or your own.
    * @defaultValue none
    */
   instrumentation?: Instrumentation;
+  /**
+   * The largest payload this node accepts, in bytes of UTF-8 JSON: the `data` of an enqueue, a
+   * flow step, a schedule or a backfill larger than this fails with `PayloadTooLargeError` (and
+   * nothing is stored); a handler's result larger than this is stored as null, with a warning.
+   * Keep payloads small — ids and settings — and pass a reference to large data.
+   * @defaultValue 1_048_576 (1 MiB)
+   * @example maxPayloadBytes: 4 * 1024 * 1024
+   */
+  maxPayloadBytes?: number;
 }
 
 export interface ResolvedSchedulerOptions {
@@ -100,6 +117,7 @@ export interface ResolvedSchedulerOptions {
   /** Null: every queue. */
   queues: ReadonlySet<string> | null;
   instrumentation: Instrumentation | null;
+  maxPayloadBytes: number;
 }
 
 export function resolveSchedulerOptions(options: SchedulerOptions<unknown>): ResolvedSchedulerOptions {
@@ -142,6 +160,7 @@ export function resolveSchedulerOptions(options: SchedulerOptions<unknown>): Res
     runsJobs: options.roles?.jobs ?? true,
     queues: resolveQueues(options.queues),
     instrumentation: options.instrumentation ?? null,
+    maxPayloadBytes: options.maxPayloadBytes === undefined ? defaultMaxPayloadBytes : checkMaxPayloadBytes(options.maxPayloadBytes),
   };
 }
 

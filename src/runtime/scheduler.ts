@@ -10,6 +10,7 @@ import { firstFireAtMs, nextFireAfterMs } from '../triggers/next-fire.ts';
 import { backfillFireTimes, checkBackfillRange, type BackfillRange, type BackfillResult } from './schedule-backfill.ts';
 import { sameTrigger } from '../domain/same-trigger.ts';
 import { assertIdentifier } from '../domain/identifier.ts';
+import { assertPayloadSize } from '../domain/payload.ts';
 import { SchedulerEventEmitter, type SchedulerEventListener, type SchedulerEventName, type SchedulerEvents } from './events.ts';
 import { markSchedulerStarted, markSchedulerStopped } from './live-schedulers.ts';
 import { NodeLoop } from './node-loop.ts';
@@ -83,7 +84,7 @@ export class Scheduler<Services = unknown> implements HostedService {
     this.#options = resolveSchedulerOptions(options as SchedulerOptions<unknown>);
     this.nodeId = this.#options.nodeId;
     this.#registry = new TaskRegistry(this.#options.tasks);
-    this.#inputs = new SchedulerInputs(this.#registry);
+    this.#inputs = new SchedulerInputs(this.#registry, this.#options.maxPayloadBytes);
     this.#cluster = new ClusterHub({
       store: this.#options.store,
       nodeId: this.nodeId,
@@ -239,6 +240,7 @@ export class Scheduler<Services = unknown> implements HostedService {
     this.#events.emit('scheduler.stopped', { nodeId: this.nodeId });
   }
 
+  /** Same as `stop()` with the default timeout, for `await using scheduler = …`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
@@ -387,6 +389,11 @@ export class Scheduler<Services = unknown> implements HostedService {
     return removed;
   }
 
+  /**
+   * Pauses a schedule: it stops firing (on every node) until `resume`. This node's reservations of its
+   * fires not due yet are let go. Returns the updated record; throws `ScheduleNotFoundError` when it does
+   * not exist.
+   */
   async pause(id: string): Promise<ScheduleRecord> {
     assertIdentifier(id, 'schedule id');
     await this.#ready();
@@ -476,6 +483,8 @@ export class Scheduler<Services = unknown> implements HostedService {
     const { fromMs, toMs } = checkBackfillRange(range, this.clock.now());
     const schedule = await this.getScheduleOrThrow(id);
     if (schedule.unreadable) throw corruptRecordError('schedule', id, schedule.unreadable);
+    // Its data was checked when it was scheduled, perhaps under a larger limit than this node's.
+    assertPayloadSize(schedule.data, `data of schedule "${id}"`, this.#options.maxPayloadBytes);
     return this.#jobs.backfill(schedule, backfillFireTimes(schedule, fromMs, toMs), this.clock.now());
   }
 
@@ -528,24 +537,31 @@ export class Scheduler<Services = unknown> implements HostedService {
     return this.#jobs.enqueue(jobs, options);
   }
 
+  /** The schedule with this id, read from the store, or null when none exists. */
   async getSchedule(id: string): Promise<ScheduleRecord | null> {
     assertIdentifier(id, 'schedule id');
     await this.#ready();
     return this.store.getSchedule(id);
   }
 
+  /** Schedules ordered by id, filtered and paged by `query` (see `ScheduleQuery`; at most 100 by default). */
   async listSchedules(query?: ScheduleQuery): Promise<ScheduleRecord[]> {
     assertScheduleQuery(query);
     await this.#ready();
     return this.store.listSchedules(query);
   }
 
+  /** The job with this id (with its attempt history), or null when none exists (or it was purged). */
   async getJob(id: string): Promise<JobRecord | null> {
     assertIdentifier(id, 'job id');
     await this.#ready();
     return this.store.getJob(id);
   }
 
+  /**
+   * Jobs newest first, filtered and paged by `query` — or the change feed with `updatedAfterMs`
+   * (see `JobQuery`; at most 100 by default).
+   */
   async listJobs(query?: JobQuery): Promise<JobRecord[]> {
     assertJobQuery(query);
     await this.#ready();
@@ -608,6 +624,7 @@ export class Scheduler<Services = unknown> implements HostedService {
     return this.#registry.names();
   }
 
+  /** Like `getSchedule`, but throws `ScheduleNotFoundError` when the schedule does not exist. */
   async getScheduleOrThrow(id: string): Promise<ScheduleRecord> {
     const schedule = await this.getSchedule(id);
     if (!schedule) throw new ScheduleNotFoundError(`No schedule with id "${id}"`);

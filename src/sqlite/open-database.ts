@@ -1,7 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { StoreSchemaError } from '../errors.ts';
+import { StoreConfigError, StoreSchemaError } from '../errors.ts';
 import { inspectSchema, migrate } from './migrations.ts';
 import { isBusyError, toStoreError } from './sqlite-errors.ts';
 
@@ -18,14 +18,18 @@ export function isMemoryPath(path: string): boolean {
 export function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync {
   const memory = isMemoryPath(path);
   if (!memory) {
-    refuseNonSqliteFile(path);
-    mkdirSync(dirname(path), { recursive: true });
+    try {
+      refuseNonSqliteFile(path);
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (error) {
+      throw toConfigError(error, path);
+    }
   }
   let db: DatabaseSync;
   try {
     db = new DatabaseSync(path, { timeout: busyTimeoutMs, enableForeignKeyConstraints: true });
   } catch (error) {
-    throw toStoreError(error, path, 'open');
+    throw toConfigError(toStoreError(error, path, 'open'), path);
   }
   try {
     inspectSchema(db, path);
@@ -77,3 +81,30 @@ function refuseNonSqliteFile(path: string): void {
     });
   }
 }
+
+/**
+ * A file-system error while preparing the path (`ENOTDIR`, `EEXIST`, `ENOENT`, `EACCES`, `EPERM`,
+ * `EISDIR`, `EROFS`) as a `StoreConfigError` naming the path and the fix; anything else unchanged.
+ */
+function toConfigError(error: unknown, path: string): unknown {
+  const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : null;
+  const fix = code === null ? undefined : configFixes[code];
+  if (fix === undefined) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new StoreConfigError(`SQLite store ${JSON.stringify(path)} cannot be opened: ${fix(path)} (${detail})`, { cause: error });
+}
+
+const parentProblem = (path: string): string =>
+  `a part of the folder ${JSON.stringify(dirname(path))} exists but is not a folder, or cannot be created; point the store at a file in a folder that exists or can be created`;
+const permissionProblem = (path: string): string =>
+  `this process may not create or write ${JSON.stringify(path)} or its folder; give it write access there or choose a writable path`;
+
+const configFixes: Readonly<Record<string, (path: string) => string>> = {
+  ENOTDIR: parentProblem,
+  EEXIST: parentProblem,
+  ENOENT: parentProblem,
+  EACCES: permissionProblem,
+  EPERM: permissionProblem,
+  EROFS: (path) => `${JSON.stringify(dirname(path))} is on a read-only file system; choose a writable path`,
+  EISDIR: () => 'the path is a folder; name a database file inside it (for example "sundial.db")',
+};

@@ -53,6 +53,12 @@ import { callerConnection, writeInCallerTransaction } from './caller-transaction
 import { WriteLock } from './write-lock.ts';
 import type { Statements } from './statements.ts';
 
+/**
+ * The options of `new SqliteStore(options)`: the database file and how the store waits for other writers.
+ *
+ * @example
+ * new SqliteStore({ path: './data/sundial.db', busyTimeoutMs: 10_000 })
+ */
 export interface SqliteStoreOptions {
   /** The database file, created on `open()` (with its directory). ':memory:' keeps everything in this one connection. */
   path: string;
@@ -130,6 +136,7 @@ export class SqliteStore implements Store {
     db.close();
   }
 
+  /** Same as `close()`, for `await using store = new SqliteStore(…)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

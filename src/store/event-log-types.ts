@@ -21,6 +21,7 @@ export interface ClusterEventRecord extends ClusterEventWrite {
   unreadable?: true;
 }
 
+/** The request of `Store.readEvents`: the cursor to read after, and how many events at most. */
 export interface ReadEventsRequest {
   /** Only events with seq > afterSeq (0 reads from the beginning). */
   afterSeq: number;
@@ -28,6 +29,7 @@ export interface ReadEventsRequest {
   limit: number;
 }
 
+/** The answer of `Store.readEvents`: the events after the cursor, and how far the log has been trimmed. */
 export interface ReadEventsResult {
   /** Ascending seq. */
   events: ClusterEventRecord[];

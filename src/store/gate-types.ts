@@ -6,6 +6,7 @@
 /** Where a task's circuit breaker is. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
+/** Every `BreakerState`, in order: closed, open, half-open (for validation and UIs). */
 export const breakerStates = ['closed', 'open', 'half-open'] as const satisfies readonly BreakerState[];
 
 /** An operator's override of a breaker: held open or closed whatever the failures; null: automatic. */
@@ -31,6 +32,9 @@ export interface BreakerRecord {
   failed: number;
 }
 
+/**
+ * The request of `Store.readBreakers`: which tasks' breaker records, and the window their calls are counted over.
+ */
 export interface ReadBreakersRequest {
   /** Only these tasks (those without a record are left out). Absent: every record. */
   tasks?: readonly string[];
@@ -88,6 +92,10 @@ export interface TakeRateTokensRequest {
   want: number;
 }
 
+/**
+ * The answer of `Store.takeRateTokens` for one request: tokens granted (0 for a refund or read),
+ * and the earliest instant (epoch ms) at which one more token is available.
+ */
 export interface RateTokens {
   key: string;
   granted: number;

@@ -29,6 +29,7 @@ export interface LeaderRecord {
   leaseMs: number;
 }
 
+/** The request of `Store.acquireLeadership`: `nodeId` asks to lead the election `name` for `leaseMs`. */
 export interface AcquireLeadershipRequest {
   name: string;
   nodeId: string;
@@ -42,6 +43,9 @@ export interface AcquireLeadershipRequest {
   observedVersion: number | null;
 }
 
+/**
+ * The request of `Store.renewLeadership`: the holder extends its `term` by `leaseMs` from `nowMs` (a fenced write).
+ */
 export interface RenewLeadershipRequest {
   name: string;
   nodeId: string;
@@ -50,6 +54,7 @@ export interface RenewLeadershipRequest {
   leaseMs: number;
 }
 
+/** The request of `Store.releaseLeadership`: the holder gives up its `term` at once (graceful stop). */
 export interface ReleaseLeadershipRequest {
   name: string;
   nodeId: string;

@@ -5,6 +5,7 @@ import type { UnreadableField } from '../domain/unreadable.ts';
 
 // The requests and answers of the store contract (see `Store` in store.ts).
 
+/** What a store can do, read by the runtime to choose its strategy (see `Store.capabilities`). */
 export interface StoreCapabilities {
   /** Several processes may share this store (false for MemoryStore). */
   readonly multiProcess: boolean;
@@ -23,6 +24,9 @@ export interface WriteOptions {
   tx?: unknown;
 }
 
+/**
+ * The window of `Store.jobStats`: job counts now, and final outcomes per bucket of `bucketMs` since `sinceMs` (epoch milliseconds).
+ */
 export interface JobStatsQuery {
   nowMs: number;
   /** Start of the window for `finished`. */
@@ -31,6 +35,7 @@ export interface JobStatsQuery {
   bucketMs: number;
 }
 
+/** What `Store.jobStats` answers: jobs per status now, and final outcomes per time bucket. */
 export interface JobStats {
   /** Jobs in each status now (every status present, 0 when none). */
   byStatus: Record<JobStatus, number>;
@@ -45,6 +50,7 @@ export interface JobStats {
 /** What changed: jobs, schedules, or the cluster event log (`appendEvents`). */
 export type StoreSignal = 'jobs' | 'schedules' | 'events';
 
+/** Filters and keyset paging of `Store.listSchedules` (ordered by id ascending). Every field is optional. */
 export interface ScheduleQuery {
   task?: string | undefined;
   paused?: boolean | undefined;
@@ -56,11 +62,18 @@ export interface ScheduleQuery {
   limit?: number | undefined;
 }
 
+/**
+ * The fields `Store.updateSchedule` changes: pause or resume, and/or move the next fire (epoch ms; null: never).
+ */
 export interface SchedulePatch {
   paused?: boolean;
   nextFireAtMs?: number | null;
 }
 
+/**
+ * Filters and keyset paging of `Store.listJobs`: newest first, or the change feed when `updatedAfterMs` is given.
+ * Every field is optional; times are epoch milliseconds.
+ */
 export interface JobQuery {
   status?: JobStatus | readonly JobStatus[] | undefined;
   task?: string | undefined;
@@ -82,6 +95,9 @@ export interface JobQuery {
   limit?: number | undefined;
 }
 
+/**
+ * The request of `Store.acquireDueSchedules`: lease up to `limit` due schedules to `nodeId` for `leaseMs`.
+ */
 export interface AcquireSchedulesRequest {
   nodeId: string;
   nowMs: number;
@@ -95,6 +111,7 @@ export interface AcquireSchedulesRequest {
   horizonMs?: number;
 }
 
+/** A schedule leased by `Store.acquireDueSchedules`, with the token that lets its node release it. */
 export interface AcquiredSchedule {
   schedule: ScheduleRecord;
   leaseToken: number;
@@ -102,6 +119,10 @@ export interface AcquiredSchedule {
   activeJobs: number;
 }
 
+/**
+ * What the core decided for one leased schedule, applied by `Store.releaseSchedules` under `leaseToken`:
+ * the jobs to create, the next and last fire instants (epoch ms), the counters to add, and whether it ends.
+ */
 export interface ReleaseScheduleRequest {
   scheduleId: string;
   leaseToken: number;
@@ -125,6 +146,9 @@ export interface ReleaseScheduleRequest {
   reserve?: { nodeId: string; leaseMs: number };
 }
 
+/**
+ * The answer of `Store.releaseSchedules` for one schedule: whether the release applied, and the jobs it created.
+ */
 export interface ReleaseScheduleResult {
   scheduleId: string;
   released: boolean;
@@ -139,6 +163,9 @@ export interface ReleaseScheduleResult {
  */
 export type EnqueueResult = { created: true; job?: JobRecord } | { created: false; job: JobRecord };
 
+/**
+ * The request of `Store.claimJobs`: the due jobs of `tasks` a node takes (running), and optionally reserves ahead.
+ */
 export interface ClaimJobsRequest {
   nodeId: string;
   nowMs: number;
@@ -207,16 +234,23 @@ export interface ClaimedJob {
   unreadable?: UnreadableField[];
 }
 
+/**
+ * The request of `Store.completeAndClaim`: finished jobs' outcomes, and the claim that refills their slots.
+ */
 export interface CompleteAndClaimRequest {
   completions: readonly CompleteJobRequest[];
   claim: ClaimJobsRequest;
 }
 
+/** The answer of `Store.completeAndClaim`: one result per completion, in order, then the jobs claimed. */
 export interface CompleteAndClaimResult {
   completed: CompleteJobResult[];
   claimed: ClaimedJob[];
 }
 
+/**
+ * The request of `Store.renewLeases`: extend, by `leaseMs` from `nowMs`, the leases `nodeId` holds under these fencing tokens.
+ */
 export interface RenewLeasesRequest {
   nodeId: string;
   nowMs: number;
@@ -229,6 +263,9 @@ export interface RenewLeasesRequest {
   }>;
 }
 
+/**
+ * The answer of `Store.renewLeases` for one lease: whether the node still holds it, and whether cancellation was requested.
+ */
 export interface LeaseRenewal {
   jobId: string;
   held: boolean;
@@ -263,6 +300,9 @@ export type JobCompletion =
   | { status: 'deferred'; runAtMs: number }
   | { status: 'discarded'; countAs: 'skipped' | 'missed' };
 
+/**
+ * Ends the current attempt of one job held under `fencingToken` (see `Store.completeJobs` and `JobCompletion`).
+ */
 export interface CompleteJobRequest {
   jobId: string;
   fencingToken: number;
@@ -274,6 +314,7 @@ export interface CompleteJobRequest {
   startedAtMs?: number;
 }
 
+/** The answer of `Store.completeJobs` for one job: whether the completion was applied. */
 export interface CompleteJobResult {
   jobId: string;
   /** False when the fencing token was stale or the job is gone (the lease is lost): nothing changed. */

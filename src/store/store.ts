@@ -36,7 +36,7 @@ export type * from './leadership-types.ts';
 
 /**
  * The store contract. Every store (memory, SQLite, PostgreSQL, Redis, a third party's) implements
- * it and passes the conformance suite in `sundial/testing`.
+ * it and passes the conformance suite in `sundial-scheduler/testing`.
  *
  * The store is deliberately dumb: it applies decisions atomically and never makes policy ones.
  * Trigger arithmetic, misfire, coalescing, overlap and retry decisions are pure functions in the
@@ -93,6 +93,7 @@ export interface Store {
    * gets one `upsertSchedule` call per write.
    */
   upsertSchedules?(writes: readonly ScheduleWrite[], options?: WriteOptions): Promise<ScheduleRecord[]>;
+  /** The schedule with this id, or null when none exists. */
   getSchedule(id: string): Promise<ScheduleRecord | null>;
   /** Ordered by id ascending. */
   listSchedules(query?: ScheduleQuery): Promise<ScheduleRecord[]>;
@@ -236,6 +237,7 @@ export interface Store {
    */
   retryJob(request: { jobId: string; nowMs: number }): Promise<JobRecord | null>;
 
+  /** The job with this id (its attempt history included), or null when none exists. */
   getJob(id: string): Promise<JobRecord | null>;
   /**
    * Newest first (createdAtMs descending, then id descending) — or, when `updatedAfterMs` is
@@ -299,6 +301,7 @@ export interface Store {
    * null and version + 1, keeps the term (the next acquisition takes term + 1). True when released.
    */
   releaseLeadership(request: ReleaseLeadershipRequest): Promise<boolean>;
+  /** The leadership record of the election `name`, or null when no node ever acquired it. */
   getLeader(name: string): Promise<LeaderRecord | null>;
   /** Every election's record, ordered by name. */
   listLeaders(): Promise<LeaderRecord[]>;

@@ -8,6 +8,7 @@ export type ServiceToken<T = unknown> = string | symbol | (abstract new (...args
  * a task's dependencies on every run. Most containers already have it (or a one-line adapter).
  */
 export interface ServiceProvider {
+  /** The service registered under `token` (a class, a string or a symbol). */
   get<T>(token: ServiceToken<T>): T;
 }
 
@@ -69,7 +70,11 @@ export interface ScopedServiceProvider {
 
 /** What `createScope()` returns: resolved like `services` is; disposed after the attempt when it can be. */
 export type ServiceScope = (ServiceProvider | object) & {
+  /**
+   * Called after the attempt when the scope has no `Symbol.asyncDispose` (awaited if it returns a promise).
+   */
   dispose?(): unknown;
+  /** Called (and awaited) after the attempt; preferred over `dispose`. */
   [Symbol.asyncDispose]?(): PromiseLike<void>;
 };
 

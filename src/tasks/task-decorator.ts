@@ -2,6 +2,10 @@ import { InvalidArgumentError } from '../errors.ts';
 import { resolveService, withServiceScope, type ServiceToken } from './services.ts';
 import { defineTask, type AnyTaskDefinition, type TaskContext, type TaskOptions } from './task.ts';
 
+/**
+ * The options of the `@Task(name, options)` decorator: those of `task()` without `run` (the class has it),
+ * plus the services to inject into its constructor.
+ */
 export interface TaskClassOptions<Data, Services> extends Omit<TaskOptions<Data, Services>, 'run'> {
   /**
    * Constructor arguments, resolved from the scheduler's `services` on every run: the class is
@@ -16,7 +20,9 @@ export interface TaskClassOptions<Data, Services> extends Omit<TaskOptions<Data,
 
 /** A class whose instances run a job. */
 // oxlint-disable-next-line no-explicit-any -- constructor arguments are whatever `inject` resolves
-export type TaskClass<Data = any> = new (...args: any[]) => { run(context: TaskContext<Data, any>): unknown };
+export type TaskClass<Data = any> = new (...args: any[]) => {
+  /** Runs one attempt of a job, as `TaskOptions.run` does. */
+  run(context: TaskContext<Data, any>): unknown };
 
 const definitionsByClass = new WeakMap<object, AnyTaskDefinition>();
 

@@ -33,10 +33,18 @@ export interface JobInfo {
   readonly nodeId: string;
 }
 
+/**
+ * The logger a handler writes to (`context.log`): the scheduler's `Logger`, with the job's id, task and
+ * attempt added to every message's fields.
+ */
 export interface TaskLogger {
+  /** Detail for debugging, off in production loggers. */
   debug(message: string, fields?: Record<string, unknown>): void;
+  /** A normal event worth recording. */
   info(message: string, fields?: Record<string, unknown>): void;
+  /** Something unexpected that the handler recovered from. */
   warn(message: string, fields?: Record<string, unknown>): void;
+  /** A failure that needs attention. */
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
@@ -66,6 +74,16 @@ export interface TaskContext<Data = JsonValue, Services = unknown> {
   stopSchedule(reason?: string): StopScheduleSignal;
 }
 
+/**
+ * The options of `task(name, options)`: the handler (`run`) and the policies of its jobs.
+ *
+ * @example
+ * const sendEmail = task('send-email', {
+ *   retry: { attempts: 5 },
+ *   timeout: '30s',
+ *   async run({ data, signal }) { await mailer.send(data, { signal }); },
+ * });
+ */
 export interface TaskOptions<Data, Services> {
   /** Validates (and may transform) the payload at `schedule`/`enqueue` and again before each run. */
   schema?: StandardSchemaV1<unknown, Data>;
@@ -99,6 +117,11 @@ export interface TaskOptions<Data, Services> {
    * only per node. @defaultValue no cap
    */
   maxConcurrent?: number;
+  /**
+   * The handler: runs one attempt of a job. Its resolved value (JSON, at most `maxPayloadBytes`) is the
+   * job's result; a throw fails the attempt (retried per `retry`, unless `NonRetryableError`); returning
+   * `context.stopSchedule()` ends the schedule. It should stop when `context.signal` aborts.
+   */
   run(context: TaskContext<Data, Services>): unknown;
 }
 
@@ -115,6 +138,7 @@ export interface TaskDefinition<Input = JsonValue, Data = Input, Services = unkn
   readonly breaker: BreakerPolicy | null;
   readonly rateLimit: RateLimitPolicy | null;
   readonly maxConcurrent: number | null;
+  /** The handler given in `TaskOptions.run`. */
   run(context: TaskContext<Data, Services>): unknown;
   /** Type-only: the payload a caller passes to `schedule`/`enqueue`. */
   readonly __input?: Input;

@@ -19,7 +19,7 @@ import { W3CTraceContextFormat } from './trace-context.ts';
  * One instance may serve several schedulers of a process.
  *
  * @example
- * import { openTelemetry } from 'sundial/telemetry';
+ * import { openTelemetry } from 'sundial-scheduler/telemetry';
  * const scheduler = new Scheduler({ store, tasks, instrumentation: openTelemetry() });
  */
 export function openTelemetry(options: OpenTelemetryOptions = {}): OpenTelemetryInstrumentation {

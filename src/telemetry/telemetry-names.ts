@@ -1,5 +1,5 @@
 /**
- * The names of everything `sundial/telemetry` records, in one place: dashboards and alerts are
+ * The names of everything `sundial-scheduler/telemetry` records, in one place: dashboards and alerts are
  * written against these, so they change only with a major version. Metric names follow the
  * OpenTelemetry semantic-convention style (dot-separated namespaces, UCUM units: `s`, `{job}`);
  * Prometheus sees them with dots as underscores, the unit appended and `_total` on counters

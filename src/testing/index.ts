@@ -1,5 +1,10 @@
-// `sundial/testing`: the virtual clock for tests of code that uses Sundial, and the store
-// conformance suite for anyone writing a store.
+/**
+ * The virtual clock for tests of code that uses Sundial, and the store conformance suite for anyone
+ * writing a store.
+ *
+ * @packageDocumentation
+ * @module sundial-scheduler/testing
+ */
 export { VirtualClock } from './virtual-clock.ts';
 export { liveSchedulers } from '../runtime/live-schedulers.ts';
 export {

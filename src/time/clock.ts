@@ -1,6 +1,6 @@
 /**
  * The only door to time. The runtime never calls `Date.now()` or `setTimeout` itself, so a
- * `VirtualClock` (sundial/testing) can drive a whole scheduler without waiting.
+ * `VirtualClock` (sundial-scheduler/testing) can drive a whole scheduler without waiting.
  */
 export interface Clock {
   /** Epoch milliseconds. */
@@ -19,7 +19,9 @@ export function monotonicNow(clock: Clock): number {
   return clock.monotonicNow === undefined ? clock.now() : clock.monotonicNow();
 }
 
+/** A pending timer of `Clock.setTimer`. */
 export interface TimerHandle {
+  /** Cancels the timer if it has not fired yet; a no-op afterwards. */
   cancel(): void;
 }
 

@@ -5,6 +5,13 @@ import { calendarFirstFireAtMs, formatTimeOfDay, parseTimeOfDay, zoneFormat } fr
 import { type Instant, parseWindow } from './instant.ts';
 import { type PreviewableTrigger, withPreview } from './preview.ts';
 
+/**
+ * The options of `calendar(options)`: the interval in calendar units, the wall time of day, the time zone
+ * and the window.
+ *
+ * @example
+ * calendar({ months: 1, at: '09:00', tz: 'Europe/Berlin' })
+ */
 export interface CalendarOptions {
   /**
    * Years between fires (a non-negative integer). The interval is `years + months + weeks + days`,

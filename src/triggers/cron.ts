@@ -2,9 +2,17 @@ import type { CronTriggerSpec, DstPolicy } from '../domain/trigger.ts';
 import { InvalidArgumentError, InvalidCronError, UnknownTimeZoneError } from '../errors.ts';
 import { type Duration, parseDuration } from '../time/duration.ts';
 import { cronFor } from './croner-cache.ts';
+import { describeCronProblem } from './cron-problem.ts';
 import { type Instant, parseWindow } from './instant.ts';
 import { type PreviewableTrigger, withPreview } from './preview.ts';
 
+/**
+ * The options of `cron(expression, options)`: the time zone, the daylight-saving policy, the window and
+ * the jitter.
+ *
+ * @example
+ * cron('0 9 * * 1-5', { tz: 'Europe/Berlin' })
+ */
 export interface CronOptions {
   /**
    * IANA time zone the expression is read in, e.g. `'Europe/Berlin'`. Stored in its canonical
@@ -46,7 +54,8 @@ export interface CronOptions {
  *   day-of-week are OR-ed, as in Vixie cron.
  * @returns The spec (plain JSON), with a non-enumerable `nextFires(count)` to preview it:
  *   `cron('0 9 * * 1-5', { tz: 'Europe/Berlin' }).nextFires(5)`.
- * @throws InvalidCronError for an expression croner cannot parse, or one that never fires
+ * @throws InvalidCronError for an expression that does not parse (naming the wrong field, with a
+ *   valid example), or one that never fires
  *   (`0 0 31 2 *`). UnknownTimeZoneError for a `tz` the runtime does not know.
  *   InvalidArgumentError for a bad jitter, startAt or endAt.
  *
@@ -72,8 +81,7 @@ export function cron(expr: string, options?: CronOptions): PreviewableTrigger<Cr
     // (the calendar repeats), and croner gives up with null when nothing matches.
     firstRun = cronFor(normalized, tz).nextRun(new Date(0));
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new InvalidCronError(`Invalid cron expression ${JSON.stringify(expr)}: ${reason}`, { cause: error });
+    throw new InvalidCronError(`Invalid cron expression ${JSON.stringify(expr)}: ${describeCronProblem(normalized, error)}`, { cause: error });
   }
   if (firstRun === null) {
     throw new InvalidCronError(`Invalid cron expression ${JSON.stringify(expr)}: it never fires (no date matches it)`);

@@ -4,6 +4,12 @@ import { type Duration, parseDuration } from '../time/duration.ts';
 import { type Instant, parseWindow } from './instant.ts';
 import { type PreviewableTrigger, withPreview } from './preview.ts';
 
+/**
+ * The options of `every(interval, options)`: the grid's start, the window and the jitter.
+ *
+ * @example
+ * every('15m', { startAt: '2026-01-01T00:00:00Z', jitter: '30s' })
+ */
 export interface EveryOptions {
   /**
    * The first fire; later fires are `startAt + k * interval`, so they stay on this grid even after

@@ -4,6 +4,7 @@ import { systemClock } from '../time/clock.ts';
 import { type Instant, parseInstant } from './instant.ts';
 import { firstFireAtMs, nextFireAfterMs } from './next-fire.ts';
 
+/** The options of `nextFires(trigger, count, options)`: from which instant to list fires. All optional. */
 export interface NextFiresOptions {
   /**
    * List the fires at or after this instant.

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -55,4 +56,42 @@ export async function signIn(page: Page, url: string, token: string): Promise<vo
   await page.fill('#login-token', token);
   await page.click('#login button[type=submit]');
   await page.locator('main[data-view]').waitFor();
+}
+
+/** A rule axe-core found broken on a page: its id, impact, help text and the elements (CSS selectors). */
+export interface AxeViolation {
+  id: string;
+  impact: 'minor' | 'moderate' | 'serious' | 'critical' | null;
+  help: string;
+  targets: string[];
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core (WCAG 2 A/AA and best practices) on the page as it is now: injected once per
+ * document, then `axe.run()`. Evaluated rather than added as a script tag, which the dashboard's
+ * Content-Security-Policy rightly refuses. Motion is reduced first (the dashboard then stops its
+ * animations), so a row's flash does not change colours mid-check.
+ */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  if (!(await page.evaluate<boolean>('typeof globalThis.axe === "object"'))) await page.evaluate(axeSource);
+  const violations = await page.evaluate<AxeViolation[]>(
+    `axe.run(document, { resultTypes: ['violations'] }).then((results) => results.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))`,
+  );
+  await page.emulateMedia({ reducedMotion: 'no-preference' });
+  return violations;
+}
+
+/** Violations counted by impact: { serious: 2, moderate: 1 }. */
+export function countByImpact(violations: AxeViolation[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of violations) counts[v.impact ?? 'unknown'] = (counts[v.impact ?? 'unknown'] ?? 0) + v.targets.length;
+  return counts;
+}
+
+/** The serious and critical violations, one readable line each (what the browser tests require to be none). */
+export function seriousViolations(violations: AxeViolation[]): string[] {
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact}: ${v.id} (${v.help}) at ${v.targets.join(', ')}`);
 }

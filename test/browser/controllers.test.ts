@@ -7,7 +7,7 @@ import { serveAdmin, type AdminServer } from '../../src/admin/index.ts';
 import { Controller, LeaderElector, controller } from '../../src/controllers/index.ts';
 import { NonRetryableError, Scheduler, silentLogger, task } from '../../src/index.ts';
 import { SqliteStore } from '../../src/sqlite/index.ts';
-import { go, hasChromium, launchBrowser, shot, signIn } from './browser-harness.ts';
+import { axeViolations, go, hasChromium, launchBrowser, seriousViolations, shot, signIn } from './browser-harness.ts';
 
 // The controllers view in headless Chromium, against real nodes on one SQLite file: a controller
 // node that leads an election, runs two controllers (publishing their status) and serves the
@@ -186,6 +186,7 @@ describe.skipIf(!hasChromium)('dashboard: controllers', () => {
     await form.locator('#command-data').blur();
     await page.locator('main h1').scrollIntoViewIfNeeded();
     await shot(page, 'controllers');
+    expect(seriousViolations(await axeViolations(page))).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveAdmin, type AdminServer } from '../../src/admin/index.ts';
 import { Scheduler, type JobRecord } from '../../src/index.ts';
 import { MemoryStore } from '../../src/memory/index.ts';
-import { go, hasChromium, launchBrowser, shot, signIn } from './browser-harness.ts';
+import { axeViolations, go, hasChromium, launchBrowser, seriousViolations, shot, signIn } from './browser-harness.ts';
 
 // The breakers view and a job's flow graph in headless Chromium, on a memory store. The admin's
 // scheduler is a client (it runs nothing), so the flow stays where the test puts it.
@@ -72,6 +72,7 @@ describe.skipIf(!hasChromium)('dashboard: breakers and flows', () => {
     await scheduler.forceBreaker('geocode', 'open');
     await page.locator('tr[data-task="geocode"] .badge-breaker-open').waitFor({ timeout: 10_000 });
     await shot(page, 'breakers');
+    expect(seriousViolations(await axeViolations(page))).toEqual([]);
 
     await row.locator('button[data-action="automatic"]').click();
     await row.locator('.badge-breaker-closed').waitFor();
@@ -113,6 +114,7 @@ describe.skipIf(!hasChromium)('dashboard: breakers and flows', () => {
     expect(await graph.locator(`path.flow-edge.done[data-edge="${flow['extractOrders']!.id}>${transform.id}"]`).count()).toBe(1);
     expect(await graph.locator(`path.flow-edge.pending[data-edge="${flow['extractRefunds']!.id}>${transform.id}"]`).count()).toBe(1);
     await shot(page, 'job-flow');
+    expect(seriousViolations(await axeViolations(page))).toEqual([]);
 
     await node('extractRefunds').click();
     await page.locator(`main [data-section="flow"] a.flow-node.current[data-job="${flow['extractRefunds']!.id}"]`).waitFor();

@@ -1,7 +1,7 @@
 // A decorated class task whose dependencies come from the service container on every run.
-import { Scheduler, Task, type TaskContext } from 'sundial';
-import { MemoryStore } from 'sundial/memory';
-import { VirtualClock } from 'sundial/testing';
+import { Scheduler, Task, type TaskContext } from 'sundial-scheduler';
+import { MemoryStore } from 'sundial-scheduler/memory';
+import { VirtualClock } from 'sundial-scheduler/testing';
 
 export class WorkerRepository {
   readonly seen: string[] = [];

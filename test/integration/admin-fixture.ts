@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serveAdmin, type AdminServer, type ServeAdminOptions } from '../../src/admin/index.ts';
-import { NonRetryableError, Scheduler, cron, every, task, type Clock } from '../../src/index.ts';
+import { NonRetryableError, Scheduler, cron, every, task, type Clock, type SchedulerOptions } from '../../src/index.ts';
 import { SqliteStore } from '../../src/sqlite/index.ts';
 
 export const operateToken = 'operate-token-0123456789abcdef';
@@ -28,10 +28,19 @@ export const tasks = [
   }),
 ];
 
-export async function startAdminFixture(options: { clock?: Clock; admin?: Partial<ServeAdminOptions> } = {}): Promise<AdminFixture> {
+export async function startAdminFixture(
+  options: { clock?: Clock; admin?: Partial<ServeAdminOptions>; scheduler?: Partial<Omit<SchedulerOptions, 'store' | 'tasks'>> } = {},
+): Promise<AdminFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'sundial-admin-'));
   const store = new SqliteStore(join(dir, 'admin.db'));
-  const scheduler = new Scheduler({ store, tasks, nodeId: 'node-under-test', logger: 'error', ...(options.clock ? { clock: options.clock } : {}) });
+  const scheduler = new Scheduler({
+    store,
+    tasks,
+    nodeId: 'node-under-test',
+    logger: 'error',
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...options.scheduler,
+  });
   await scheduler.start();
   await scheduler.schedule({ id: 'reports/daily', task: 'ok', trigger: cron('0 3 * * *', { tz: 'Europe/Berlin' }) });
   await scheduler.schedule({ id: 'tick', task: 'ok', trigger: every('10s') });

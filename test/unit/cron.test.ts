@@ -29,6 +29,25 @@ describe('cron', () => {
     expect(error.cause).toBeInstanceOf(Error);
   });
 
+  it.each([
+    ['61 * * * *', 'the minute field "61" is not valid (it accepts 0-59', 'Invalid value for minute: 61'],
+    ['0 25 * * *', 'the hour field "25" is not valid (it accepts 0-23', 'Invalid value for hour: 25'],
+    ['0 0 32 * *', 'the day of month field "32" is not valid', 'Invalid value for day'],
+    ['0 0 1 13 *', 'the month field "13" is not valid (it accepts 1-12 or JAN-DEC', 'Invalid value for month'],
+    ['0 0 * * FOO', 'the day of week field "FOO" is not valid', 'illegal characters'],
+    ['*/0 * * * *', 'the minute field "*/0" is not valid', 'illegal stepping: 0'],
+    ['70 0 * * * *', 'the second field "70" is not valid', 'Invalid value for second: 70'],
+  ])('says in its own words which field of %j is wrong, keeps the detail, and gives a valid example', (expr, field, detail) => {
+    const error = catchError(() => cron(expr));
+    expect(error).toBeInstanceOf(InvalidCronError);
+    expect(error.message).toContain(`Invalid cron expression ${JSON.stringify(expr)}: ${field}`);
+    expect(error.message).toContain('; detail: ');
+    expect(error.message).toContain(detail);
+    expect(error.message).toMatch(/A valid [56]-field example: "(0 )?\*\/15 \* \* \* \*( \*)?" \(every 15 minutes/);
+    expect(error.message).not.toMatch(/croner|CronPattern/i);
+    expect(error.cause).toBeInstanceOf(Error);
+  });
+
   it.each(['* * * *', '', '0 0 0 1 1 * 2030', '2030-01-01T00:00:00'])('rejects %j: not 5 or 6 fields', (expr) => {
     expect(() => cron(expr)).toThrow(InvalidCronError);
     expect(() => cron(expr)).toThrow('expected 5 fields');

@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { JsonValue } from '../../src/domain/json.ts';
-import { assertJsonPayload, toJsonPayload, validatePayload } from '../../src/domain/payload.ts';
-import { PayloadNotSerializableError, PayloadValidationError } from '../../src/errors.ts';
+import { assertJsonPayload, assertPayloadSize, defaultMaxPayloadBytes, jsonByteLength, toJsonPayload, validatePayload } from '../../src/domain/payload.ts';
+import { InvalidArgumentError, PayloadNotSerializableError, PayloadTooLargeError, PayloadValidationError } from '../../src/errors.ts';
 import type { StandardSchemaV1 } from '../../src/tasks/standard-schema.ts';
 
 class Ec2Client {
@@ -161,5 +161,62 @@ describe('validatePayload', () => {
       },
     };
     await expect(validatePayload(schema, {}, 'data')).rejects.toThrow('Invalid `data`: data.rows[12][12]["1a"]["a-1"][Symbol(meta)].$ok_1: Bad');
+  });
+});
+
+describe('payload size (maxPayloadBytes)', () => {
+  it('defaults to 1 MiB', () => {
+    expect(defaultMaxPayloadBytes).toBe(1_048_576);
+  });
+
+  it('counts the JSON text in UTF-8 bytes: multi-byte characters count as their bytes', () => {
+    expect(jsonByteLength(null)).toBe(4);
+    expect(jsonByteLength('a')).toBe(3);
+    expect(jsonByteLength('é')).toBe(4); // "é": 2 quotes + 2 bytes
+    expect(jsonByteLength('€')).toBe(5); // 3 bytes
+    expect(jsonByteLength('😀')).toBe(6); // 4 bytes (2 UTF-16 units)
+    expect(jsonByteLength({ k: ['é'] })).toBe(Buffer.byteLength('{"k":["é"]}'));
+  });
+
+  it('passes exactly at the limit and fails one byte over', () => {
+    const data = { text: 'x'.repeat(90) };
+    const bytes = jsonByteLength(data);
+    expect(() => assertJsonPayload(data, 'data', bytes)).not.toThrow();
+    expect(() => assertJsonPayload(data, 'data', bytes - 1)).toThrow(PayloadTooLargeError);
+  });
+
+  it('counts a multi-byte character as its UTF-8 bytes, not as one character', () => {
+    // {"a":"€"}: 9 characters, 11 bytes (€ is 3 bytes of UTF-8).
+    const data = { a: '€' };
+    expect(JSON.stringify(data).length).toBe(9);
+    expect(jsonByteLength(data)).toBe(11);
+    expect(() => assertPayloadSize(data, 'data', 11)).not.toThrow();
+    expect(() => assertPayloadSize(data, 'data', 10)).toThrow(PayloadTooLargeError);
+  });
+
+  it('says the size, the limit and how to raise it, with a stable code', () => {
+    let error: unknown;
+    try {
+      assertPayloadSize({ blob: 'x'.repeat(2_000) }, 'data of job 0 (report)', 1_024);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    const tooLarge = error as PayloadTooLargeError;
+    expect(tooLarge.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(tooLarge.bytes).toBe(2_011);
+    expect(tooLarge.limitBytes).toBe(1_024);
+    expect(tooLarge.message).toBe(
+      'data of job 0 (report) is 2,011 bytes of JSON, over the limit of 1,024 bytes: pass a reference (an id, a URL) to large data instead, or raise the scheduler option `maxPayloadBytes`',
+    );
+  });
+
+  it('checks the shape first: a value that is not JSON is not sized', () => {
+    expect(() => assertJsonPayload({ f: () => 1 }, 'data', 1)).toThrow(PayloadNotSerializableError);
+  });
+
+  it('without a limit, checks only the shape', () => {
+    expect(() => assertJsonPayload({ text: 'x'.repeat(2_000_000) }, 'data')).not.toThrow();
   });
 });

@@ -54,6 +54,25 @@ describe('retryDelayMs', () => {
     expect([1, 2, 10].map((n) => retryDelayMs(fixed, n, noJitter))).toEqual([3000, 3000, 3000]);
   });
 
+  it('fixed without `jitter`: exactly the delay, whatever the random source', () => {
+    const fixed = resolveRetryPolicy({ backoff: { type: 'fixed', delay: '300ms' } }, 'retry');
+    expect(fixed.backoff.jitter).toBe(0);
+    expect([() => 0, () => 0.5, () => 0.999999].map((random) => retryDelayMs(fixed, 1, random))).toEqual([300, 300, 300]);
+  });
+
+  it('fixed with an explicit jitter 0.2: within [delay * 0.8, delay]', () => {
+    const fixed = resolveRetryPolicy({ backoff: { type: 'fixed', delay: '300ms', jitter: 0.2 } }, 'retry');
+    expect(retryDelayMs(fixed, 1, () => 0)).toBe(300);
+    expect(retryDelayMs(fixed, 1, () => 0.5)).toBe(270);
+    expect(retryDelayMs(fixed, 3, () => 0.999999)).toBe(240);
+  });
+
+  it('exponential without `jitter` keeps the default 0.2', () => {
+    const exp = resolveRetryPolicy({ backoff: { type: 'exponential', delay: '1s' } }, 'retry');
+    expect(exp.backoff.jitter).toBe(0.2);
+    expect(retryDelayMs(exp, 1, () => 0.999999)).toBe(800);
+  });
+
   it('jitter shortens by up to the jitter fraction, after the cap', () => {
     const jittered = resolveRetryPolicy({ backoff: { delay: '1s', max: '10s', jitter: 0.5 } }, 'retry');
     expect(retryDelayMs(jittered, 1, () => 0)).toBe(1000);

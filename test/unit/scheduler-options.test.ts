@@ -65,6 +65,16 @@ describe('resolveSchedulerOptions', () => {
     expect(resolveSchedulerOptions({ store, roles: { jobs: false } })).toMatchObject({ runsSchedules: true, runsJobs: false });
   });
 
+  it('maxPayloadBytes: 1 MiB by default, else a positive integer', () => {
+    expect(resolveSchedulerOptions({ store }).maxPayloadBytes).toBe(1_048_576);
+    expect(resolveSchedulerOptions({ store, maxPayloadBytes: 1 }).maxPayloadBytes).toBe(1);
+    expect(resolveSchedulerOptions({ store, maxPayloadBytes: 16 * 1024 * 1024 }).maxPayloadBytes).toBe(16_777_216);
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(refusal({ store, maxPayloadBytes: bad })).toBe(`Expected \`maxPayloadBytes\` to be a positive integer (bytes of UTF-8 JSON), got ${String(bad)}`);
+    }
+    expect(refusal({ store, maxPayloadBytes: '1MB' })).toBe('Expected `maxPayloadBytes` to be a positive integer (bytes of UTF-8 JSON), got "1MB"');
+  });
+
   it('derives the heartbeat from the lease: a third of it', () => {
     expect(resolveSchedulerOptions({ store, lease: '9s' }).heartbeatMs).toBe(3_000);
     expect(resolveSchedulerOptions({ store, lease: 2 }).heartbeatMs).toBe(1);

@@ -14,7 +14,7 @@
 //   and starts per second once the instant has come.
 // It uses only the public API (and `schedule()` to set up, which every version has), so the same
 // file runs in an older checkout for a before/after comparison; `--instrumentation` loads
-// sundial/telemetry (and the SDK, from the root's dev dependencies) only when it is given.
+// sundial-scheduler/telemetry (and the SDK, from the root's dev dependencies) only when it is given.
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Scheduler, at, task, type SchedulerOptions } from '../../../src/index.ts';

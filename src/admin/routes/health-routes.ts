@@ -3,6 +3,7 @@ import type { AdminEnv } from '../admin-env.ts';
 
 /** What a probe reads: a `Host` (every service), or the scheduler alone. */
 export interface HealthSource {
+  /** Liveness (`/healthz`) and readiness (`/readyz`) now: each route answers 200 when true, else 503. */
   health(): { live: boolean; ready: boolean };
 }
 

@@ -1,17 +1,31 @@
 import { Hono } from 'hono';
-import { UnknownTaskError, type JobRecord, type JobStatus } from '../../index.ts';
+import { UnknownTaskError, type JobRecord, type JobStatus, type JsonValue } from '../../index.ts';
 import type { AdminContext } from '../admin-context.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { ApiError } from '../api-error.ts';
 import { enqueueRequest } from '../enqueue-request.ts';
 import { flowGraph } from '../flow-graph.ts';
+import { payloadPreview } from '../payload-preview.ts';
 import { instantParam, invalid, limitParam, optionalString, statusesParam } from '../query-params.ts';
 import { taskCatalog } from '../task-catalog.ts';
 
 const finalStatuses: readonly JobStatus[] = ['succeeded', 'dead', 'cancelled'];
 
-/** A job in a listing: without its attempts and its error's stack (the detail has both). */
+/** A job without its attempts and its error's stack (the detail has both). */
 export type JobSummary = Omit<JobRecord, 'attempts'>;
+
+/**
+ * A job in a listing: a summary whose `data` and `result` are previews (see `payloadPreview`),
+ * with their sizes; the detail has them whole.
+ */
+export type ListedJob = Omit<JobSummary, 'data' | 'result'> & {
+  data: JsonValue;
+  dataBytes: number;
+  dataTruncated: boolean;
+  result: JsonValue;
+  resultBytes: number;
+  resultTruncated: boolean;
+};
 
 /** `/jobs`: filtered listing, detail, flow graph, enqueue (an operator's command), cancel, retry and purge. */
 export function jobRoutes(ctx: AdminContext): Hono<AdminEnv> {
@@ -28,7 +42,7 @@ export function jobRoutes(ctx: AdminContext): Hono<AdminEnv> {
       afterId: optionalString(c.req.query('afterId'), 'afterId'),
       limit,
     });
-    return c.json({ items: items.map(jobSummary), nextAfterId: items.length === limit ? items.at(-1)!.id : null });
+    return c.json({ items: items.map(listedJob), nextAfterId: items.length === limit ? items.at(-1)!.id : null });
   });
 
   // A job of a task some node knows, as `scheduler.enqueue` makes it: how an operator sends a
@@ -90,6 +104,20 @@ export function jobRoutes(ctx: AdminContext): Hono<AdminEnv> {
 export function jobSummary(job: JobRecord): JobSummary {
   const { attempts: _attempts, ...rest } = job;
   return rest.error?.stack === undefined ? rest : { ...rest, error: { ...rest.error, stack: undefined } };
+}
+
+export function listedJob(job: JobRecord): ListedJob {
+  const data = payloadPreview(job.data);
+  const result = payloadPreview(job.result);
+  return {
+    ...jobSummary(job),
+    data: data.value,
+    dataBytes: data.bytes,
+    dataTruncated: data.truncated,
+    result: result.value,
+    resultBytes: result.bytes,
+    resultTruncated: result.truncated,
+  };
 }
 
 function notFound(id: string): ApiError {

@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
-import { ScheduleBusyError, type ScheduleRecord, type TriggerSpec } from '../../index.ts';
+import { ScheduleBusyError, type JsonValue, type ScheduleRecord, type TriggerSpec } from '../../index.ts';
 import { nextFireAfterMs } from '../../triggers/next-fire.ts';
 import type { AdminContext } from '../admin-context.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { ApiError } from '../api-error.ts';
+import { payloadPreview } from '../payload-preview.ts';
 import { invalid, limitParam, optionalBoolean, optionalString } from '../query-params.ts';
 
 /** How many upcoming fires a schedule's detail lists. */
@@ -25,7 +26,7 @@ export function scheduleRoutes(ctx: AdminContext): Hono<AdminEnv> {
       afterId: optionalString(c.req.query('afterId'), 'afterId'),
       limit,
     });
-    return c.json({ items: items.map(publicSchedule), nextAfterId: items.length === limit ? items.at(-1)!.id : null });
+    return c.json({ items: items.map(listedSchedule), nextAfterId: items.length === limit ? items.at(-1)!.id : null });
   });
 
   app.get('/:id', async (c) => {
@@ -66,6 +67,12 @@ export function scheduleRoutes(ctx: AdminContext): Hono<AdminEnv> {
 export function publicSchedule(schedule: ScheduleRecord): Omit<ScheduleRecord, 'leaseToken'> {
   const { leaseToken: _leaseToken, ...rest } = schedule;
   return rest;
+}
+
+/** A schedule in a listing: its `data` is a preview (see `payloadPreview`), with its size; the detail has it whole. */
+export function listedSchedule(schedule: ScheduleRecord): Omit<ScheduleRecord, 'leaseToken' | 'data'> & { data: JsonValue; dataBytes: number; dataTruncated: boolean } {
+  const data = payloadPreview(schedule.data);
+  return { ...publicSchedule(schedule), data: data.value, dataBytes: data.bytes, dataTruncated: data.truncated };
 }
 
 /** The next `count` nominal fire times from `nextFireAtMs`, as every node computes them. */

@@ -6,6 +6,7 @@ import { renderBreakers } from './view-breakers.js';
 import { renderControllers } from './view-controllers.js';
 import { renderDead, renderJob, renderJobs } from './view-jobs.js';
 import { renderNodes, renderOverview } from './view-overview.js';
+import { renderSchedule } from './view-schedule.js';
 import { renderSchedules } from './view-schedules.js';
 
 const main = document.getElementById('main');
@@ -75,10 +76,15 @@ async function render() {
   const { view, id, params } = route();
   leaveView?.();
   leaveView = null;
-  for (const tab of document.querySelectorAll('.tabs a')) tab.classList.toggle('active', tab.dataset.view === view);
+  for (const tab of document.querySelectorAll('.tabs a')) {
+    tab.classList.toggle('active', tab.dataset.view === view);
+    if (tab.dataset.view === view) tab.setAttribute('aria-current', 'page');
+    else tab.removeAttribute('aria-current');
+  }
   let content;
   try {
-    if (view === 'schedules') content = await renderSchedules(app, params);
+    if (view === 'schedules' && id) content = await renderSchedule(app, id);
+    else if (view === 'schedules') content = await renderSchedules(app, params);
     else if (view === 'jobs' && id) content = await renderJob(app, id);
     else if (view === 'jobs') content = await renderJobs(app, params);
     else if (view === 'dead') content = await renderDead(app);

@@ -85,3 +85,37 @@ export function horizontalBars(rows, label) {
     }),
   );
 }
+
+/**
+ * One bar per point, in time order, from a zero line: for values that can be negative (a job that
+ * started before its due time, e.g. a node claiming ahead) the bar goes below the line.
+ * @param {{ points: Array<{ atMs: number, value: number, tip: string, className?: string }>, formatValue: (value: number) => string, height?: number, label: string }} options
+ */
+export function pointBars({ points, formatValue, height = 170, label }) {
+  const innerW = width - pad.left - pad.right;
+  const innerH = height - pad.top - pad.bottom;
+  const max = niceMax(Math.max(0, ...points.map((point) => point.value)));
+  const min = -niceMax(Math.max(0, ...points.map((point) => -point.value)));
+  const low = min === -1 && points.every((point) => point.value >= 0) ? 0 : min;
+  const y = (value) => pad.top + ((max - value) / (max - low)) * innerH;
+  const slot = innerW / Math.max(1, points.length);
+  const barW = Math.max(1, Math.min(24, slot - 2));
+  const grid = [...new Set([low, 0, max])].map((value) =>
+    s('g', { class: 'grid' }, s('line', { x1: pad.left, x2: width - pad.right, y1: y(value), y2: y(value) }), s('text', { x: pad.left - 6, y: y(value) + 4, 'text-anchor': 'end' }, formatValue(value))),
+  );
+  const bars = points.map((point, i) => {
+    const x = pad.left + i * slot + (slot - barW) / 2;
+    const top = y(Math.max(0, point.value));
+    const h = Math.max(1, Math.abs(y(point.value) - y(0)));
+    return s(
+      'g',
+      { class: 'bar' },
+      s('rect', { x: pad.left + i * slot, y: pad.top, width: slot, height: innerH, class: 'hit' }, s('title', null, point.tip)),
+      s('rect', { x, y: top, width: barW, height: h, rx: 1.5, class: point.className || 'fill-running' }),
+    );
+  });
+  const ticks = [0, points.length - 1]
+    .filter((i, index, all) => points[i] && all.indexOf(i) === index)
+    .map((i) => s('text', { class: 'axis', x: i === 0 ? pad.left : width - pad.right, y: height - 6, 'text-anchor': i === 0 ? 'start' : 'end' }, clockTime(points[i].atMs)));
+  return s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img', 'aria-label': label }, grid, bars, ticks);
+}

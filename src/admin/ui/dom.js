@@ -57,7 +57,8 @@ export function table(headers, rows, emptyText) {
     h(
       'table',
       null,
-      h('thead', null, h('tr', null, headers.map((title) => h('th', { scope: 'col' }, title)))),
+      // A column without a title (the row's buttons) still has a name for screen readers.
+      h('thead', null, h('tr', null, headers.map((title) => h('th', { scope: 'col' }, title === '' ? h('span', { class: 'visually-hidden' }, 'Actions') : title)))),
       h(
         'tbody',
         null,

@@ -140,8 +140,40 @@ export async function renderJob(app, id) {
           ),
         )
       : null,
-    h('div', { class: 'grid-2' }, card('Data', h('pre', { class: 'json' }, JSON.stringify(job.data, null, 2))), card('Result', h('pre', { class: 'json' }, JSON.stringify(job.result, null, 2)))),
+    h('div', { class: 'grid-2' }, card('Data', payloadView(app, job.data, `job-${job.id}-data`)), card('Result', payloadView(app, job.result, `job-${job.id}-result`))),
   ];
+}
+
+/** Above this many bytes of JSON a payload is not rendered inline: its size, Copy and Download instead. */
+const inlinePayloadBytes = 10 * 1024;
+
+/** A payload shown whole, or, when large, collapsed to its size with Copy and Download (JSON). */
+function payloadView(app, value, name) {
+  const text = JSON.stringify(value, null, 2);
+  const bytes = new TextEncoder().encode(JSON.stringify(value)).length;
+  if (bytes <= inlinePayloadBytes) return h('pre', { class: 'json' }, text);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      app.toast('Copied');
+    } catch (error) {
+      app.toast(`Copy failed: ${error.message}`, 'error');
+    }
+  };
+  const download = () => {
+    const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+    const link = h('a', { href: url, download: `${name}.json` });
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 0);
+  };
+  return h(
+    'div',
+    { class: 'payload-collapsed', 'data-bytes': bytes },
+    h('p', { class: 'muted small' }, `${(bytes / 1024).toFixed(1)} KB of JSON: too large to show here.`),
+    h('button', { type: 'button', class: 'btn small', 'data-action': 'copy', onclick: copy }, 'Copy'),
+    ' ',
+    h('button', { type: 'button', class: 'btn small', 'data-action': 'download', onclick: download }, 'Download (JSON)'),
+  );
 }
 
 function attemptsTimeline(job, now) {

@@ -24,7 +24,7 @@ export async function renderSchedules(app, params) {
       h(
         'div',
         null,
-        h('a', { href: `#/jobs${query({ scheduleId: schedule.id })}`, class: 'strong', title: 'Jobs of this schedule' }, schedule.id),
+        h('a', { href: `#/schedules/${encodeURIComponent(schedule.id)}`, class: 'strong', title: 'Schedule detail' }, schedule.id),
         schedule.paused ? [' ', badge('paused', 'paused')] : null,
         schedule.unreadable
           ? [' ', h('span', { class: 'badge badge-dead', 'data-flag': 'unreadable', title: `Quarantined (paused): ${schedule.unreadable.map((u) => `${u.field}: ${u.reason}`).join('; ')}. Schedule it again to repair it.` }, 'unreadable')]

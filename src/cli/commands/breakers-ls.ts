@@ -3,12 +3,13 @@ import { parseCommandArgs } from '../args.ts';
 import { withClient } from '../client.ts';
 import { commonOptionsHelp, type Command } from '../command.ts';
 import { formatBreakerTable } from '../format-breakers.ts';
+import { renderOrWatch, takeWatchOption, watchOptionHelp } from '../watch.ts';
 
 export const breakersLs: Command = {
   name: 'breakers',
   summary: "list every task's circuit breaker",
   help: [
-    'Usage: sundial breakers [--store <url>] [--json]',
+    'Usage: sundial breakers [--watch [interval]] [--store <url>] [--json]',
     '       sundial breakers open|close|reset <task>',
     '',
     "Lists every task's circuit breaker as the store holds it: its state (closed, open,",
@@ -21,6 +22,7 @@ export const breakersLs: Command = {
     '  reset <task>   hand it back to the automatic rules (closed, fresh window)',
     '',
     'Options:',
+    watchOptionHelp,
     commonOptionsHelp,
   ].join('\n'),
   async run(argv, io) {
@@ -29,9 +31,13 @@ export const breakersLs: Command = {
     if (word !== undefined && !word.startsWith('-')) {
       throw new InvalidArgumentError(`Unknown subcommand "breakers ${word}": expected open, close or reset; see \`sundial breakers --help\``);
     }
-    const { storeUrl, json } = parseCommandArgs(this.name, argv, io.env, {});
-    const breakers = await withClient(storeUrl, (scheduler) => scheduler.breakers());
-    io.out(json ? JSON.stringify(breakers, null, 2) : formatBreakerTable(breakers, io.nowMs()));
-    return 0;
+    const { watchMs, rest } = takeWatchOption(argv);
+    const { storeUrl, json } = parseCommandArgs(this.name, rest, io.env, {});
+    return withClient(storeUrl, (scheduler) =>
+      renderOrWatch(io, watchMs, async () => {
+        const breakers = await scheduler.breakers();
+        return json ? JSON.stringify(breakers, null, 2) : formatBreakerTable(breakers, io.nowMs());
+      }),
+    );
   },
 };

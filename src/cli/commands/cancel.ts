@@ -2,6 +2,7 @@ import { JobNotFoundError } from '../../index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { withClient } from '../client.ts';
 import { commonOptionsHelp, type Command } from '../command.ts';
+import { jobIdHelp, resolveJobId } from '../resolve-id.ts';
 
 export const cancel: Command = {
   name: 'cancel',
@@ -13,13 +14,15 @@ export const cancel: Command = {
     '`onParentFailure`). For a running job, asks the node that runs it to abort it (at its next',
     'heartbeat). A finished job is left as it is.',
     '',
+    jobIdHelp,
+    '',
     'Options:',
     commonOptionsHelp,
   ].join('\n'),
   async run(argv, io) {
     const { positionals, storeUrl, json } = parseCommandArgs(this.name, argv, io.env, {}, ['jobId']);
     const id = positionals[0]!;
-    const job = await withClient(storeUrl, (scheduler) => scheduler.cancelJob(id, 'cancelled from the CLI'));
+    const job = await withClient(storeUrl, async (scheduler) => scheduler.cancelJob(await resolveJobId(scheduler, id), 'cancelled from the CLI'));
     if (!job) throw new JobNotFoundError(`No job with id "${id}" (see \`sundial jobs ls\` for ids)`);
     if (json) io.out(JSON.stringify(job, null, 2));
     else if (job.status === 'cancelled') io.out(`Cancelled job ${job.id} (${job.task}).`);

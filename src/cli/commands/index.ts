@@ -2,10 +2,13 @@ import type { Command } from '../command.ts';
 import { breakersClose, breakersOpen, breakersReset } from './breakers-force.ts';
 import { breakersLs } from './breakers-ls.ts';
 import { cancel } from './cancel.ts';
+import { completionCommand } from './completion.ts';
 import { demo } from './demo.ts';
+import { enqueue } from './enqueue.ts';
 import { jobsLs } from './jobs-ls.ts';
 import { jobsShow } from './jobs-show.ts';
 import { migrate } from './migrate.ts';
+import { nodesLs } from './nodes-ls.ts';
 import { pause } from './pause.ts';
 import { remove } from './remove.ts';
 import { resume } from './resume.ts';
@@ -21,12 +24,14 @@ export const commands: readonly Command[] = [
   schedulesNext,
   jobsLs,
   jobsShow,
+  enqueue,
   trigger,
   pause,
   resume,
   remove,
   cancel,
   retry,
+  nodesLs,
   breakersLs,
   breakersOpen,
   breakersClose,
@@ -34,4 +39,5 @@ export const commands: readonly Command[] = [
   migrate,
   serve,
   demo,
+  completionCommand(() => commands),
 ];

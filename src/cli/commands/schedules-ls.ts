@@ -1,8 +1,9 @@
-import type { ScheduleRecord } from '../../index.ts';
+import type { ScheduleRecord, Scheduler } from '../../index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { withClient } from '../client.ts';
 import { commonOptionsHelp, type Command } from '../command.ts';
 import { formatScheduleTable } from '../format-records.ts';
+import { renderOrWatch, takeWatchOption, watchOptionHelp } from '../watch.ts';
 
 const pageSize = 500;
 
@@ -10,7 +11,7 @@ export const schedulesLs: Command = {
   name: 'schedules ls',
   summary: 'list schedules',
   help: [
-    'Usage: sundial schedules ls [--task <name>] [--paused] [--store <url>] [--json]',
+    'Usage: sundial schedules ls [--task <name>] [--paused] [--watch [interval]] [--store <url>] [--json]',
     '',
     'Lists every schedule in the store, ordered by id: its trigger, state, next and last fire,',
     'and how many fires created a job, were skipped (maxRunning) or missed (misfireGrace).',
@@ -18,14 +19,16 @@ export const schedulesLs: Command = {
     'Options:',
     '  --task <name>   only schedules of this task',
     '  --paused        only paused schedules',
+    watchOptionHelp,
     commonOptionsHelp,
   ].join('\n'),
   async run(argv, io) {
-    const { values, storeUrl, json } = parseCommandArgs(this.name, argv, io.env, {
+    const { watchMs, rest } = takeWatchOption(argv);
+    const { values, storeUrl, json } = parseCommandArgs(this.name, rest, io.env, {
       task: { type: 'string' },
       paused: { type: 'boolean' },
     });
-    const schedules = await withClient(storeUrl, async (scheduler) => {
+    const list = (scheduler: Scheduler) => async () => {
       const all: ScheduleRecord[] = [];
       // Keyset paging: a store returns at most `limit` schedules per call.
       for (;;) {
@@ -36,10 +39,9 @@ export const schedulesLs: Command = {
           limit: pageSize,
         });
         all.push(...page);
-        if (page.length < pageSize) return all;
+        if (page.length < pageSize) return json ? JSON.stringify(all, null, 2) : formatScheduleTable(all, io.nowMs());
       }
-    });
-    io.out(json ? JSON.stringify(schedules, null, 2) : formatScheduleTable(schedules, io.nowMs()));
-    return 0;
+    };
+    return withClient(storeUrl, (scheduler) => renderOrWatch(io, watchMs, list(scheduler)));
   },
 };

@@ -2,6 +2,7 @@ import { nextFires, ScheduleNotFoundError } from '../../index.ts';
 import { parseCommandArgs, parsePositiveInt } from '../args.ts';
 import { withClient } from '../client.ts';
 import { commonOptionsHelp, type Command } from '../command.ts';
+import { resolveScheduleId, scheduleIdHelp } from '../resolve-id.ts';
 import { describeTrigger } from '../format-records.ts';
 import { formatTable } from '../format-table.ts';
 
@@ -18,6 +19,8 @@ export const schedulesNext: Command = {
     "fire, as every node computes them: in the schedule's time zone (UTC when its trigger has none)",
     'and in UTC. Fewer when the schedule ends first; none once it has ended.',
     '',
+    scheduleIdHelp,
+    '',
     'Options:',
     '  --count <n>     how many fire times, 1 to 1000 (default 10)',
     commonOptionsHelp,
@@ -25,9 +28,9 @@ export const schedulesNext: Command = {
   async run(argv, io) {
     const { values, positionals, storeUrl, json } = parseCommandArgs(this.name, argv, io.env, { count: { type: 'string' } }, ['scheduleId']);
     const count = Math.min(parsePositiveInt(values.count, 'count', 10), maxCount);
-    const id = positionals[0]!;
-    const schedule = await withClient(storeUrl, (scheduler) => scheduler.getSchedule(id));
-    if (!schedule) throw new ScheduleNotFoundError(`No schedule with id "${id}"`);
+    const schedule = await withClient(storeUrl, async (scheduler) => scheduler.getSchedule(await resolveScheduleId(scheduler, positionals[0]!)));
+    if (!schedule) throw new ScheduleNotFoundError(`No schedule with id "${positionals[0]!}"`);
+    const id = schedule.id;
     const firstMs = schedule.nextFireAtMs;
     // From the stored next fire: the fires after it are those of a schedule created at that instant.
     const fireAtMs =

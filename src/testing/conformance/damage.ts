@@ -5,6 +5,7 @@ export type DamageTarget =
   | { kind: 'job'; id: string; field: 'data' | 'attempts' | 'error' | 'result'; garbage: Garbage }
   | { kind: 'schedule'; id: string; field: 'data' | 'trigger'; garbage: Garbage };
 
+/** The damage `DamageRecord` writes: bytes that are not JSON, or JSON of the wrong shape for the field. */
 export type Garbage = 'not-json' | 'wrong-shape';
 
 /**

@@ -37,9 +37,13 @@ export type { DamageRecord, DamageTarget, Garbage } from './damage.ts';
 
 /** The few functions the suite needs from a test runner: vitest, jest and node:test all provide them. */
 export interface ConformanceRunner {
+  /** Groups tests under `name` (`describe`). */
   describe(name: string, fn: () => void): void;
+  /** Registers one test (`test` or `it`). */
   test(name: string, fn: () => Promise<void> | void): void;
+  /** Runs `fn` before each test of the enclosing group. */
   beforeEach(fn: () => Promise<void> | void): void;
+  /** Runs `fn` after each test of the enclosing group (the suite closes its stores there). */
   afterEach(fn: () => Promise<void> | void): void;
   /**
    * Optional: registers a skipped test (vitest/jest `test.skip`). Without it, a skipped test is
@@ -48,6 +52,10 @@ export interface ConformanceRunner {
   skip?(name: string, fn: () => Promise<void> | void): void;
 }
 
+/**
+ * The options of `defineStoreConformanceSuite`: how to create a fresh store for each test, and the optional
+ * hooks (a peer instance, raw damage) that unlock more tests.
+ */
 export interface StoreConformanceOptions {
   /** A fresh, empty, opened store for each test. */
   createStore(): Promise<Store>;
