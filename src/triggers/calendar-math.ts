@@ -3,6 +3,7 @@
  * to its wall time in a time zone, and {@link wallToInstantMs} maps a wall time back to an instant.
  * Pure functions over plain numbers; formatters are cached per time zone.
  */
+import { offsetMs, wallAsUtcMs } from './zone-offset.ts';
 
 /** A calendar date (month 1..12) — no time, no zone. */
 export interface CivilDate {
@@ -22,49 +23,6 @@ export interface CalendarInterval {
 const dayMs = 86_400_000;
 // The range of a JavaScript Date.
 const maxEpochMs = 8.64e15;
-
-const formats = new Map<string, Intl.DateTimeFormat>();
-
-/**
- * The cached formatter of `tz` (throws a RangeError for a zone the runtime does not know).
- * The key is the name as given; `resolvedOptions().timeZone` gives its canonical spelling.
- */
-export function zoneFormat(tz: string): Intl.DateTimeFormat {
-  let format = formats.get(tz);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      era: 'short',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    if (formats.size >= 500) formats.clear();
-    formats.set(tz, format);
-  }
-  return format;
-}
-
-/** The wall time of `ms` in `tz`, as the epoch milliseconds of the same wall time in UTC (whole seconds). */
-function wallAsUtcMs(tz: string, ms: number): number {
-  const fields: Record<string, string> = {};
-  for (const part of zoneFormat(tz).formatToParts(ms)) fields[part.type] = part.value;
-  const year = fields.era === 'BC' || fields.era === 'B' ? 1 - Number(fields.year) : Number(fields.year);
-  const utc = new Date(0);
-  utc.setUTCFullYear(year, Number(fields.month) - 1, Number(fields.day));
-  utc.setUTCHours(Number(fields.hour), Number(fields.minute), Number(fields.second), 0);
-  return utc.getTime();
-}
-
-/** The UTC offset of `tz` at `ms`, in milliseconds (whole seconds). */
-export function offsetMs(tz: string, ms: number): number {
-  const wholeSecondMs = Math.floor(ms / 1000) * 1000;
-  return wallAsUtcMs(tz, wholeSecondMs) - wholeSecondMs;
-}
 
 /** The calendar date of `ms` in `tz`. */
 export function civilDateOf(tz: string, ms: number): CivilDate {

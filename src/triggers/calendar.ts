@@ -1,7 +1,8 @@
 import type { CalendarTriggerSpec } from '../domain/trigger.ts';
 import { InvalidArgumentError, UnknownTimeZoneError } from '../errors.ts';
 import { type Duration, parseDuration } from '../time/duration.ts';
-import { calendarFirstFireAtMs, formatTimeOfDay, parseTimeOfDay, zoneFormat } from './calendar-math.ts';
+import { calendarFirstFireAtMs, formatTimeOfDay, parseTimeOfDay } from './calendar-math.ts';
+import { zoneFormat } from './zone-offset.ts';
 import { type Instant, parseWindow } from './instant.ts';
 import { type PreviewableTrigger, withPreview } from './preview.ts';
 

@@ -15,6 +15,7 @@
  */
 import type { CronTriggerSpec } from '../domain/trigger.ts';
 import { cronFor } from './croner-cache.ts';
+import { offsetMs } from './zone-offset.ts';
 
 const secondMs = 1_000;
 const dayMs = 86_400_000;
@@ -202,35 +203,4 @@ function changeInstantMs(tz: string, lowMs: number, highMs: number): number {
     else low = mid;
   }
   return Math.max(high * secondMs, Math.floor(lowMs) + 1);
-}
-
-const wallTimeFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** The UTC offset of `tz` at `ms` (local wall time minus UTC), to the second. */
-export function offsetMs(tz: string, ms: number): number {
-  let format = wallTimeFormats.get(tz);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      era: 'short',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    wallTimeFormats.set(tz, format);
-  }
-  const fields = { era: 'AD', year: 0, month: 1, day: 1, hour: 0, minute: 0, second: 0 };
-  for (const part of format.formatToParts(ms)) {
-    if (part.type === 'era') fields.era = part.value;
-    else if (part.type in fields) (fields as Record<string, number | string>)[part.type] = Number(part.value);
-  }
-  const year = fields.era === 'BC' || fields.era === 'B' ? 1 - fields.year : fields.year;
-  const wall = new Date(0);
-  wall.setUTCFullYear(year, fields.month - 1, fields.day);
-  wall.setUTCHours(fields.hour, fields.minute, fields.second, 0);
-  return wall.getTime() - Math.floor(ms / secondMs) * secondMs;
 }

@@ -5,23 +5,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { pollUntil, type WorkerLine } from '../fixtures/node-processes.ts';
+import { pollUntil, pollUntilAsync, type WorkerLine } from '../fixtures/node-processes.ts';
 import { sharedStoreRun, sharedStores } from '../fixtures/shared-stores.ts';
 import type { Scheduler } from '../../src/index.ts';
 
 const { setups, end } = await sharedStores('test/integration/gates-multi-process.test.ts', 'gates');
 afterAll(end);
-
-/** Polls the store until `probe` answers (the outcomes of the last jobs are being written). */
-async function pollStore<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function allJobs(client: Scheduler, task: string): Promise<Awaited<ReturnType<Scheduler['listJobs']>>> {
   const jobs = [];
@@ -55,7 +44,7 @@ describe.each(setups)('task gates across processes on %s', (_name, available, ma
     // The instants the tokens were taken (each job's claim, stamped with its node's clock before
     // the round trip): no 1-second window holds more than limit + burst, give or take the few
     // tokens of one round trip's skew between nodes. (Handler starts lag claims more.)
-    const claims = (await pollStore('the outcomes', 20_000, async () => {
+    const claims = (await pollUntilAsync('the outcomes', 20_000, async () => {
       const jobs = await allJobs(client, 'limited');
       return jobs.every((job) => job.status === 'succeeded') ? jobs : undefined;
     })).map((job) => job.attempts[0]!.startedAtMs).sort((a, b) => a - b);
@@ -75,7 +64,7 @@ describe.each(setups)('task gates across processes on %s', (_name, available, ma
     await Promise.all(workers.map((worker) => worker.ready));
     const client = await run.openClient();
     const jobs = await client.enqueueMany(Array.from({ length: 60 }, () => ({ task: 'flaky' })));
-    const opened = await pollStore('the breaker to open', 20_000, async () => {
+    const opened = await pollUntilAsync('the breaker to open', 20_000, async () => {
       const [record] = await client.breakers();
       return record?.state === 'open' ? record : undefined;
     });
@@ -83,7 +72,7 @@ describe.each(setups)('task gates across processes on %s', (_name, available, ma
     // once every node has read it (each checks at least once a second), well before it may probe.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, opened.changedAtMs + 1_500 - Date.now())));
     writeFileSync(healthy, 'ok');
-    const done = await pollStore('every flaky job to finish', 40_000, async () => {
+    const done = await pollUntilAsync('every flaky job to finish', 40_000, async () => {
       const stored = await allJobs(client, 'flaky');
       return stored.every((job) => job.status === 'succeeded' || job.status === 'dead') ? stored : undefined;
     });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { Scheduler, every } from '../../src/index.ts';
 import { PostgresStore } from '../../src/postgres/index.ts';
-import { killAll, percentile, pollUntil, startWorker, type WorkerLine, type WorkerProcess } from '../fixtures/node-processes.ts';
+import { killAll, percentile, pollUntil, pollUntilAsync, startWorker, type WorkerLine, type WorkerProcess } from '../fixtures/node-processes.ts';
 import { adminPool, dropSchema, pgUrl, randomSchema, requirePostgres, terminateBackends } from '../fixtures/pg-env.ts';
 
 const available = await requirePostgres('test/integration/postgres-multi-process.test.ts');
@@ -50,17 +50,6 @@ async function stopAll(options: { storeErrorsExpected?: boolean } = {}): Promise
     const stderr = workers[i]!.stderr();
     if (!options.storeErrorsExpected) expect(stderr, `node-${i} wrote to stderr`).toBe('');
     else expect(stderr.split('\n').filter((line) => line !== '' && !/PostgreSQL store/.test(line)), `node-${i} stderr`).toEqual([]);
-  }
-}
-
-/** Polls an async probe until it returns a value other than undefined. */
-async function pollAsync<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -142,7 +131,7 @@ describe.skipIf(!available)('PostgreSQL, several processes', () => {
     expect(finished.attempt).toBe(2);
     // Lease 2 s from the victim's last heartbeat, plus a poll interval and scheduling slack.
     expect(finished.at - killedAtMs).toBeLessThan(2000 + 500 + 1000);
-    const job = await pollAsync('the job to be succeeded', 5000, async () => {
+    const job = await pollUntilAsync('the job to be succeeded', 5000, async () => {
       const current = await client.getJob(enqueued.id);
       return current?.status === 'succeeded' ? current : undefined;
     });
